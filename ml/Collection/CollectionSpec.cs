@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Lethe.ML.Data;
 
 namespace Lethe.ML.Collection;
@@ -61,11 +62,17 @@ public sealed record CollectionSpec
 
     public int RunsPerShard { get; init; } = 64;
 
-    public TaskPreset Task => TaskPreset.Get(Preset);
+    /// <summary>Pivot classes; null means the preset's own (mnist4: 0,1; mnist: 5-9).</summary>
+    public int[]? Pivots { get; init; }
 
+    [JsonIgnore]
+    public TaskPreset Task => Pivots is null ? TaskPreset.Get(Preset) : TaskPreset.Get(Preset).WithPivots(Pivots);
+
+    [JsonIgnore]
     public int ShardCount => (Runs + RunsPerShard - 1) / RunsPerShard;
 
     /// <summary>Hash of the spec: 16 hex digits of SHA-256 over its JSON.</summary>
+    [JsonIgnore]
     public string Id => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this))))[..16];
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });

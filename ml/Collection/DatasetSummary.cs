@@ -23,8 +23,11 @@ public sealed record DatasetSummary(
     {
         var perRun = batch.Run.GroupBy(r => r).Select(g => g.Count()).ToArray();
         var m = batch.ClassCount;
-        var maxLoss = Math.Max(1e-3, batch.ClassLoss.Length == 0 ? 1 : batch.ClassLoss.Max());
-        var edges = Enumerable.Range(0, 13).Select(i => maxLoss * i / 12.0).ToArray();
+        // Bins up to the 99th percentile of all class losses; the last bin also holds everything above it (never-learned
+        // classes reach losses of 50+ and would squash a linear scale).
+        var sorted = batch.ClassLoss.Order().ToArray();
+        var cap = Math.Max(Math.Log(m) * 2, sorted.Length == 0 ? 1 : sorted[(int)(0.99 * (sorted.Length - 1))]);
+        var edges = Enumerable.Range(0, 13).Select(i => cap * i / 12.0).ToArray();
         var histogram = Enumerable.Range(0, m).Select(_ => new int[edges.Length - 1]).ToArray();
         var threshold = Math.Log(m);
         var high = preset.NonPivots.ToDictionary(c => c, _ => 0);
@@ -34,7 +37,7 @@ public sealed record DatasetSummary(
             var acc = batch.ClassAccOf(row);
             for (var c = 0; c < m; c++)
             {
-                var bin = Math.Min(edges.Length - 2, (int)(loss[c] / maxLoss * 12));
+                var bin = Math.Min(edges.Length - 2, (int)(loss[c] / cap * 12));
                 histogram[c][bin]++;
             }
 
