@@ -1,4 +1,9 @@
 using System.CommandLine;
+using Lethe.Client.Commands;
 
-var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget / DiHyFo, InvWNN) on Orleans and TorchSharp.");
+var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget / DiHyFo, InvWNN) on Orleans and TorchSharp.")
+{
+    CollectCommand.Create(),
+    BenchCommand.Create(),
+};
 return await root.Parse(args).InvokeAsync();

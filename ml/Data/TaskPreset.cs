@@ -27,6 +27,18 @@ public sealed record TaskPreset(string Name, int[] Classes, int[] Pivots, int Hi
         All.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"Unknown preset '{name}'; accepted: {string.Join(", ", All.Select(p => p.Name))}.");
 
+    /// <summary>The same task with other pivot classes (at least one, all in the preset, not every class).</summary>
+    public TaskPreset WithPivots(IReadOnlyCollection<int> pivots)
+    {
+        RequireClasses(pivots, "Pivots");
+        if (pivots.Count == 0 || pivots.Distinct().Count() >= Classes.Length)
+        {
+            throw new ArgumentException($"Pivots must be at least one and not every class of preset {Name} ({string.Join(", ", Classes)}).");
+        }
+
+        return this with { Pivots = pivots.Distinct().Order().ToArray() };
+    }
+
     /// <summary>Checks that every class belongs to the preset; the message names what is accepted.</summary>
     public void RequireClasses(IEnumerable<int> classes, string what)
     {

@@ -51,4 +51,25 @@ public sealed class ParameterLayout
 
         return new ParameterLayout(a, tensors);
     }
+
+    /// <summary>
+    /// PyTorch's default <c>nn.Linear</c> initialisation (weights and biases uniform in ±1/sqrt(fan_in)), drawn from
+    /// <paramref name="seed"/> alone so a run starts identically whichever engine or batch trains it.
+    /// </summary>
+    public float[] InitialParameters(int seed)
+    {
+        var rng = new Random(seed);
+        var flat = new float[Count];
+        foreach (var t in Tensors)
+        {
+            var fanIn = t.Name.StartsWith("fc1", StringComparison.Ordinal) ? Architecture.Input : Architecture.Hidden;
+            var bound = 1.0 / Math.Sqrt(fanIn);
+            for (var i = 0; i < t.Count; i++)
+            {
+                flat[t.Offset + i] = (float)(((rng.NextDouble() * 2) - 1) * bound);
+            }
+        }
+
+        return flat;
+    }
 }

