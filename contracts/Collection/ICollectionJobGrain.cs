@@ -1,7 +1,7 @@
 namespace Lethe.Contracts.Collection;
 
 /// <summary>
-/// A checkpoint-collection job, keyed by the hash of its spec (<c>CollectionJobIds.Of(spec)</c>). Every call returns
+/// A checkpoint-collection job, keyed by the hash of its spec (the engine's <c>CollectionSpec.Id</c>). Every call returns
 /// at once; the work runs in the background, persists its progress, and a reminder resumes it after a silo dies.
 /// </summary>
 [Alias("lethe.ICollectionJobGrain")]

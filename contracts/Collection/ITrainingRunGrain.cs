@@ -8,12 +8,12 @@ namespace Lethe.Contracts.Collection;
 public interface ITrainingRunGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Starts training if it is not under way and returns at once: the run's checkpoints once trained, else null.
-    /// Callers poll it; a fresh activation (after its silo died) simply trains again.
+    /// Starts training if it is not under way and returns at once: the run's checkpoints once trained, else the epochs
+    /// done so far. Callers poll it; a fresh activation (after its silo died) simply trains again.
     /// </summary>
     /// <exception cref="InvalidOperationException">Training failed; the message says why.</exception>
     [Alias("Train")]
-    Task<RunCheckpoints?> Train(CollectionJobSpec spec);
+    Task<RunTrainingUpdate> Train(CollectionJobSpec spec);
 
     /// <summary>Its shard is committed: the run drops its in-memory checkpoints.</summary>
     [Alias("MarkSealed")]

@@ -12,7 +12,9 @@ public sealed record JobProgress(
     [property: Id(6)] long Checkpoints,
     [property: Id(7)] string? Error,
     [property: Id(8)] DateTimeOffset? StartedUtc,
-    [property: Id(9)] DateTimeOffset? FinishedUtc)
+    [property: Id(9)] DateTimeOffset? FinishedUtc,
+    [property: Id(10)] long RunEpochsDone,
+    [property: Id(11)] long RunEpochsTotal)
 {
     public bool IsFinished => Status is JobStatus.Completed or JobStatus.Cancelled or JobStatus.Failed;
 }

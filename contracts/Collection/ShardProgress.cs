@@ -6,4 +6,5 @@ public sealed record ShardProgress(
     [property: Id(1)] int RunsTrained,
     [property: Id(2)] int Runs,
     [property: Id(3)] CheckpointShardManifest? Manifest,
-    [property: Id(4)] string? Error);
+    [property: Id(4)] string? Error,
+    [property: Id(5)] long RunEpochsDone);

@@ -1,6 +1,7 @@
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Telemetry;
+using Lethe.ML.Collection;
 using Lethe.ML.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ public sealed class CheckpointShardGrain(
     private readonly CancellationTokenSource _deactivating = new();
     private Task? _loop;
     private int _runsTrained;
+    private long _runEpochsDone;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -47,7 +49,7 @@ public sealed class CheckpointShardGrain(
             state.State.Status = ShardStatus.Training;
             await state.WriteStateAsync();
         }
-        else if (state.State.Spec != spec)
+        else if (state.State.Spec.JobId() != spec.JobId())
         {
             throw new ArgumentException($"Shard {this.GetPrimaryKeyString()} belongs to another spec.");
         }
@@ -69,7 +71,8 @@ public sealed class CheckpointShardGrain(
         var runs = state.State.Spec is { } spec ? RunCount(spec) : 0;
         var sealedShard = state.State.Status == ShardStatus.Sealed ? state.State.Staged : null;
         var trained = sealedShard is null ? _runsTrained : runs;
-        return new ShardProgress(state.State.Status, trained, runs, sealedShard, state.State.Error);
+        var epochs = sealedShard is null ? _runEpochsDone : (long)runs * state.State.Spec!.Epochs;
+        return new ShardProgress(state.State.Status, trained, runs, sealedShard, state.State.Error, epochs);
     }
 
     private int RunCount(CollectionJobSpec spec)
@@ -190,6 +193,7 @@ public sealed class CheckpointShardGrain(
     {
         var (first, last) = spec.RunsOfShard(Index);
         var results = new RunCheckpoints?[last - first + 1];
+        var epochs = new int[results.Length];
         while (true)
         {
             var missing = Enumerable.Range(0, results.Length).Where(i => results[i] is null).ToList();
@@ -202,7 +206,9 @@ public sealed class CheckpointShardGrain(
             {
                 try
                 {
-                    results[i] = await GrainFactory.GetGrain<ITrainingRunGrain>(CollectionJobIds.Run(JobId, first + i)).Train(spec);
+                    var update = await GrainFactory.GetGrain<ITrainingRunGrain>(CollectionJobIds.Run(JobId, first + i)).Train(spec);
+                    results[i] = update.Checkpoints;
+                    epochs[i] = update.EpochsDone;
                 }
                 catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
                 {
@@ -211,6 +217,7 @@ public sealed class CheckpointShardGrain(
             });
             await Task.WhenAll(polls);
             _runsTrained = results.Count(r => r is not null);
+            _runEpochsDone = epochs.Sum(e => (long)e);
             if (_runsTrained < results.Length)
             {
                 await Task.Delay(options.Value.PollInterval, ct);
@@ -224,19 +231,7 @@ public sealed class CheckpointShardGrain(
         var batch = CheckpointBatch.Concat(runs.Select(r => new CheckpointBatch(
             r.Count, r.ParameterCount, r.ClassCount, r.Params, r.ClassLoss, r.ClassAcc,
             Enumerable.Repeat(r.Run, r.Count).ToArray(), r.Step, r.Epoch)).ToList());
-        var (first, last) = spec.RunsOfShard(Index);
-        var metadata = new Dictionary<string, string>
-        {
-            ["job"] = JobId,
-            ["preset"] = spec.Preset,
-            ["shard"] = Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["first_run"] = first.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["last_run"] = last.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["seed"] = spec.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["epochs"] = spec.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["data"] = spec.DataSource,
-        };
-        var bytes = ShardFile.Serialize(batch, metadata);
+        var bytes = ShardFile.Serialize(batch, ShardedCollection.Metadata(spec.ToEngineSpec(), runs[0].DataSource, Index));
         var sha = ArtifactChecksum.Sha256Of(bytes);
         return (ManifestOf(spec, key, batch, sha, bytes.Length), bytes);
     }
@@ -259,7 +254,7 @@ public sealed class CheckpointShardGrain(
             }
         }
 
-        return new CheckpointShardManifest(JobId, Index, CollectionJobSpecExtensions.ShardName(Index), artifacts.UriOf(key), sha256, bytes,
+        return new CheckpointShardManifest(JobId, Index, CollectionSpec.ShardName(Index), artifacts.UriOf(key), sha256, bytes,
             batch.Count, first, last, mean, min, max);
     }
 }

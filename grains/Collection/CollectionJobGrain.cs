@@ -21,6 +21,7 @@ public sealed class CollectionJobGrain(
     private readonly SemaphoreSlim _writing = new(1, 1);
     private CancellationTokenSource _loopStop = new();
     private Task? _loop;
+    private long _activeRunEpochs;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -48,7 +49,7 @@ public sealed class CollectionJobGrain(
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validated();
-        var id = CollectionJobIds.Of(spec);
+        var id = spec.JobId();
         if (id != this.GetPrimaryKeyString())
         {
             throw new ArgumentException($"The spec hashes to job id {id}, not to this job's id {this.GetPrimaryKeyString()}; address the job by the hash of its spec.");
@@ -132,7 +133,9 @@ public sealed class CollectionJobGrain(
         return new JobProgress(
             this.GetPrimaryKeyString(), state.State.Status, spec?.Runs ?? 0,
             sealedShards.Sum(s => s.LastRun - s.FirstRun + 1), spec?.ShardCount ?? 0, sealedShards.Count,
-            sealedShards.Sum(s => (long)s.Count), state.State.Error, state.State.StartedUtc, state.State.FinishedUtc);
+            sealedShards.Sum(s => (long)s.Count), state.State.Error, state.State.StartedUtc, state.State.FinishedUtc,
+            (sealedShards.Sum(s => (long)(s.LastRun - s.FirstRun + 1)) * (spec?.Epochs ?? 0)) + _activeRunEpochs,
+            (long)(spec?.Runs ?? 0) * (spec?.Epochs ?? 0));
     }
 
     private void EnsureLoop()
@@ -162,6 +165,7 @@ public sealed class CollectionJobGrain(
 
                 // Start is idempotent and also restarts a shard whose silo died, so polling with it is enough.
                 var polls = await Task.WhenAll(active.Select(i => Poll(spec, i)));
+                _activeRunEpochs = polls.Where(p => p is { Manifest: null }).Sum(p => p!.RunEpochsDone);
                 var changed = false;
                 foreach (var (index, progress) in active.Zip(polls).ToList())
                 {
@@ -190,6 +194,7 @@ public sealed class CollectionJobGrain(
                 }
             }
 
+            _activeRunEpochs = 0;
             await Finish(JobStatus.Completed, null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

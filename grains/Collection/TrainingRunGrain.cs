@@ -2,7 +2,6 @@ using Lethe.Contracts.Collection;
 using Lethe.Grains.Compute;
 using Lethe.Grains.Placement;
 using Lethe.Grains.Telemetry;
-using Lethe.ML.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Lethe.Grains.Collection;
@@ -22,6 +21,7 @@ public sealed class TrainingRunGrain(
     private Task? _training;
     private RunCheckpoints? _checkpoints;
     private string? _error;
+    private int _epochsDone;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,11 +36,11 @@ public sealed class TrainingRunGrain(
         return Task.CompletedTask;
     }
 
-    Task<RunCheckpoints?> ITrainingRunGrain.Train(CollectionJobSpec spec)
+    Task<RunTrainingUpdate> ITrainingRunGrain.Train(CollectionJobSpec spec)
     {
         if (_checkpoints is not null)
         {
-            return Task.FromResult<RunCheckpoints?>(_checkpoints);
+            return Task.FromResult(new RunTrainingUpdate(_checkpoints, spec.Epochs));
         }
 
         if (_error is { } error)
@@ -51,7 +51,7 @@ public sealed class TrainingRunGrain(
         }
 
         _training ??= TrainInBackground(spec);
-        return Task.FromResult<RunCheckpoints?>(null);
+        return Task.FromResult(new RunTrainingUpdate(null, Volatile.Read(ref _epochsDone)));
     }
 
     async Task ITrainingRunGrain.MarkSealed()
@@ -70,10 +70,10 @@ public sealed class TrainingRunGrain(
         try
         {
             await SetStatus(RunStatus.Training);
-            var batch = await executor.Train(jobId, spec, run, _deactivating.Token);
-            state.State.Checkpoints = batch.Count;
+            var trained = await executor.Train(jobId, spec, run, epochs => Volatile.Write(ref _epochsDone, epochs), _deactivating.Token);
+            state.State.Checkpoints = trained.Checkpoints.Count;
             await SetStatus(RunStatus.Trained);
-            _checkpoints = ToContract(run, batch);
+            _checkpoints = ToContract(run, trained);
         }
         catch (Exception e) when (!_deactivating.IsCancellationRequested)
         {
@@ -93,6 +93,9 @@ public sealed class TrainingRunGrain(
         await state.WriteStateAsync();
     }
 
-    private static RunCheckpoints ToContract(int run, CheckpointBatch batch) =>
-        new(run, batch.Count, batch.ParameterCount, batch.ClassCount, batch.Params, batch.ClassLoss, batch.ClassAcc, batch.Step, batch.Epoch);
+    private static RunCheckpoints ToContract(int run, TrainedRun trained)
+    {
+        var batch = trained.Checkpoints;
+        return new(run, batch.Count, batch.ParameterCount, batch.ClassCount, batch.Params, batch.ClassLoss, batch.ClassAcc, batch.Step, batch.Epoch, trained.DataSource);
+    }
 }

@@ -1,6 +1,7 @@
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Collection;
 using Lethe.Grains.Telemetry;
+using Lethe.ML;
 using Lethe.ML.Collection;
 using Lethe.ML.Data;
 using Lethe.ML.Storage;
@@ -49,10 +50,13 @@ public sealed class ComputeExecutor : IDisposable
     /// <summary>Vectorized passes run so far.</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
-    /// <summary>Trains one run of a job, together with whatever runs of the same job are waiting.</summary>
-    public Task<CheckpointBatch> Train(string jobId, CollectionJobSpec spec, int run, CancellationToken ct)
+    /// <summary>
+    /// Trains one run of a job, together with whatever runs of the same job are waiting. <paramref name="epochsDone"/>
+    /// is called on the executor thread as the pass advances.
+    /// </summary>
+    public Task<TrainedRun> Train(string jobId, CollectionJobSpec spec, int run, Action<int>? epochsDone, CancellationToken ct)
     {
-        var work = new RunWork(jobId, spec, run, ct);
+        var work = new RunWork(jobId, spec, run, epochsDone, ct);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
@@ -161,11 +165,19 @@ public sealed class ComputeExecutor : IDisposable
         }
 
         var spec = batch[0].Spec;
-        var collector = CollectorFor(batch[0].JobId, spec);
-        var runs = spec.ToEngineSpec().PlanRuns();
-        var wanted = live.Select(g => runs[g[0].Run]).ToList();
+        var engineSpec = spec.ToEngineSpec();
+        var (collector, source) = CollectorFor(batch[0].JobId, engineSpec);
+        var wanted = live.Select(g => engineSpec.PlanRun(g[0].Run)).ToList();
         var evaluated = 0L;
-        var progress = new SynchronousProgress<CollectionProgress>(p => evaluated = p.CheckpointsEvaluated);
+        var progress = new InlineProgress<CollectionProgress>(p =>
+        {
+            evaluated = p.Evaluated;
+            var epochs = (int)(p.RunEpochsDone * spec.Epochs / Math.Max(1, p.RunEpochsTotal));
+            foreach (var work in batch)
+            {
+                work.EpochsDone?.Invoke(epochs);
+            }
+        });
         var result = collector.Collect(wanted, progress, _stopping.Token);
 
         Interlocked.Add(ref _runsTrained, wanted.Count);
@@ -183,24 +195,24 @@ public sealed class ComputeExecutor : IDisposable
             var slice = Rows(result, rows);
             foreach (var work in group)
             {
-                work.Result.TrySetResult(slice);
+                work.Result.TrySetResult(new TrainedRun(slice, source));
             }
         }
     }
 
-    private VectorizedCollector CollectorFor(string jobId, CollectionJobSpec spec)
+    private (VectorizedCollector Collector, string Source) CollectorFor(string jobId, CollectionSpec spec)
     {
         lock (_datasets)
         {
-            if (_collectors.TryGetValue(jobId, out var collector))
+            if (!_datasets.TryGetValue(spec.Data, out var data))
             {
-                return collector;
+                data = DigitsSource.Load(spec.Data, log: message => _log.LogInformation("{Message}", message));
+                _datasets[spec.Data] = data;
             }
 
-            if (!_datasets.TryGetValue(spec.DataSource, out var data))
+            if (_collectors.TryGetValue(jobId, out var collector))
             {
-                data = DigitsSource.Load(spec.DataSource, log: message => _log.LogInformation("{Message}", message));
-                _datasets[spec.DataSource] = data;
+                return (collector, data.Source);
             }
 
             // A silo works on few jobs at a time; keep the newest few collectors (each holds its job's data on the device).
@@ -209,9 +221,9 @@ public sealed class ComputeExecutor : IDisposable
                 _collectors.Clear();
             }
 
-            collector = new VectorizedCollector(data, spec.ToEngineSpec());
+            collector = new VectorizedCollector(data, spec);
             _collectors[jobId] = collector;
-            return collector;
+            return (collector, data.Source);
         }
     }
 
@@ -233,14 +245,8 @@ public sealed class ComputeExecutor : IDisposable
             rows.Select(r => all.Run[r]).ToArray(), rows.Select(r => all.Step[r]).ToArray(), rows.Select(r => all.Epoch[r]).ToArray());
     }
 
-    private sealed record RunWork(string JobId, CollectionJobSpec Spec, int Run, CancellationToken Cancellation)
+    private sealed record RunWork(string JobId, CollectionJobSpec Spec, int Run, Action<int>? EpochsDone, CancellationToken Cancellation)
     {
-        public TaskCompletionSource<CheckpointBatch> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
-    /// <summary>Reports on the calling (executor) thread; <see cref="Progress{T}"/> would post to the thread pool.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
+        public TaskCompletionSource<TrainedRun> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
