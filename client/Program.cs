@@ -4,6 +4,7 @@ using Lethe.Client.Commands;
 var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget / DiHyFo, InvWNN) on Orleans and TorchSharp.")
 {
     CollectCommand.Create(),
+    StatusCommand.Create(),
     BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -40,8 +40,11 @@ public sealed class LetheConnection : IAsyncDisposable
 
     public bool Embedded { get; }
 
+    /// <summary>The embedded silo's compute executor (null when connected to a cluster).</summary>
+    public ComputeExecutor? ExecutorHere => Embedded ? _host.Services.GetRequiredService<ComputeExecutor>() : null;
+
     /// <summary>Runs trained by the embedded silo so far (null when connected to a cluster).</summary>
-    public long? RunsTrainedHere => Embedded ? _host.Services.GetRequiredService<ComputeExecutor>().RunsTrained : null;
+    public long? RunsTrainedHere => ExecutorHere?.RunsTrained;
 
     /// <param name="cluster">Redis connection string of a cluster, or null for the embedded silo (then <c>LETHE_CLUSTER</c> is consulted).</param>
     /// <param name="settings">Extra configuration (e.g. <c>Lethe:Artifacts:LocalPath</c>), over environment variables.</param>
@@ -53,6 +56,7 @@ public sealed class LetheConnection : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         if (cluster is null)
         {
             // Free ports, so several embedded CLIs (or a CLI next to a dev silo) never collide.

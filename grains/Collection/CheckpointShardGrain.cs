@@ -188,12 +188,17 @@ public sealed class CheckpointShardGrain(
         }
     }
 
-    /// <summary>Polls every run of the shard until all are trained; polling also restarts runs whose silo died.</summary>
+    /// <summary>
+    /// Polls the shard's runs until all are trained; a poll also restarts a run whose silo died. The first round starts
+    /// every run; after that, while nothing has finished, only the first missing run is polled: runs that train together
+    /// in one vectorized pass finish together, so one cheap call per round tells when to collect them all.
+    /// </summary>
     private async Task<RunCheckpoints[]> TrainRuns(CollectionJobSpec spec, CancellationToken ct)
     {
         var (first, last) = spec.RunsOfShard(Index);
         var results = new RunCheckpoints?[last - first + 1];
         var epochs = new int[results.Length];
+        var pollAll = true;
         while (true)
         {
             var missing = Enumerable.Range(0, results.Length).Where(i => results[i] is null).ToList();
@@ -202,7 +207,8 @@ public sealed class CheckpointShardGrain(
                 return results!;
             }
 
-            var polls = missing.Select(async i =>
+            var polled = pollAll ? missing : missing.Take(1).ToList();
+            await Task.WhenAll(polled.Select(async i =>
             {
                 try
                 {
@@ -214,11 +220,14 @@ public sealed class CheckpointShardGrain(
                 {
                     log.LogDebug(e, "Run {Run} unreachable; polling it again", first + i);
                 }
-            });
-            await Task.WhenAll(polls);
+            }));
+            var finished = polled.Where(i => results[i] is not null).ToList();
+            pollAll = finished.Count > 0;
             _runsTrained = results.Count(r => r is not null);
-            _runEpochsDone = epochs.Sum(e => (long)e);
-            if (_runsTrained < results.Length)
+            var stillMissing = missing.Except(finished).ToList();
+            var typical = polled.Except(finished).Select(i => epochs[i]).DefaultIfEmpty(0).Max();
+            _runEpochsDone = ((long)_runsTrained * spec.Epochs) + ((long)stillMissing.Count * typical);
+            if (stillMissing.Count > 0)
             {
                 await Task.Delay(options.Value.PollInterval, ct);
             }
@@ -228,12 +237,35 @@ public sealed class CheckpointShardGrain(
     /// <summary>Serializes the shard (runs in index order, no timestamps, so a re-run gives the same bytes) and hashes it.</summary>
     private (CheckpointShardManifest Manifest, byte[] Bytes) Write(CollectionJobSpec spec, string key, RunCheckpoints[] runs)
     {
-        var batch = CheckpointBatch.Concat(runs.Select(r => new CheckpointBatch(
+        var batch = InEngineOrder(CheckpointBatch.Concat(runs.Select(r => new CheckpointBatch(
             r.Count, r.ParameterCount, r.ClassCount, r.Params, r.ClassLoss, r.ClassAcc,
-            Enumerable.Repeat(r.Run, r.Count).ToArray(), r.Step, r.Epoch)).ToList());
+            Enumerable.Repeat(r.Run, r.Count).ToArray(), r.Step, r.Epoch)).ToList()));
         var bytes = ShardFile.Serialize(batch, ShardedCollection.Metadata(spec.ToEngineSpec(), runs[0].DataSource, Index));
         var sha = ArtifactChecksum.Sha256Of(bytes);
         return (ManifestOf(spec, key, batch, sha, bytes.Length), bytes);
+    }
+
+    /// <summary>
+    /// Rows ordered by (step, run), the order one engine pass over the shard's runs produces; with per-run results
+    /// independent of batching, the shard is then byte-identical to the in-process collector's.
+    /// </summary>
+    private static CheckpointBatch InEngineOrder(CheckpointBatch batch)
+    {
+        var order = Enumerable.Range(0, batch.Count).OrderBy(i => batch.Step[i]).ThenBy(i => batch.Run[i]).ToArray();
+        var p = batch.ParameterCount;
+        var m = batch.ClassCount;
+        var parameters = new float[batch.Params.Length];
+        var loss = new float[batch.ClassLoss.Length];
+        var acc = new float[batch.ClassAcc.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            batch.ParamsOf(order[i]).CopyTo(parameters.AsSpan(i * p, p));
+            batch.ClassLossOf(order[i]).CopyTo(loss.AsSpan(i * m, m));
+            batch.ClassAccOf(order[i]).CopyTo(acc.AsSpan(i * m, m));
+        }
+
+        return new CheckpointBatch(batch.Count, p, m, parameters, loss, acc,
+            order.Select(i => batch.Run[i]).ToArray(), order.Select(i => batch.Step[i]).ToArray(), order.Select(i => batch.Epoch[i]).ToArray());
     }
 
     private CheckpointShardManifest ManifestOf(CollectionJobSpec spec, string key, CheckpointBatch batch, string sha256, long bytes)

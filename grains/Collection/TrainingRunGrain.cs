@@ -69,8 +69,10 @@ public sealed class TrainingRunGrain(
         var (jobId, run) = CollectionJobIds.Parse(this.GetPrimaryKeyString());
         try
         {
+            // Queue first, then record the status: runs reach the executor together and share one pass.
+            var training = executor.Train(jobId, spec, run, epochs => Volatile.Write(ref _epochsDone, epochs), _deactivating.Token);
             await SetStatus(RunStatus.Training);
-            var trained = await executor.Train(jobId, spec, run, epochs => Volatile.Write(ref _epochsDone, epochs), _deactivating.Token);
+            var trained = await training;
             state.State.Checkpoints = trained.Checkpoints.Count;
             await SetStatus(RunStatus.Trained);
             _checkpoints = ToContract(run, trained);

@@ -178,7 +178,9 @@ public sealed class ComputeExecutor : IDisposable
                 work.EpochsDone?.Invoke(epochs);
             }
         });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = collector.Collect(wanted, progress, _stopping.Token);
+        var seconds = watch.Elapsed.TotalSeconds;
 
         Interlocked.Add(ref _runsTrained, wanted.Count);
         Interlocked.Increment(ref _batches);
@@ -186,7 +188,7 @@ public sealed class ComputeExecutor : IDisposable
         _metrics.CheckpointsEvaluated.Add(evaluated, preset);
         _metrics.CheckpointsSaved.Add(result.Count, preset);
         _metrics.RunEpochs.Add((long)wanted.Count * spec.Epochs, preset);
-        _log.LogInformation("Trained {Runs} runs of job {JobId} in one pass: {Checkpoints} checkpoints", wanted.Count, batch[0].JobId, result.Count);
+        _log.LogInformation("Trained {Runs} runs of job {JobId} in one pass of {Seconds:F2} s: {Checkpoints} checkpoints", wanted.Count, batch[0].JobId, seconds, result.Count);
 
         var rowsByRun = Enumerable.Range(0, result.Count).GroupBy(i => result.Run[i]).ToDictionary(g => g.Key, g => g.ToArray());
         foreach (var group in live)

@@ -9,7 +9,7 @@ public sealed class ComputeOptions
     public int Threads { get; set; } = 1;
 
     /// <summary>How long a batch keeps gathering runs once no new run arrived: a few ms of wait buys a wider vectorized pass.</summary>
-    public TimeSpan GatherWindow { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan GatherWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Upper bound on gathering, so a steady trickle of runs cannot postpone training forever.</summary>
     public TimeSpan MaxGather { get; set; } = TimeSpan.FromSeconds(2);
