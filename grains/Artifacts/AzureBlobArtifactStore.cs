@@ -8,8 +8,9 @@ namespace Lethe.Grains.Artifacts;
 
 /// <summary>
 /// Artifacts as block blobs. Staging uploads uncommitted blocks (invisible to readers and listings); committing the
-/// block list publishes the blob atomically with its SHA-256 in the blob metadata. Block ids derive from the checksum,
-/// so a commit after a crash either finds exactly the staged bytes or fails and the caller recomputes them.
+/// block list publishes the blob atomically with its SHA-256 in the blob metadata, only if no blob exists yet (the first
+/// commit wins). Block ids derive from the checksum, so a commit after a crash either finds exactly the staged bytes or
+/// fails and the caller recomputes them.
 /// </summary>
 public sealed class AzureBlobArtifactStore : IArtifactStore
 {
@@ -52,9 +53,21 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
             return await Find(key, ct) is { } existing && existing.Sha256 == sha256;
         }
 
-        var options = new CommitBlockListOptions { Metadata = new Dictionary<string, string> { [ChecksumMetadata] = sha256 } };
-        await blob.CommitBlockListAsync(BlockIds(sha256, staged.Value), options, ct);
-        return true;
+        var options = new CommitBlockListOptions
+        {
+            Metadata = new Dictionary<string, string> { [ChecksumMetadata] = sha256 },
+            // The first commit wins; a committed artifact never changes under a reader.
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+        };
+        try
+        {
+            await blob.CommitBlockListAsync(BlockIds(sha256, staged.Value), options, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return await Find(key, ct) is { } existing && existing.Sha256 == sha256;
+        }
     }
 
     public async Task<ArtifactInfo?> Find(string key, CancellationToken ct)

@@ -16,8 +16,9 @@ public interface IArtifactStore
     Task Stage(string key, byte[] bytes, string sha256, CancellationToken ct);
 
     /// <summary>
-    /// Makes the bytes staged with <paramref name="sha256"/> visible under <paramref name="key"/>. Returns false when no
-    /// such bytes are staged (lost with a crashed silo), so the caller computes them again. Idempotent.
+    /// Makes the bytes staged with <paramref name="sha256"/> visible under <paramref name="key"/> unless something is
+    /// committed there already (the first commit wins). True when the key now holds exactly these bytes; false when no
+    /// such bytes were staged (lost with a crashed silo) or other bytes won, so the caller adopts or recomputes.
     /// </summary>
     Task<bool> Commit(string key, string sha256, CancellationToken ct);
 

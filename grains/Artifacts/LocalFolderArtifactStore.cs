@@ -1,9 +1,9 @@
 namespace Lethe.Grains.Artifacts;
 
 /// <summary>
-/// Artifacts as files under a folder. Staged bytes sit at <c>{key}.staged-{sha256}</c>; committing writes the checksum
-/// to <c>{key}.sha256</c> and renames the staged file to <c>{key}</c> (an atomic rename on one file system). A key is
-/// committed only when both exist, so a crash between the two steps leaves nothing that reads as committed.
+/// Artifacts as files under a folder. Staged bytes sit at <c>{key}.staged-{sha256}</c>; committing renames the staged
+/// file to <c>{key}</c> without replacing an existing one (an atomic rename on one file system, so the first commit
+/// wins and a committed artifact never changes), and <c>{key}.sha256</c> records the checksum.
 /// </summary>
 public sealed class LocalFolderArtifactStore : IArtifactStore
 {
@@ -45,33 +45,39 @@ public sealed class LocalFolderArtifactStore : IArtifactStore
 
     public async Task<bool> Commit(string key, string sha256, CancellationToken ct)
     {
-        if (await Find(key, ct) is { } existing && existing.Sha256 == sha256 && !File.Exists(StagedPath(key, sha256)))
-        {
-            return true;
-        }
-
         var staged = StagedPath(key, sha256);
-        if (!File.Exists(staged))
+        if (File.Exists(staged))
         {
-            return false;
+            try
+            {
+                File.Move(staged, PathOf(key), overwrite: false);
+            }
+            catch (IOException) when (File.Exists(PathOf(key)))
+            {
+                // Someone committed first (e.g. a duplicate activation during a failure); theirs stays.
+                File.Delete(staged);
+            }
         }
 
-        var path = PathOf(key);
-        var checksum = path + ChecksumSuffix;
-        var partial = $"{checksum}.partial-{Guid.NewGuid():N}";
-        await File.WriteAllTextAsync(partial, sha256, ct);
-        File.Move(partial, checksum, overwrite: true);
-        File.Move(staged, path, overwrite: true);
-        return true;
+        return await Find(key, ct) is { } committed && committed.Sha256 == sha256;
     }
 
     public async Task<ArtifactInfo?> Find(string key, CancellationToken ct)
     {
         var path = PathOf(key);
-        var checksum = path + ChecksumSuffix;
-        if (!File.Exists(path) || !File.Exists(checksum))
+        if (!File.Exists(path))
         {
             return null;
+        }
+
+        // Only a rename of a complete staged file creates the final name, so its bytes are whole; the checksum file is
+        // a cache of their SHA-256, rebuilt if a crash came between the rename and its write.
+        var checksum = path + ChecksumSuffix;
+        if (!File.Exists(checksum))
+        {
+            var partial = $"{checksum}.partial-{Guid.NewGuid():N}";
+            await File.WriteAllTextAsync(partial, ArtifactChecksum.Sha256Of(await File.ReadAllBytesAsync(path, ct)), ct);
+            File.Move(partial, checksum, overwrite: true);
         }
 
         var sha = (await File.ReadAllTextAsync(checksum, ct)).Trim();

@@ -1,5 +1,6 @@
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Artifacts;
+using Lethe.Grains.Compute;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Collection;
 using Lethe.ML.Storage;
@@ -121,12 +122,17 @@ public sealed class CheckpointShardGrain(
             state.State.Staged = manifest;
             state.State.Status = ShardStatus.Staged;
             await state.WriteStateAsync();
-            if (!await artifacts.Commit(key, manifest.Sha256, ct))
+            if (await artifacts.Commit(key, manifest.Sha256, ct))
             {
-                throw new IOException($"Shard {key} was staged but its bytes were gone at commit.");
+                metrics.ShardBytesWritten.Add(manifest.Bytes, new KeyValuePair<string, object?>("store", artifacts.Kind));
+            }
+            else
+            {
+                // Another activation of this shard committed first (possible for a moment while a dead silo is
+                // evicted); its bytes hold the same runs, so this one adopts them instead of publishing a second copy.
+                manifest = await Adopt(key, spec, ct) ?? throw new IOException($"Shard {key} was staged but neither committed nor found.");
             }
 
-            metrics.ShardBytesWritten.Add(manifest.Bytes, new KeyValuePair<string, object?>("store", artifacts.Kind));
             await MarkSealed(manifest);
             await Task.WhenAll(Enumerable.Range(manifest.FirstRun, manifest.LastRun - manifest.FirstRun + 1)
                 .Select(r => GrainFactory.GetGrain<ITrainingRunGrain>(CollectionJobIds.Run(JobId, r)).MarkSealed()));
@@ -246,27 +252,11 @@ public sealed class CheckpointShardGrain(
     }
 
     /// <summary>
-    /// Rows ordered by (step, run), the order one engine pass over the shard's runs produces; with per-run results
+    /// Rows ordered by (run, step), the order one engine pass over the shard's runs produces; with per-run results
     /// independent of batching, the shard is then byte-identical to the in-process collector's.
     /// </summary>
-    private static CheckpointBatch InEngineOrder(CheckpointBatch batch)
-    {
-        var order = Enumerable.Range(0, batch.Count).OrderBy(i => batch.Step[i]).ThenBy(i => batch.Run[i]).ToArray();
-        var p = batch.ParameterCount;
-        var m = batch.ClassCount;
-        var parameters = new float[batch.Params.Length];
-        var loss = new float[batch.ClassLoss.Length];
-        var acc = new float[batch.ClassAcc.Length];
-        for (var i = 0; i < order.Length; i++)
-        {
-            batch.ParamsOf(order[i]).CopyTo(parameters.AsSpan(i * p, p));
-            batch.ClassLossOf(order[i]).CopyTo(loss.AsSpan(i * m, m));
-            batch.ClassAccOf(order[i]).CopyTo(acc.AsSpan(i * m, m));
-        }
-
-        return new CheckpointBatch(batch.Count, p, m, parameters, loss, acc,
-            order.Select(i => batch.Run[i]).ToArray(), order.Select(i => batch.Step[i]).ToArray(), order.Select(i => batch.Epoch[i]).ToArray());
-    }
+    private static CheckpointBatch InEngineOrder(CheckpointBatch batch) =>
+        CheckpointRows.Select(batch, Enumerable.Range(0, batch.Count).OrderBy(i => batch.Run[i]).ThenBy(i => batch.Step[i]).ToArray());
 
     private CheckpointShardManifest ManifestOf(CollectionJobSpec spec, string key, CheckpointBatch batch, string sha256, long bytes)
     {

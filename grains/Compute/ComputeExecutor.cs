@@ -194,7 +194,7 @@ public sealed class ComputeExecutor : IDisposable
         foreach (var group in live)
         {
             var rows = rowsByRun.GetValueOrDefault(group[0].Run, []);
-            var slice = Rows(result, rows);
+            var slice = CheckpointRows.Select(result, rows);
             foreach (var work in group)
             {
                 work.Result.TrySetResult(new TrainedRun(slice, source));
@@ -227,24 +227,6 @@ public sealed class ComputeExecutor : IDisposable
             _collectors[jobId] = collector;
             return (collector, data.Source);
         }
-    }
-
-    private static CheckpointBatch Rows(CheckpointBatch all, int[] rows)
-    {
-        var p = all.ParameterCount;
-        var m = all.ClassCount;
-        var parameters = new float[rows.Length * p];
-        var loss = new float[rows.Length * m];
-        var acc = new float[rows.Length * m];
-        for (var i = 0; i < rows.Length; i++)
-        {
-            all.ParamsOf(rows[i]).CopyTo(parameters.AsSpan(i * p, p));
-            all.ClassLossOf(rows[i]).CopyTo(loss.AsSpan(i * m, m));
-            all.ClassAccOf(rows[i]).CopyTo(acc.AsSpan(i * m, m));
-        }
-
-        return new CheckpointBatch(rows.Length, p, m, parameters, loss, acc,
-            rows.Select(r => all.Run[r]).ToArray(), rows.Select(r => all.Step[r]).ToArray(), rows.Select(r => all.Epoch[r]).ToArray());
     }
 
     private sealed record RunWork(string JobId, CollectionJobSpec Spec, int Run, Action<int>? EpochsDone, CancellationToken Cancellation)
