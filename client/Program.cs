@@ -1,9 +1,17 @@
 using System.CommandLine;
 using Lethe.Client.Commands;
+using Spectre.Console;
+
+// Redirected output has no terminal width; honour COLUMNS so logs and tests get unwrapped lines.
+if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns))
+{
+    AnsiConsole.Profile.Width = columns;
+}
 
 var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget / DiHyFo, InvWNN) on Orleans and TorchSharp.")
 {
     CollectCommand.Create(),
+    StatusCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
 };

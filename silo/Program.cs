@@ -1,5 +1,8 @@
+using Lethe.Silo.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleans(silo => silo.UseLocalhostClustering());
+builder.AddLetheSilo();
+// Telemetry: OpenTelemetry + Prometheus wiring for /metrics goes here (builder.AddLetheTelemetry() from silo/Telemetry/).
 var app = builder.Build();
-app.MapGet("/health/live", () => "ok");
+app.MapLetheHealth();
 app.Run();

@@ -20,12 +20,27 @@ public static class BenchCollectCommand
         var runs = new Option<int>("--runs") { Description = "Runs trained by the vectorized engine.", DefaultValueFactory = _ => 512 };
         var loopRuns = new Option<int>("--loop-runs") { Description = "Runs trained one at a time by the per-run loop.", DefaultValueFactory = _ => 4 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per run.", DefaultValueFactory = _ => 3 };
+        var viaGrains = new Option<bool>("--via-grains") { Description = "Instead: a whole job through the grains of an embedded silo vs the bare vectorized engine on the same runs." };
         var command = new Command("collect", "Per-run training loop vs vectorized collection: checkpoints/s, ratio, GFLOP/s vs measured matmul peak.")
         {
-            CollectCommand.Preset, runs, loopRuns, epochs, CollectCommand.Data, BenchCommand.Json,
+            CollectCommand.Preset, runs, loopRuns, epochs, CollectCommand.Data, BenchCommand.Json, viaGrains,
         };
-        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(async () =>
         {
+            if (result.GetValue(viaGrains))
+            {
+                var jobSpec = new CollectionSpec
+                {
+                    Preset = result.GetValue(CollectCommand.Preset)!,
+                    Runs = result.GetValue(runs),
+                    Epochs = result.GetValue(epochs),
+                    Data = result.GetValue(CollectCommand.Data)!,
+                }.Validated();
+                var grainFigures = await BenchCollectViaGrains.Run(jobSpec, cancellation);
+                BenchCommand.Report($"bench collect --via-grains ({jobSpec.Preset}, {jobSpec.Task.Architecture})", grainFigures, result.GetValue(BenchCommand.Json));
+                return 0;
+            }
+
             var spec = new CollectionSpec
             {
                 Preset = result.GetValue(CollectCommand.Preset)!,

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Lethe.ML;
+using Lethe.Client.Cluster;
+using Lethe.Contracts.Collection;
 using Lethe.ML.Collection;
-using Lethe.ML.Data;
 using Lethe.ML.Storage;
 using Spectre.Console;
 
@@ -24,22 +24,24 @@ public static class CollectCommand
             .Select(t => int.TryParse(t, out var c) ? c : throw new FormatException($"'{t}' in '{text}' is not a class number; expected e.g. 2,3."))
             .ToArray();
 
+    /// <summary>Redis connection string of a Lethe cluster; without it the CLI hosts an embedded silo.</summary>
+    public static readonly Option<string?> Cluster = new("--cluster") { Description = $"Redis connection string of a Lethe cluster (or env {LetheConnection.ClusterVariable}); default: an embedded silo in this process." };
+
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Output folder for shards and manifest.json.", Required = true };
-        var command = new Command("collect", "Collect a checkpoint dataset: train runs vectorized, keep checkpoints by the paper's saving heuristics (A.5).")
+        var command = new Command("collect", "Collect a checkpoint dataset on the Orleans grains: runs trained vectorized, checkpoints kept by the paper's saving heuristics (A.5).")
         {
-            Preset, Runs, Epochs, Seed, Data, Pivots, output,
+            Preset, Runs, Epochs, Seed, Data, Pivots, output, Cluster,
         };
-        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             var spec = SpecFrom(result);
-            var data = DigitsSource.Load(spec.Data, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
-            var folder = ShardFolder.Open(result.GetValue(output)!, create: true);
-            Collect(spec, folder, data, cancellation);
+            await using var connection = await LetheConnection.Open(result.GetValue(Cluster), null, cancellation);
+            var folder = await Collect(connection, spec, result.GetValue(output)!, cancellation);
             PrintSummary(folder, spec);
             return 0;
-        }, cancellation)));
+        }));
         return command;
     }
 
@@ -53,29 +55,40 @@ public static class CollectCommand
         Pivots = result.GetValue(Pivots) is { } pivots ? ParseClasses(pivots) : null,
     }.Validated();
 
-    public static void Collect(CollectionSpec spec, ShardFolder folder, DigitsDataset data, CancellationToken cancellation)
+    /// <summary>
+    /// Submits the job, shows its progress until it ends, and exports its shards into the folder at
+    /// <paramref name="output"/>, which is created only once the job was accepted (bad input leaves nothing behind).
+    /// </summary>
+    public static async Task<ShardFolder> Collect(LetheConnection connection, CollectionSpec spec, string output, CancellationToken cancellation)
     {
-        var job = new ShardedCollection(spec, folder, data);
-        var pending = job.PendingShards();
-        AnsiConsole.MarkupLine($"Job [bold]{spec.Id}[/]: {spec.Runs} runs of {spec.Task.Architecture} on {Markup.Escape(data.Source)}, {spec.ShardCount} shards, {pending.Count} to compute.");
-        if (pending.Count == 0)
+        var session = new CollectionJobSession(connection, spec);
+        var where = connection.Embedded ? "embedded silo" : "cluster";
+        var started = await session.Start();
+        var folder = ShardFolder.Open(output, create: true);
+        AnsiConsole.MarkupLine($"Job [bold]{spec.Id}[/] on the {where}: {spec.Runs} runs of {spec.Task.Architecture}, {spec.ShardCount} shards, {started.ShardsSealed} already sealed.");
+        JobProgress? last = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("run-epochs", maxValue: Math.Max(1, started.RunEpochsTotal));
+                last = await session.WaitForCompletion(p =>
+                {
+                    task.Value = Math.Min(task.MaxValue, p.RunEpochsDone);
+                    task.Description = $"{p.ShardsSealed}/{p.ShardsPlanned} shards, {p.Checkpoints} checkpoints";
+                }, TimeSpan.FromMilliseconds(250), cancellation);
+                task.Value = task.MaxValue;
+            });
+
+        if (last!.Status == JobStatus.Cancelled)
         {
-            AnsiConsole.MarkupLine("[green]Every shard is present and verified; nothing to train.[/]");
-            return;
+            throw new InvalidOperationException($"Job {spec.Id} was cancelled; run the same command again to continue it.");
         }
 
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("run-epochs", maxValue: 1);
-                job.Run(new InlineProgress<CollectionProgress>(p =>
-                {
-                    task.MaxValue = p.RunEpochsTotal;
-                    task.Value = p.RunEpochsDone;
-                    task.Description = $"{p.RunEpochsDone}/{p.RunEpochsTotal} run-epochs, {p.Saved} saved of {p.Evaluated} evaluated";
-                }), cancellation);
-            });
+        var copied = await session.Export(folder, cancellation);
+        var trained = connection.RunsTrainedHere is { } runs ? $"; runs trained in this process: {runs}" : "";
+        AnsiConsole.MarkupLine($"{copied} shards written to {Markup.Escape(folder.Path)}, {folder.Manifest.Shards.Count - copied} already there{trained}.");
+        return folder;
     }
 
     public static void PrintSummary(ShardFolder folder, CollectionSpec spec)

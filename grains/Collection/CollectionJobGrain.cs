@@ -1,0 +1,253 @@
+using Lethe.Contracts.Collection;
+using Lethe.Grains.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lethe.Grains.Collection;
+
+/// <summary>
+/// A collection job. Calls return at once; a background loop (at most one per activation) starts shards with bounded
+/// concurrency and polls them, persisting each sealed shard. A reminder reactivates the job on a surviving silo after
+/// its silo died, and the loop continues from the persisted state.
+/// </summary>
+public sealed class CollectionJobGrain(
+    [PersistentState("job", CollectionOptions.StorageName)] IPersistentState<CollectionJobState> state,
+    IOptions<CollectionOptions> options,
+    ILogger<CollectionJobGrain> log) : Grain, ICollectionJobGrain, IRemindable
+{
+    private const string ResumeReminder = "resume";
+
+    // The loop and the calls interleave at awaits; Orleans storage rejects a write while another is in flight.
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private CancellationTokenSource _loopStop = new();
+    private Task? _loop;
+    private long _activeRunEpochs;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        EnsureLoop();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _loopStop.Cancel();
+        if (_loop is { } loop)
+        {
+            await loop.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
+        }
+
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.Status == JobStatus.Running)
+        {
+            // Hand the work over now rather than at the next reminder tick: this call reaches a new activation on
+            // another silo once this one is gone.
+            _ = this.AsReference<ICollectionJobGrain>().Resume();
+        }
+    }
+
+    async Task<JobPlan> ICollectionJobGrain.Plan(CollectionJobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validated();
+        var id = spec.JobId();
+        if (id != this.GetPrimaryKeyString())
+        {
+            throw new ArgumentException($"The spec hashes to job id {id}, not to this job's id {this.GetPrimaryKeyString()}; address the job by the hash of its spec.");
+        }
+
+        if (state.State.Spec is null)
+        {
+            state.State.Spec = spec;
+            state.State.Status = JobStatus.Planned;
+            await Write();
+        }
+
+        return new JobPlan(id, spec, spec.Runs, spec.ShardCount, spec.RunsPerShard);
+    }
+
+    async Task<JobProgress> ICollectionJobGrain.Start()
+    {
+        if (state.State.Spec is null)
+        {
+            throw new InvalidOperationException($"Job {this.GetPrimaryKeyString()} has no plan; submit its spec with Plan first.");
+        }
+
+        if (state.State.Status != JobStatus.Completed && state.State.Status != JobStatus.Running)
+        {
+            state.State.Status = JobStatus.Running;
+            state.State.Error = null;
+            state.State.StartedUtc ??= DateTimeOffset.UtcNow;
+            await Write();
+        }
+
+        if (state.State.Status == JobStatus.Running)
+        {
+            await this.RegisterOrUpdateReminder(ResumeReminder, options.Value.ResumePeriod, options.Value.ResumePeriod);
+            EnsureLoop();
+        }
+
+        return Progress();
+    }
+
+    Task<JobProgress> ICollectionJobGrain.GetProgress() => Task.FromResult(Progress());
+
+    async Task<JobProgress> ICollectionJobGrain.Cancel()
+    {
+        if (state.State.Status is JobStatus.Planned or JobStatus.Running)
+        {
+            _loopStop.Cancel();
+            state.State.Status = JobStatus.Cancelled;
+            state.State.FinishedUtc = DateTimeOffset.UtcNow;
+            await Write();
+            await StopReminder();
+        }
+
+        return Progress();
+    }
+
+    Task<IReadOnlyList<CheckpointShardManifest>> ICollectionJobGrain.GetShards() =>
+        Task.FromResult<IReadOnlyList<CheckpointShardManifest>>(state.State.Sealed.OrderBy(s => s.Key).Select(s => s.Value).ToList());
+
+    Task ICollectionJobGrain.Resume()
+    {
+        EnsureLoop();
+        return Task.CompletedTask;
+    }
+
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Status == JobStatus.Running)
+        {
+            EnsureLoop();
+        }
+        else
+        {
+            await StopReminder();
+        }
+    }
+
+    private JobProgress Progress()
+    {
+        var spec = state.State.Spec;
+        var sealedShards = state.State.Sealed.Values.ToList();
+        return new JobProgress(
+            this.GetPrimaryKeyString(), state.State.Status, spec?.Runs ?? 0,
+            sealedShards.Sum(s => s.LastRun - s.FirstRun + 1), spec?.ShardCount ?? 0, sealedShards.Count,
+            sealedShards.Sum(s => (long)s.Count), state.State.Error, state.State.StartedUtc, state.State.FinishedUtc,
+            (sealedShards.Sum(s => (long)(s.LastRun - s.FirstRun + 1)) * (spec?.Epochs ?? 0)) + _activeRunEpochs,
+            (long)(spec?.Runs ?? 0) * (spec?.Epochs ?? 0));
+    }
+
+    private void EnsureLoop()
+    {
+        if (state.State.Status != JobStatus.Running || _loop is { IsCompleted: false })
+        {
+            return;
+        }
+
+        _loopStop = new CancellationTokenSource();
+        _loop = Run(state.State.Spec!, _loopStop.Token);
+    }
+
+    private async Task Run(CollectionJobSpec spec, CancellationToken ct)
+    {
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
+        var pending = new Queue<int>(Enumerable.Range(0, spec.ShardCount).Where(i => !state.State.Sealed.ContainsKey(i)));
+        var active = new List<int>();
+        try
+        {
+            while (pending.Count > 0 || active.Count > 0)
+            {
+                while (active.Count < Math.Max(1, options.Value.MaxConcurrentShards) && pending.Count > 0)
+                {
+                    active.Add(pending.Dequeue());
+                }
+
+                // Start is idempotent and also restarts a shard whose silo died, so polling with it is enough.
+                var polls = await Task.WhenAll(active.Select(i => Poll(spec, i)));
+                _activeRunEpochs = polls.Where(p => p is { Manifest: null }).Sum(p => p!.RunEpochsDone);
+                var changed = false;
+                foreach (var (index, progress) in active.Zip(polls).ToList())
+                {
+                    if (progress?.Error is { } error)
+                    {
+                        await Finish(JobStatus.Failed, $"Shard {index} failed: {error}");
+                        return;
+                    }
+
+                    if (progress?.Manifest is { } manifest)
+                    {
+                        state.State.Sealed[index] = manifest;
+                        active.Remove(index);
+                        changed = true;
+                    }
+                }
+
+                if (changed)
+                {
+                    await Write();
+                }
+
+                if (pending.Count > 0 || active.Count > 0)
+                {
+                    await Task.Delay(options.Value.PollInterval, ct);
+                }
+            }
+
+            _activeRunEpochs = 0;
+            await Finish(JobStatus.Completed, null);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Storage trouble: the loop restarts from the persisted state at the next call or reminder tick.
+            log.LogWarning(e, "Job {JobId} loop interrupted", this.GetPrimaryKeyString());
+        }
+    }
+
+    private async Task<ShardProgress?> Poll(CollectionJobSpec spec, int index)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<ICheckpointShardGrain>(CollectionJobIds.Shard(this.GetPrimaryKeyString(), index)).Start(spec);
+        }
+        catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+        {
+            log.LogDebug(e, "Shard {Index} unreachable; polling it again", index);
+            return null;
+        }
+    }
+
+    private async Task Finish(JobStatus status, string? error)
+    {
+        state.State.Status = status;
+        state.State.Error = error;
+        state.State.FinishedUtc = DateTimeOffset.UtcNow;
+        await Write();
+        await StopReminder();
+        log.LogInformation("Job {JobId} {Status}: {Shards} shards", this.GetPrimaryKeyString(), status, state.State.Sealed.Count);
+    }
+
+    private async Task StopReminder()
+    {
+        if (await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task Write()
+    {
+        await _writing.WaitAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+namespace Lethe.Grains.Compute;
+
+/// <summary>Settings of the silo compute executor (configuration section <c>Lethe:Compute</c>).</summary>
+public sealed class ComputeOptions
+{
+    public const string Section = "Lethe:Compute";
+
+    /// <summary>Threads that own TorchSharp work; one per device is right on a CPU (libtorch parallelises inside ops).</summary>
+    public int Threads { get; set; } = 1;
+
+    /// <summary>How long a batch keeps gathering runs once no new run arrived: a few ms of wait buys a wider vectorized pass.</summary>
+    public TimeSpan GatherWindow { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Upper bound on gathering, so a steady trickle of runs cannot postpone training forever.</summary>
+    public TimeSpan MaxGather { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most runs trained in one vectorized pass (memory grows with it).</summary>
+    public int MaxBatchRuns { get; set; } = 1024;
+}

@@ -1,0 +1,166 @@
+using Lethe.Contracts.Collection;
+using Lethe.Grains.Artifacts;
+using Lethe.Grains.Collection;
+using Lethe.ML.Collection;
+using Lethe.ML.Data;
+using Lethe.ML.Storage;
+
+namespace Lethe.Grains.Tests;
+
+[Collection(CollectionClusterGroup.Name)]
+public sealed class CollectionJobGrainTests(CollectionClusterFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(2);
+
+    /// <summary>A tiny job: 6 runs, 1 epoch, 4 runs per shard (so two shards, the second short). Each test its own seed.</summary>
+    private static CollectionSpec Tiny(int seed, int runs = 6) => new() { Runs = runs, Epochs = 1, RunsPerShard = 4, Seed = seed };
+
+    [Fact]
+    public async Task Plan_rejects_an_unknown_preset_naming_the_accepted_ones()
+    {
+        var spec = Tiny(101).ToJobSpec() with { Preset = "mnist5" };
+        var job = fixture.Client.GetGrain<ICollectionJobGrain>("any");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => job.Plan(spec));
+
+        Assert.Contains("mnist5", error.Message);
+        Assert.Contains("mnist4", error.Message);
+    }
+
+    [Fact]
+    public async Task Plan_rejects_a_spec_addressed_to_another_job_id()
+    {
+        var job = fixture.Client.GetGrain<ICollectionJobGrain>("0000000000000000");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => job.Plan(Tiny(102).ToJobSpec()));
+
+        Assert.Contains(Tiny(102).Id, error.Message);
+    }
+
+    [Fact]
+    public async Task Start_before_plan_is_rejected()
+    {
+        var job = fixture.Client.GetGrain<ICollectionJobGrain>(Tiny(103).Id);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => job.Start());
+    }
+
+    [Fact]
+    public async Task A_job_seals_every_planned_run_exactly_once_with_verified_shards()
+    {
+        var spec = Tiny(104);
+
+        var progress = await RunToCompletion(spec);
+
+        Assert.Equal(JobStatus.Completed, progress.Status);
+        Assert.Equal(2, progress.ShardsSealed);
+        await AssertEveryRunExactlyOnce(spec);
+    }
+
+    [Fact]
+    public async Task Resubmitting_a_finished_job_trains_nothing()
+    {
+        var spec = Tiny(105);
+        await RunToCompletion(spec);
+        var shards = await Job(spec).GetShards();
+        var trained = fixture.RunsTrained;
+
+        var again = await RunToCompletion(spec);
+
+        Assert.Equal(JobStatus.Completed, again.Status);
+        Assert.Equal(trained, fixture.RunsTrained);
+        Assert.Equal(shards.Select(s => s.Sha256), (await Job(spec).GetShards()).Select(s => s.Sha256));
+    }
+
+    [Fact]
+    public async Task A_job_resumes_and_loses_nothing_after_all_its_activations_are_collected()
+    {
+        var spec = Tiny(106, runs: 12) with { Epochs = 2 };
+        var job = Job(spec);
+        await job.Plan(spec.ToJobSpec());
+        await job.Start();
+
+        // Deactivates the job, its shards and runs (their in-memory checkpoints too) in the middle of the work.
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.False((await job.GetProgress()).IsFinished);
+
+        var progress = await WaitForCompletion(job);
+        Assert.Equal(JobStatus.Completed, progress.Status);
+        await AssertEveryRunExactlyOnce(spec);
+    }
+
+    /// <summary>
+    /// The same checkpoints as the in-process collector: same shards, same (run, step) rows. Values agree to float
+    /// rounding only, since the two silos each train their share of runs in a narrower vectorized pass.
+    /// </summary>
+    [Fact]
+    public async Task Shards_through_grains_hold_the_checkpoints_of_the_in_process_collection()
+    {
+        var spec = Tiny(107);
+        await RunToCompletion(spec);
+        var folder = ShardFolder.Open(Path.Combine(fixture.ArtifactsPath, "in-process-107"), create: true);
+
+        new ShardedCollection(spec, folder, DigitsSource.Load(spec.Data)).Run();
+
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        var shards = await Job(spec).GetShards();
+        Assert.Equal(folder.Manifest.Shards.Select(s => s.Name), shards.Select(s => s.Name));
+        foreach (var shard in shards)
+        {
+            var viaGrains = ShardFile.Deserialize(await store.ReadVerified(CollectionJobSpecExtensions.ShardKey(spec.Id, shard.Index), shard.Sha256, default));
+            var inProcess = ShardFile.Deserialize(folder.ReadVerified(folder.Find(shard.Name)!));
+            Assert.Equal(inProcess.Batch.Run.Zip(inProcess.Batch.Step), viaGrains.Batch.Run.Zip(viaGrains.Batch.Step));
+            Assert.All(inProcess.Batch.Params.Zip(viaGrains.Batch.Params), p => Assert.Equal(p.First, p.Second, 1e-4f));
+            Assert.Equal(inProcess.Metadata, viaGrains.Metadata);
+        }
+    }
+
+    private ICollectionJobGrain Job(CollectionSpec spec) => fixture.Client.GetGrain<ICollectionJobGrain>(spec.Id);
+
+    private async Task<JobProgress> RunToCompletion(CollectionSpec spec)
+    {
+        var job = Job(spec);
+        await job.Plan(spec.ToJobSpec());
+        await job.Start();
+        return await WaitForCompletion(job);
+    }
+
+    private static async Task<JobProgress> WaitForCompletion(ICollectionJobGrain job)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var progress = await job.GetProgress();
+            if (progress.IsFinished)
+            {
+                return progress;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"job {progress.JobId} still {progress.Status} after {Deadline}: {progress}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Each planned run appears in exactly one shard, each (run, step) once, and every shard verifies.</summary>
+    private async Task AssertEveryRunExactlyOnce(CollectionSpec spec)
+    {
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        var shards = await Job(spec).GetShards();
+        Assert.Equal(Enumerable.Range(0, spec.ShardCount), shards.Select(s => s.Index));
+        var shardOfRun = new Dictionary<int, int>();
+        foreach (var shard in shards)
+        {
+            var bytes = await store.ReadVerified(CollectionJobSpecExtensions.ShardKey(spec.Id, shard.Index), shard.Sha256, CancellationToken.None);
+            var batch = ShardFile.Deserialize(bytes).Batch;
+            Assert.Equal(shard.Count, batch.Count);
+            Assert.Equal(batch.Count, batch.Run.Zip(batch.Step).Distinct().Count());
+            foreach (var run in batch.Run.Distinct())
+            {
+                Assert.True(shardOfRun.TryAdd(run, shard.Index), $"run {run} is in shards {shardOfRun.GetValueOrDefault(run)} and {shard.Index}");
+                Assert.InRange(run, shard.FirstRun, shard.LastRun);
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, spec.Runs), shardOfRun.Keys.Order());
+    }
+}
