@@ -35,6 +35,8 @@ public sealed class UnlearningEvaluator : IDisposable
 
     public ForgetSplit Split => _split;
 
+    public int MiaSeed => _miaSeed;
+
     public ModelMetrics Evaluate(float[] model, float[]? reference = null) => Evaluate([model], reference)[0];
 
     /// <summary>Metrics of each model; with <paramref name="reference"/> (the retrained model) also overlap, φ and confusion.</summary>

@@ -6,7 +6,7 @@ namespace Lethe.ML.Unlearning;
 /// <c>finetune</c>: continue training the original model on D_r only, relying on catastrophic forgetting of D_f
 /// (SalUn/SSD "FT"; MLP defaults from unlearning-reference.md §3.2), stopped by <see cref="ForgetAccuracyStop"/>.
 /// </summary>
-public sealed class FinetuneMethod(double learningRate = 0.02, int maxEpochs = 5, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : IUnlearningMethod
+public sealed class FinetuneMethod(double learningRate = 0.05, int maxEpochs = 10, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : IUnlearningMethod
 {
     public string Name => "finetune";
 

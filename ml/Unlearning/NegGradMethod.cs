@@ -6,7 +6,7 @@ namespace Lethe.ML.Unlearning;
 /// <c>neggrad</c> (gradient ascent): minimise −CE on D_f only, checking the validation forget accuracy after every step
 /// because pure ascent degrades the model fast (unlearning-reference.md §3.3).
 /// </summary>
-public sealed class NegGradMethod(double learningRate = 0.01, int maxSteps = 300, int batchSize = 64, double momentum = 0.9, int checkEvery = 1) : IUnlearningMethod
+public sealed class NegGradMethod(double learningRate = 0.003, int maxSteps = 300, int batchSize = 64, double momentum = 0.9, int checkEvery = 1) : IUnlearningMethod
 {
     public string Name => "neggrad";
 

@@ -6,7 +6,7 @@ namespace Lethe.ML.Unlearning;
 /// <c>neggrad+</c> (Kurmanji et al., SCRUB's <c>train_negrad</c>): each step descends on a D_r batch and ascends on a
 /// D_f batch, loss = α·CE(retain) − (1 − α)·CE(forget); iterates over D_r, cycling D_f.
 /// </summary>
-public sealed class NegGradPlusMethod(double alpha = 0.95, double learningRate = 0.02, int maxEpochs = 5, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : IUnlearningMethod
+public sealed class NegGradPlusMethod(double alpha = 0.99, double learningRate = 0.01, int maxEpochs = 10, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : IUnlearningMethod
 {
     public string Name => "neggrad+";
 

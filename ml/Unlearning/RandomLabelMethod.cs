@@ -8,7 +8,7 @@ namespace Lethe.ML.Unlearning;
 /// classes (drawn once from the seed, any class of the preset but the true one). Uses D_r as the original recipe does —
 /// dropping it collapses accuracy (SalUn issue #14).
 /// </summary>
-public sealed class RandomLabelMethod(double learningRate = 0.02, int maxEpochs = 5, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : IUnlearningMethod
+public sealed class RandomLabelMethod(double learningRate = 0.01, int maxEpochs = 10, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : IUnlearningMethod
 {
     public string Name => "randomlabel";
 
