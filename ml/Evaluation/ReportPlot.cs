@@ -60,7 +60,8 @@ public static class ReportPlot
         }
 
         var m = matrix.Length;
-        // Heatmap rows are drawn top to bottom; the first row is the retrained model's class 0.
+        // The heatmap draws intensities[0, *] as its top row; retrained class r is plotted at y = m - 1 - r so class 0
+        // is on top, as a confusion matrix reads.
         var intensities = new double[m, m];
         for (var r = 0; r < m; r++)
         {
@@ -72,12 +73,12 @@ public static class ReportPlot
 
         var heatmap = plot.Add.Heatmap(intensities);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        heatmap.Extent = new CoordinateRect(-0.5, m - 0.5, m - 0.5, -0.5);
+        heatmap.Extent = new CoordinateRect(-0.5, m - 0.5, -0.5, m - 0.5);
         for (var r = 0; r < m; r++)
         {
             for (var c = 0; c < m; c++)
             {
-                var text = plot.Add.Text(matrix[r][c].ToString(), c, r);
+                var text = plot.Add.Text(matrix[r][c].ToString(), c, m - 1 - r);
                 text.LabelFontSize = m > 6 ? 9 : 14;
                 text.LabelFontColor = Colors.White;
                 text.LabelAlignment = Alignment.MiddleCenter;
@@ -85,10 +86,9 @@ public static class ReportPlot
         }
 
         var ticks = Enumerable.Range(0, m).Select(i => (double)i).ToArray();
-        var labels = Enumerable.Range(0, m).Select(i => i.ToString()).ToArray();
-        plot.Axes.Bottom.SetTicks(ticks, labels);
-        plot.Axes.Left.SetTicks(ticks, labels);
-        plot.Axes.SetLimits(-0.5, m - 0.5, m - 0.5, -0.5);
+        plot.Axes.Bottom.SetTicks(ticks, ticks.Select(t => t.ToString()).ToArray());
+        plot.Axes.Left.SetTicks(ticks, ticks.Select(t => (m - 1 - t).ToString()).ToArray());
+        plot.Axes.SetLimits(-0.5, m - 0.5, -0.5, m - 0.5);
         plot.XLabel("unlearned prediction");
         plot.YLabel("retrained prediction");
     }
