@@ -6,7 +6,7 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     CollectCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
-    TrainCommand.Create(),
+    TrainOriginalCommand.Create(),
     UnlearnCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -133,33 +133,37 @@ public static class BenchUnlearnCommand
 
     private static void Print(TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows, int seeds)
     {
+        if (Console.IsOutputRedirected)
+        {
+            // Spectre assumes 80 columns when redirected; the table has a dozen figures per row.
+            AnsiConsole.Profile.Width = 240;
+        }
+
         foreach (var forget in forgetSets)
         {
             var mine = rows.Where(r => r.Forget.SequenceEqual(forget)).ToList();
-            var methods = mine.Select(r => r.Method).Distinct().ToList();
-            var paper = PaperTables.For(preset.Name, forget);
             var table = new Table().Title($"{preset.Name} ({preset.Architecture}), forget {{{string.Join(",", forget)}}}: mean{(seeds > 1 ? " ± std" : "")} over {seeds} seed(s); overlap and phi against the retrained model")
-                .AddColumn("metric");
-            foreach (var p in paper)
-            {
-                table.AddColumn(new TableColumn($"paper {p.Model}").RightAligned());
-            }
-
-            foreach (var m in methods)
-            {
-                table.AddColumn(new TableColumn(Markup.Escape(m)).RightAligned());
-            }
-
+                .AddColumn("model");
             foreach (var figure in FigureNames.Append("wall_s"))
             {
-                var cells = new List<string> { figure };
-                cells.AddRange(paper.Select(p => p.Figures.TryGetValue(figure, out var v) && v is { } value ? value.ToString("F4", CultureInfo.InvariantCulture) : ""));
-                foreach (var m in methods)
+                table.AddColumn(new TableColumn(figure).RightAligned());
+            }
+
+            foreach (var p in PaperTables.For(preset.Name, forget))
+            {
+                table.AddRow([$"paper {p.Model} ({p.Source})", .. FigureNames.Select(f => p.Figures.TryGetValue(f, out var v) && v is { } value ? value.ToString("F4", CultureInfo.InvariantCulture) : ""), ""]);
+            }
+
+            foreach (var method in mine.Select(r => r.Method).Distinct())
+            {
+                var measured = mine.Where(r => r.Method == method).ToList();
+                var cells = new List<string> { method };
+                foreach (var figure in FigureNames)
                 {
-                    var values = mine.Where(r => r.Method == m).Select(r => figure == "wall_s" ? r.WallSeconds : Figure(r.Metrics, figure)).Where(v => v is not null).Select(v => v!.Value).ToArray();
-                    cells.Add(Format(values, figure == "wall_s" ? "F2" : "F4"));
+                    cells.Add(Format(measured.Select(r => Figure(r.Metrics, figure)).Where(v => v is not null).Select(v => v!.Value).ToArray(), "F4"));
                 }
 
+                cells.Add(Format(measured.Select(r => r.WallSeconds).ToArray(), "F2"));
                 table.AddRow(cells.Select(Markup.Escape).ToArray());
             }
 

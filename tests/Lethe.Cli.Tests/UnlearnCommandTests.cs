@@ -54,7 +54,7 @@ public class UnlearnCommandTests : IDisposable
     public void Unlearn_writes_a_loadable_model_and_its_report()
     {
         var model = Path.Combine(_root, "original.safetensors");
-        var train = LetheProcess.Run("train", "--preset", "mnist4", "--out", model);
+        var train = LetheProcess.Run("train-original", "--preset", "mnist4", "--out", model);
         Assert.True(train.ExitCode == 0, train.Output + train.Error);
 
         var unlearn = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "finetune");

@@ -8,15 +8,15 @@ using Spectre.Console;
 namespace Lethe.Client.Commands;
 
 /// <summary>
-/// <c>lethe train</c>: trains the model to be unlearned with <see cref="OriginalModelTrainer"/>'s recipe on D (the train
+/// <c>lethe train-original</c>: trains the model to be unlearned with <see cref="OriginalModelTrainer"/>'s recipe on D (the train
 /// split minus the validation carve-out) and writes it as a safetensors state dict for <c>lethe unlearn</c>.
 /// </summary>
-public static class TrainCommand
+public static class TrainOriginalCommand
 {
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Model file to write (.safetensors).", Required = true };
-        var command = new Command("train", "Train a preset's task net on its train split (deterministic by seed) and save it as safetensors.")
+        var command = new Command("train-original", "Train a preset's task net (the model to unlearn) on its train split (deterministic by seed) and save it as safetensors.")
         {
             CollectCommand.Preset, UnlearnCommand.Seed, CollectCommand.Data, output,
         };
