@@ -14,5 +14,7 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     StatusCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
+    TrainOriginalCommand.Create(),
+    UnlearnCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -5,8 +5,13 @@ namespace Lethe.Cli.Tests;
 /// <summary>Runs the built <c>lethe</c> CLI as a separate process, the way a user does.</summary>
 public static class LetheProcess
 {
+    private static readonly string DefaultArtifacts = Path.Combine(Path.GetTempPath(), $"lethe-cli-tests-{Environment.ProcessId}");
+
+    /// <summary>Runs lethe with an artifact store private to this test process.</summary>
+    public static (int ExitCode, string Output, string Error) Run(params string[] args) => RunWithArtifacts(DefaultArtifacts, args);
+
     /// <summary>Runs lethe with its artifact store in <paramref name="artifacts"/> (tests never share the user's store).</summary>
-    public static (int ExitCode, string Output, string Error) Run(string artifacts, params string[] args)
+    public static (int ExitCode, string Output, string Error) RunWithArtifacts(string artifacts, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "lethe.dll"), .. args])
         {
