@@ -6,5 +6,6 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     CollectCommand.Create(),
     StatusCommand.Create(),
     BenchCommand.Create(),
+    DemoCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -17,7 +17,7 @@ public static class CliAction
         }
         catch (Exception e) when (IsUserError(e))
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            WriteError(e.Message);
             return UserError;
         }
         catch (OperationCanceledException)
@@ -28,6 +28,10 @@ public static class CliAction
     }
 
     public static Task<int> Run(Func<int> body) => Run(() => Task.FromResult(body()));
+
+    /// <summary>One line on standard error, red on a terminal, never wrapped (scripts and tests read it whole).</summary>
+    public static void WriteError(string message) =>
+        Console.Error.WriteLine(Console.IsErrorRedirected ? $"error: {message}" : $"\u001b[31merror:\u001b[0m {message}");
 
     private static bool IsUserError(Exception e) =>
         e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Lethe.ML.Collection;
+using Lethe.ML.Data;
+using Lethe.ML.Storage;
+using Spectre.Console;
+
+namespace Lethe.Client.Commands;
+
+/// <summary>
+/// <c>lethe demo</c>: the whole pipeline on MNIST-4 in one command, embedded. Every stage keeps its results in the work
+/// folder, so a second run reuses them.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var work = new Option<string>("--work") { Description = "Folder for the demo's datasets, models and reports.", DefaultValueFactory = _ => Path.Combine(".lethe", "demo") };
+        var runs = new Option<int>("--runs") { Description = "Training runs to collect.", DefaultValueFactory = _ => 256 };
+        var command = new Command("demo", "Run the pipeline end to end on MNIST-4: collect checkpoints -> (train DiHyFo -> unlearn) -> report.")
+        {
+            work, runs,
+        };
+        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        {
+            var folder = result.GetValue(work)!;
+            var spec = new CollectionSpec { Preset = "mnist4", Runs = result.GetValue(runs) }.Validated();
+            AnsiConsole.Write(new Rule("[bold]1. Collect a checkpoint dataset[/]").LeftJustified());
+            var data = DigitsSource.Load(spec.Data, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
+            var shards = ShardFolder.Open(Path.Combine(folder, "mnist4-checkpoints"), create: true);
+            CollectCommand.Collect(spec, shards, data, cancellation);
+            CollectCommand.PrintSummary(shards, spec);
+            return 0;
+        }, cancellation)));
+        return command;
+    }
+}

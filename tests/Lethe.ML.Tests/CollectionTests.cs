@@ -1,0 +1,160 @@
+using Lethe.ML.Collection;
+using Lethe.ML.Data;
+using Lethe.ML.Nets;
+using Lethe.ML.Storage;
+using static TorchSharp.torch;
+
+namespace Lethe.ML.Tests;
+
+public class CollectionTests
+{
+    private static readonly Lazy<DigitsDataset> Digits = new(() => DigitsSource.Load("npm"));
+
+    private static CollectionSpec Small(int runs = 4, int epochs = 1) => new() { Runs = runs, Epochs = epochs, RunsPerShard = 2 };
+
+    [Fact]
+    public void Stored_class_losses_equal_an_independent_recomputation_with_the_module()
+    {
+        var spec = Small(runs: 6);
+        var batch = new VectorizedCollector(Digits.Value, spec).Collect(spec.PlanRuns());
+        var test = Digits.Value.For(spec.Task).Test;
+        using var images = test.ImagesTensor();
+        using var labels = test.LabelsTensor();
+
+        for (var row = 0; row < batch.Count; row += 5)
+        {
+            using var scope = NewDisposeScope();
+            using var mlp = new Mlp(spec.Task.Architecture);
+            mlp.LoadFlat(batch.ParamsOf(row).ToArray());
+            var logits = mlp.forward(images);
+            for (var c = 0; c < 4; c++)
+            {
+                var members = labels.eq(c);
+                var loss = nn.functional.cross_entropy(logits[members], labels[members]).item<float>();
+                var accuracy = logits[members].argmax(1).eq(c).to(ScalarType.Float32).mean().item<float>();
+                Assert.Equal(loss, batch.ClassLossOf(row)[c], 3);
+                Assert.Equal(accuracy, batch.ClassAccOf(row)[c], 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void Vectorized_engine_saves_what_the_per_run_autograd_loop_saves()
+    {
+        var spec = Small(runs: 3, epochs: 2);
+        var runs = spec.PlanRuns();
+
+        var loop = new PerRunCollector(Digits.Value, spec).Collect(runs);
+        var vector = new VectorizedCollector(Digits.Value, spec).Collect(runs);
+
+        Assert.Equal(loop.Run.Zip(loop.Step), vector.Run.Zip(vector.Step));
+        for (var i = 0; i < loop.Params.Length; i++)
+        {
+            Assert.True(Math.Abs(loop.Params[i] - vector.Params[i]) < 1e-4, $"parameter {i}: {loop.Params[i]} vs {vector.Params[i]}");
+        }
+    }
+
+    [Fact]
+    public void A_run_trains_the_same_whichever_runs_share_its_batch()
+    {
+        var spec = Small(runs: 4);
+        var collector = new VectorizedCollector(Digits.Value, spec);
+
+        var together = collector.Collect(spec.PlanRuns());
+        var alone = collector.Collect([spec.PlanRun(2)]);
+
+        var rows = Enumerable.Range(0, together.Count).Where(i => together.Run[i] == 2).ToArray();
+        Assert.Equal(alone.Step, rows.Select(i => together.Step[i]));
+        // Equal up to float32 rounding: matmul blocking differs with the number of stacked runs.
+        var companions = rows.SelectMany(i => together.ParamsOf(i).ToArray()).ToArray();
+        Assert.All(alone.Params.Zip(companions), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-5));
+    }
+
+    [Fact]
+    public void Every_run_keeps_its_random_initialisation()
+    {
+        var spec = Small(runs: 5);
+        var batch = new VectorizedCollector(Digits.Value, spec).Collect(spec.PlanRuns());
+        var layout = ParameterLayout.For(spec.Task.Architecture);
+
+        foreach (var run in spec.PlanRuns())
+        {
+            var init = Enumerable.Range(0, batch.Count).Single(i => batch.Run[i] == run.Index && batch.Step[i] == 0);
+            Assert.Equal(layout.InitialParameters(run.Seed), batch.ParamsOf(init).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Dataset_has_accurate_pivot_models_that_never_learned_each_non_pivot_class()
+    {
+        var spec = new CollectionSpec { Runs = 32, Epochs = 3 };
+        var batch = new VectorizedCollector(Digits.Value, spec).Collect(spec.PlanRuns());
+
+        var summary = DatasetSummary.Of(batch, spec.Task, spec.PivotAccuracy);
+
+        Assert.All(spec.Task.NonPivots, c => Assert.True(summary.HighLossWithAccuratePivots[c] > 0, $"class {c} is never at high loss with accurate pivots"));
+        Assert.Contains(spec.PlanRuns(), r => r.ClassWeights.Contains(0f));
+        Assert.Contains(spec.PlanRuns(), r => r.DropFromEpoch >= 0);
+    }
+
+    [Fact]
+    public void Rerunning_a_job_skips_verified_shards_and_rebuilds_a_corrupted_one_identically()
+    {
+        var path = Directory.CreateTempSubdirectory("lethe-job-").FullName;
+        try
+        {
+            var spec = Small(runs: 4);
+            new ShardedCollection(spec, ShardFolder.Open(path, create: true), Digits.Value).Run();
+            var first = ShardFolder.Open(path).Manifest;
+            Assert.Equal(2, first.Shards.Count);
+            Assert.Empty(new ShardedCollection(spec, ShardFolder.Open(path), Digits.Value).PendingShards());
+
+            var corrupted = Path.Combine(path, first.Shards[1].Name);
+            var bytes = File.ReadAllBytes(corrupted);
+            bytes[^1] ^= 0xff;
+            File.WriteAllBytes(corrupted, bytes);
+            var job = new ShardedCollection(spec, ShardFolder.Open(path), Digits.Value);
+            Assert.Equal([1], job.PendingShards());
+            job.Run();
+
+            Assert.Equal(first.Shards.Select(s => s.Sha256), ShardFolder.Open(path).Manifest.Shards.Select(s => s.Sha256));
+        }
+        finally
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_folder_of_another_job_is_refused()
+    {
+        var path = Directory.CreateTempSubdirectory("lethe-job-").FullName;
+        try
+        {
+            new ShardedCollection(Small(runs: 2), ShardFolder.Open(path, create: true), Digits.Value).Run();
+
+            var error = Assert.Throws<InvalidOperationException>(() => new ShardedCollection(Small(runs: 3), ShardFolder.Open(path), Digits.Value));
+            Assert.Contains(Small(runs: 2).Id, error.Message);
+        }
+        finally
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Job_id_is_a_hash_of_the_spec()
+    {
+        Assert.Equal(Small().Id, Small().Id);
+        Assert.NotEqual(Small().Id, Small(runs: 5).Id);
+        Assert.Equal(16, Small().Id.Length);
+    }
+
+    [Fact]
+    public void Invalid_specs_say_what_is_accepted()
+    {
+        Assert.Contains("--runs", Assert.Throws<ArgumentException>(() => new CollectionSpec { Runs = 0 }.Validated()).Message);
+        Assert.Contains("accepted", Assert.Throws<ArgumentException>(() => new CollectionSpec { Preset = "x" }.Validated()).Message);
+        Assert.Contains("class 9", Assert.Throws<ArgumentException>(() => new CollectionSpec { Pivots = [9] }.Validated()).Message);
+    }
+}
