@@ -1,6 +1,6 @@
 using System.CommandLine;
+using Lethe.Client.Cluster;
 using Lethe.ML.Collection;
-using Lethe.ML.Data;
 using Lethe.ML.Storage;
 using Spectre.Console;
 
@@ -20,17 +20,17 @@ public static class DemoCommand
         {
             work, runs,
         };
-        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             var folder = result.GetValue(work)!;
             var spec = new CollectionSpec { Preset = "mnist4", Runs = result.GetValue(runs) }.Validated();
             AnsiConsole.Write(new Rule("[bold]1. Collect a checkpoint dataset[/]").LeftJustified());
-            var data = DigitsSource.Load(spec.Data, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
             var shards = ShardFolder.Open(Path.Combine(folder, "mnist4-checkpoints"), create: true);
-            CollectCommand.Collect(spec, shards, data, cancellation);
+            await using var connection = await LetheConnection.Open(null, null, cancellation);
+            await CollectCommand.Collect(connection, spec, shards, cancellation);
             CollectCommand.PrintSummary(shards, spec);
             return 0;
-        }, cancellation)));
+        }));
         return command;
     }
 }
