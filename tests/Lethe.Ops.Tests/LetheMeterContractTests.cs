@@ -34,7 +34,7 @@ public sealed class LetheMeterContractTests
         using var http = new HttpClient();
         await using var prometheus = await PrometheusServer.Start(http, Job, $"127.0.0.1:{port}");
         var pending = GrafanaDashboard.Load(RepositoryPaths.Dashboard).Panels
-            .Where(p => LiveDashboardTests.RowsAwaitingProducers.Contains(p.Row)).ToArray();
+            .Where(p => LiveDashboardTests.RowsAwaitingProducers.ContainsKey(p.Row)).ToArray();
         Assert.NotEmpty(pending);
 
         var missing = await PanelQueryCheck.QueriesWithoutData(prometheus, pending, Job, TimeSpan.FromSeconds(30));
