@@ -1,5 +1,12 @@
 using System.CommandLine;
 using Lethe.Client.Commands;
+using Spectre.Console;
+
+// Redirected output has no terminal width; honour COLUMNS so logs and tests get unwrapped lines.
+if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns))
+{
+    AnsiConsole.Profile.Width = columns;
+}
 
 var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget / DiHyFo, InvWNN) on Orleans and TorchSharp.")
 {

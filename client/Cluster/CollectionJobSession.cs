@@ -12,11 +12,21 @@ public sealed class CollectionJobSession(LetheConnection connection, CollectionS
 
     public string JobId => spec.Id;
 
-    /// <summary>Plans (validating on the silo) and starts the job; a job already planned or finished continues.</summary>
+    /// <summary>Validates the spec on the silo and records the job's plan; a job planned before keeps its progress.</summary>
+    public Task<JobPlan> Plan() => _job.Plan(spec.ToJobSpec());
+
+    /// <summary>Plans and starts the job (a finished job stays finished; an unfinished one continues).</summary>
     public async Task<JobProgress> Start()
     {
-        await _job.Plan(spec.ToJobSpec());
+        await Plan();
         return await _job.Start();
+    }
+
+    /// <summary>Shards of this job that <paramref name="folder"/> lacks or that fail their checksum there.</summary>
+    public IReadOnlyList<int> PendingIn(ShardFolder folder)
+    {
+        RequireSameJob(folder);
+        return Enumerable.Range(0, spec.ShardCount).Where(i => !HoldsVerified(folder, CollectionSpec.ShardName(i))).ToList();
     }
 
     /// <summary>Polls until the job finishes; throws when it failed.</summary>
@@ -43,16 +53,11 @@ public sealed class CollectionJobSession(LetheConnection connection, CollectionS
     /// </summary>
     public async Task<int> Export(ShardFolder folder, CancellationToken ct)
     {
-        if (folder.Manifest.Metadata.TryGetValue("job", out var existing) && existing != JobId && folder.Manifest.Shards.Count > 0)
-        {
-            throw new InvalidOperationException(
-                $"{folder.Path} already holds collection job {existing}; this spec is job {JobId}. Use another --out folder, or the same options as before.");
-        }
-
+        RequireSameJob(folder);
         var copied = 0;
         foreach (var shard in await _job.GetShards())
         {
-            if (folder.Find(shard.Name) is { } present && present.Sha256 == shard.Sha256)
+            if (folder.Find(shard.Name) is { } present && present.Sha256 == shard.Sha256 && HoldsVerified(folder, shard.Name))
             {
                 continue;
             }
@@ -64,5 +69,32 @@ public sealed class CollectionJobSession(LetheConnection connection, CollectionS
         }
 
         return copied;
+    }
+
+    private void RequireSameJob(ShardFolder folder)
+    {
+        if (folder.Manifest.Metadata.TryGetValue("job", out var existing) && existing != JobId && folder.Manifest.Shards.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{folder.Path} already holds collection job {existing}; this spec is job {JobId}. Use another --out folder, or the same options as before to continue that job.");
+        }
+    }
+
+    private static bool HoldsVerified(ShardFolder folder, string name)
+    {
+        if (folder.Find(name) is not { } entry)
+        {
+            return false;
+        }
+
+        try
+        {
+            folder.ReadVerified(entry);
+            return true;
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            return false;
+        }
     }
 }

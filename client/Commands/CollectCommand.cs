@@ -37,10 +37,8 @@ public static class CollectCommand
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             var spec = SpecFrom(result);
-            var folder = ShardFolder.Open(result.GetValue(output)!, create: true);
             await using var connection = await LetheConnection.Open(result.GetValue(Cluster), null, cancellation);
-            await Collect(connection, spec, folder, cancellation);
-            PrintSummary(folder, spec);
+            await Collect(connection, spec, result.GetValue(output)!, cancellation);
             return 0;
         }));
         return command;
@@ -56,13 +54,27 @@ public static class CollectCommand
         Pivots = result.GetValue(Pivots) is { } pivots ? ParseClasses(pivots) : null,
     }.Validated();
 
-    /// <summary>Submits the job, shows its progress until it ends, and exports its shards into <paramref name="folder"/>.</summary>
-    public static async Task Collect(LetheConnection connection, CollectionSpec spec, ShardFolder folder, CancellationToken cancellation)
+    /// <summary>
+    /// Validates the spec on the silo, then fills <paramref name="output"/>: shards it lacks (or that fail their
+    /// checksum) come from the collection job, which trains only the runs no silo has sealed before.
+    /// </summary>
+    public static async Task<ShardFolder> Collect(LetheConnection connection, CollectionSpec spec, string output, CancellationToken cancellation)
     {
         var session = new CollectionJobSession(connection, spec);
-        var where = connection.Embedded ? "embedded silo" : "cluster";
+        await session.Plan();
+        var folder = ShardFolder.Open(output, create: true);
+        var pending = session.PendingIn(folder);
+        AnsiConsole.MarkupLine($"[grey]on {(connection.Embedded ? "an embedded silo" : "the cluster")}[/]");
+        AnsiConsole.MarkupLine($"Job [bold]{spec.Id}[/]: {spec.Runs} runs of {spec.Task.Architecture}, {spec.ShardCount} shards, {pending.Count} to compute.");
+        if (pending.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[green]Every shard is present and verified; nothing to train.[/]");
+            PrintSummary(folder, spec);
+            return folder;
+        }
+
+        var trainedBefore = connection.RunsTrainedHere;
         var started = await session.Start();
-        AnsiConsole.MarkupLine($"Job [bold]{spec.Id}[/] on the {where}: {spec.Runs} runs of {spec.Task.Architecture}, {spec.ShardCount} shards, {started.ShardsSealed} already sealed.");
         JobProgress? last = null;
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -72,7 +84,7 @@ public static class CollectCommand
                 last = await session.WaitForCompletion(p =>
                 {
                     task.Value = Math.Min(task.MaxValue, p.RunEpochsDone);
-                    task.Description = $"{p.ShardsSealed}/{p.ShardsPlanned} shards, {p.Checkpoints} checkpoints";
+                    task.Description = $"{p.ShardsSealed}/{p.ShardsPlanned} shards sealed, {p.Checkpoints} checkpoints";
                 }, TimeSpan.FromMilliseconds(250), cancellation);
                 task.Value = task.MaxValue;
             });
@@ -83,8 +95,10 @@ public static class CollectCommand
         }
 
         var copied = await session.Export(folder, cancellation);
-        var trained = connection.RunsTrainedHere is { } runs ? $"; runs trained in this process: {runs}" : "";
-        AnsiConsole.MarkupLine($"{copied} shards written to {Markup.Escape(folder.Path)}, {folder.Manifest.Shards.Count - copied} already there{trained}.");
+        var trained = connection.RunsTrainedHere - trainedBefore is { } runs ? $"; runs trained in this process: {runs}" : "";
+        AnsiConsole.MarkupLine($"{copied} shards written to {Markup.Escape(folder.Path)}{trained}.");
+        PrintSummary(folder, spec);
+        return folder;
     }
 
     public static void PrintSummary(ShardFolder folder, CollectionSpec spec)

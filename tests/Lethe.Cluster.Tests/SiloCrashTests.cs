@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using Azure.Storage.Blobs;
+using Lethe.Contracts.Collection;
+using Lethe.Grains.Artifacts;
+using Lethe.Grains.Collection;
+using Lethe.Grains.Tests;
+using Lethe.ML.Collection;
+using Lethe.ML.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Xunit.Abstractions;
+
+namespace Lethe.Cluster.Tests;
+
+/// <summary>
+/// Three silo processes on Redis (clustering, grain state, reminders) and Azurite (shards); one is killed with
+/// SIGKILL in the middle of a collection job. The job must finish with every planned run's checkpoints present
+/// exactly once in shards that verify, and the killed silo must rejoin when restarted.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class SiloCrashTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task A_silo_killed_mid_job_loses_no_run_and_duplicates_none()
+    {
+        await using var redis = await RedisServer.Start();
+        var azurite = new AzuriteServer();
+        await azurite.InitializeAsync();
+        var logs = Directory.CreateTempSubdirectory("lethe-cluster-test-");
+        var clusterId = $"test-{Guid.NewGuid():N}"[..16];
+        var container = $"lethe-{clusterId}";
+        var environment = new Dictionary<string, string>
+        {
+            ["Lethe__Profile"] = "Cluster",
+            ["Lethe__Redis"] = redis.ConnectionString,
+            ["Lethe__Accelerator"] = "cpu",
+            ["Lethe__Artifacts__BlobConnectionString"] = azurite.ConnectionString,
+            ["Lethe__Artifacts__BlobContainer"] = container,
+            ["Lethe__Collection__MaxConcurrentShards"] = "3",
+            ["Lethe__Collection__ResumePeriod"] = "00:00:05",
+            ["Orleans__ClusterId"] = clusterId,
+            ["Orleans__ServiceId"] = "lethe-test",
+            ["Orleans__ReminderOptions__MinimumReminderPeriod"] = "00:00:05",
+            ["Orleans__Messaging__ResponseTimeout"] = "00:00:05",
+            // Fast failure detection (design/environment-notes.md §2): a dead silo is evicted in about 1.5 s.
+            ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
+            ["Orleans__Membership__NumMissedProbesLimit"] = "2",
+            ["Orleans__Membership__NumVotesForDeathDeclaration"] = "1",
+            ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
+            ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Lethe"] = "Information",
+        };
+        var silos = Enumerable.Range(0, 3).Select(i => new SiloProcess($"silo-{i}", environment, logs.FullName)).ToList();
+        try
+        {
+            foreach (var silo in silos)
+            {
+                silo.Start();
+            }
+
+            await Task.WhenAll(silos.Select(s => s.WaitUntilReady(TimeSpan.FromSeconds(60))));
+            using var client = await ConnectClient(redis.ConnectionString, clusterId);
+            var grains = client.Services.GetRequiredService<IClusterClient>();
+            await WaitForActiveSilos(grains, 3);
+
+            // 48 runs in 12 shards of 4, at most 3 shards at a time: several waves, so a kill lands mid-job.
+            var spec = new CollectionSpec { Runs = 48, Epochs = 3, RunsPerShard = 4, Seed = 7 };
+            var job = grains.GetGrain<ICollectionJobGrain>(spec.Id);
+            await job.Plan(spec.ToJobSpec());
+            await job.Start();
+
+            var atKill = await PollUntil(job, p => p.ShardsSealed >= 2);
+            Assert.False(atKill.IsFinished, "the job finished before a silo could be killed; the test spec is too small");
+            var victim = await SiloHostingTheMostWork(grains, silos);
+            victim.Kill();
+            var killed = Stopwatch.StartNew();
+            output.WriteLine($"killed {victim.Name} (SIGKILL) with {atKill.ShardsSealed}/{atKill.ShardsPlanned} shards sealed");
+
+            var resumed = await PollUntil(job, p => p.ShardsSealed > atKill.ShardsSealed);
+            var recovery = killed.Elapsed;
+            var done = await PollUntil(job, p => p.IsFinished);
+            output.WriteLine($"time to recover (kill -> next shard sealed): {recovery.TotalSeconds:F1} s; kill -> job finished: {killed.Elapsed.TotalSeconds:F1} s ({resumed.ShardsSealed} sealed at recovery)");
+
+            Assert.Equal(JobStatus.Completed, done.Status);
+            await AssertEveryRunExactlyOnce(spec, await job.GetShards(), new BlobContainerClient(azurite.ConnectionString, container));
+
+            victim.Start();
+            await victim.WaitUntilReady(TimeSpan.FromSeconds(60));
+            await WaitForActiveSilos(grains, 3);
+            output.WriteLine($"{victim.Name} restarted and rejoined: 3 active silos");
+        }
+        catch
+        {
+            foreach (var log in logs.GetFiles())
+            {
+                output.WriteLine($"---- {log.Name} (last lines)");
+                foreach (var line in File.ReadLines(log.FullName).TakeLast(40))
+                {
+                    output.WriteLine(line);
+                }
+            }
+
+            throw;
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                silo.Dispose();
+            }
+
+            await azurite.DisposeAsync();
+            logs.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<IHost> ConnectClient(string redis, string clusterId)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = "lethe-test";
+            });
+            client.UseRedisClustering(redis);
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(2));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>Polls the job (riding out timeouts and rejections while a dead silo is evicted) until the condition holds.</summary>
+    private static async Task<JobProgress> PollUntil(ICollectionJobGrain job, Func<JobProgress, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            try
+            {
+                var progress = await job.GetProgress();
+                if (condition(progress) || progress.IsFinished)
+                {
+                    return progress;
+                }
+            }
+            catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"condition not reached within {Deadline}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task WaitForActiveSilos(IClusterClient grains, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the cluster did not reach {count} active silos");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The silo with the most training-run activations (the work a kill destroys), by its silo port.</summary>
+    private static async Task<SiloProcess> SiloHostingTheMostWork(IClusterClient grains, List<SiloProcess> silos)
+    {
+        var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        var busiest = statistics
+            .Where(s => s.GrainType.Contains(nameof(TrainingRunGrain), StringComparison.Ordinal))
+            .GroupBy(s => s.SiloAddress.Endpoint.Port)
+            .OrderByDescending(g => g.Sum(s => s.ActivationCount))
+            .Select(g => g.Key)
+            .FirstOrDefault();
+        return silos.FirstOrDefault(s => s.SiloPort == busiest) ?? silos[0];
+    }
+
+    /// <summary>Every planned run in exactly one shard, no (run, step) twice, every shard verified, nothing else in the container.</summary>
+    private static async Task AssertEveryRunExactlyOnce(CollectionSpec spec, IReadOnlyList<CheckpointShardManifest> shards, BlobContainerClient container)
+    {
+        var store = new AzureBlobArtifactStore(container);
+        Assert.Equal(Enumerable.Range(0, spec.ShardCount), shards.Select(s => s.Index));
+        var shardOfRun = new Dictionary<int, int>();
+        foreach (var shard in shards)
+        {
+            var batch = ShardFile.Deserialize(await store.ReadVerified(CollectionJobSpecExtensions.ShardKey(spec.Id, shard.Index), shard.Sha256, default)).Batch;
+            Assert.Equal(batch.Count, batch.Run.Zip(batch.Step).Distinct().Count());
+            foreach (var run in batch.Run.Distinct())
+            {
+                Assert.True(shardOfRun.TryAdd(run, shard.Index), $"run {run} is in shards {shardOfRun.GetValueOrDefault(run)} and {shard.Index}");
+                Assert.InRange(run, shard.FirstRun, shard.LastRun);
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, spec.Runs), shardOfRun.Keys.Order());
+        var visible = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"jobs/{spec.Id}/", default))
+        {
+            visible.Add(blob.Name);
+        }
+
+        Assert.Equal(shards.Select(s => CollectionJobSpecExtensions.ShardKey(spec.Id, s.Index)).Order(), visible.Order());
+    }
+}
