@@ -1,8 +1,10 @@
 using Lethe.Silo.Hosting;
+using Lethe.Silo.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLetheSilo();
-// Telemetry: OpenTelemetry + Prometheus wiring for /metrics goes here (builder.AddLetheTelemetry() from silo/Telemetry/).
+builder.AddLetheTelemetry();
 var app = builder.Build();
 app.MapLetheHealth();
+app.MapLetheTelemetry();
 app.Run();

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Lethe.Ops.Tests;
+
+/// <summary>
+/// Debian's <c>prometheus</c> on a loopback port with a throw-away TSDB, scraping one target every second
+/// (scripts/install-deps.sh installs it).
+/// </summary>
+public sealed class PrometheusServer : IAsyncDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lethe-ops-prometheus-");
+    private readonly HttpClient _http;
+    private readonly ChildProcess _process;
+
+    private PrometheusServer(HttpClient http, string job, string target)
+    {
+        _http = http;
+        Port = FreePort.Next();
+        var config = Path.Combine(_folder.FullName, "prometheus.yml");
+        File.WriteAllText(config, $"""
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: {job}
+                static_configs:
+                  - targets: ['{target}']
+            """);
+        _process = new ChildProcess("prometheus",
+        [
+            $"--config.file={config}",
+            $"--storage.tsdb.path={Path.Combine(_folder.FullName, "data")}",
+            $"--web.listen-address=127.0.0.1:{Port}",
+        ]);
+    }
+
+    public int Port { get; }
+
+    public static async Task<PrometheusServer> Start(HttpClient http, string job, string target)
+    {
+        var server = new PrometheusServer(http, job, target);
+        try
+        {
+            await Poll.Until(async () =>
+            {
+                if (server._process.HasExited)
+                {
+                    throw new InvalidOperationException($"prometheus exited during start-up:{Environment.NewLine}{server._process.Tail()}");
+                }
+
+                try
+                {
+                    using var response = await http.GetAsync($"http://127.0.0.1:{server.Port}/-/ready");
+                    return response.IsSuccessStatusCode ? "ready" : null;
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), () => $"prometheus never became ready:{Environment.NewLine}{server._process.Tail()}");
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// An instant query through <c>/api/v1/query</c>: one entry per series (a scalar result is one entry without
+    /// labels). A query Prometheus rejects throws with its error message.
+    /// </summary>
+    public async Task<IReadOnlyList<QuerySample>> Query(string expression)
+    {
+        using var response = await _http.GetAsync($"http://127.0.0.1:{Port}/api/v1/query?query={Uri.EscapeDataString(expression)}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = json.RootElement;
+        if (root.GetProperty("status").GetString() != "success")
+        {
+            throw new InvalidOperationException($"Prometheus rejected '{expression}': {root.GetProperty("error").GetString()}");
+        }
+
+        var data = root.GetProperty("data");
+        var result = data.GetProperty("result");
+        return data.GetProperty("resultType").GetString() switch
+        {
+            "vector" => result.EnumerateArray().Select(series => new QuerySample(
+                series.GetProperty("metric").EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString() ?? ""),
+                Value(series.GetProperty("value")))).ToArray(),
+            "scalar" => [new QuerySample(new Dictionary<string, string>(), Value(result))],
+            var other => throw new InvalidOperationException($"Unexpected result type {other} for an instant query '{expression}'."),
+        };
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _process.Dispose();
+        _folder.Delete(recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    // Prometheus writes special values as NaN, +Inf and -Inf.
+    private static double Value(JsonElement pair) => pair[1].GetString() switch
+    {
+        "+Inf" => double.PositiveInfinity,
+        "-Inf" => double.NegativeInfinity,
+        var text => double.Parse(text!, NumberStyles.Float, CultureInfo.InvariantCulture),
+    };
+}

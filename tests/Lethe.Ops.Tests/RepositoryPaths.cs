@@ -1,0 +1,16 @@
+using System.Reflection;
+
+namespace Lethe.Ops.Tests;
+
+/// <summary>Files of the repository the tests check (the root is recorded at build time).</summary>
+public static class RepositoryPaths
+{
+    public static string Root { get; } = typeof(RepositoryPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "RepositoryRoot").Value!;
+
+    /// <summary>The dashboard as shipped by <c>k8s/</c> (kustomize generates its ConfigMap).</summary>
+    public static string Dashboard => Path.Combine(Root, "k8s", "dashboards", "lethe-dashboard.json");
+
+    /// <summary>The chart's copy (Helm can only read files inside the chart).</summary>
+    public static string ChartDashboard => Path.Combine(Root, "helm", "lethe", "dashboards", "lethe-dashboard.json");
+}
