@@ -6,5 +6,8 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     CollectCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
+    TrainCommand.Create(),
+    HypernetCommand.Create(),
+    SampleCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
