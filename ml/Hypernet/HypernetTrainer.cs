@@ -219,6 +219,22 @@ public sealed class HypernetTrainer : IDisposable
     public AlignmentReport Evaluate() =>
         _alignment.Evaluate(_ema, Step, _options.EvaluationNets, _options.Prompts, _options.Sampler, _options.SamplingSteps, _options.Seed + 7);
 
+    /// <summary>Measures prompt alignment of any model of this training (e.g. a published version) with other sampler settings.</summary>
+    public AlignmentReport Evaluate(HypernetModel model, int step, int nets, string sampler, int steps) =>
+        _alignment.Evaluate(model, step, nets, _options.Prompts, sampler, steps, _options.Seed + 7);
+
+    /// <summary>The options a training folder was created with (<c>training.json</c>).</summary>
+    public static HypernetOptions StoredOptions(string folder)
+    {
+        var path = Path.Combine(folder, "training.json");
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{folder} holds no hypernetwork training ({path} not found).");
+        }
+
+        return (JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty.")).Options.Validated();
+    }
+
     public void Dispose()
     {
         _optimizer.Dispose();

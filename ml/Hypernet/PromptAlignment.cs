@@ -8,7 +8,9 @@ namespace Lethe.ML.Hypernet;
 /// <summary>
 /// Measures how well sampled nets reach prompted losses (HyperForget §4-5, A.4; G.pt one_step_prompting). Per class c,
 /// 20 regularly spaced prompts cover c's loss range in the training checkpoints (5th to 95th percentile: inside the
-/// data's support) while every other class is prompted at a low, retained level (its 10th percentile). Each prompt is
+/// data's support). The other classes are prompted at what the data pairs with that value: their median loss over the
+/// 5% of training checkpoints whose class-c loss is nearest the prompt, so the whole prompt stays a combination that
+/// 784-h-m nets actually reach (two hidden units cannot hold every class at its own best loss at once). Each prompt is
 /// sampled once per evaluation net: the first (random-initialisation) checkpoint of held-out runs for DiHyFo-1 and G.pt,
 /// an independent noise seed for DiHyFo-2. Observed losses are measured on the test split.
 /// </summary>
@@ -23,12 +25,14 @@ public sealed class PromptAlignment
     private readonly float[] _retain;
     private readonly double[] _reference;
     private readonly double[] _pivotBound;
+    private readonly CheckpointRuns _train;
 
     public PromptAlignment(CheckpointRuns train, CheckpointRuns heldOut, LabeledImages test, IReadOnlyList<int> pivots)
     {
         _test = test;
         _pivots = pivots.ToArray();
         _heldOut = heldOut;
+        _train = train;
         _classes = train.ClassCount;
         var perClass = Enumerable.Range(0, _classes).Select(c => Enumerable.Range(0, train.Count).Select(r => (double)train.LossOf(r, c)).Order().ToArray()).ToArray();
         _low = perClass.Select(v => (float)Quantile(v, 0.05)).ToArray();
@@ -73,8 +77,7 @@ public sealed class PromptAlignment
                     }
                     else
                     {
-                        _retain.CopyTo(targets, i * width);
-                        targets[(i * width) + c] = prompt;
+                        Companions(c, prompt).CopyTo(targets, i * width);
                     }
 
                     promptOf[i] = prompt;
@@ -128,6 +131,20 @@ public sealed class PromptAlignment
             return new PivotHold(p.Key, _pivotBound[p.Key], Quantile(sorted, 0.5), Quantile(sorted, 0.9), sorted.Count(v => v <= _pivotBound[p.Key]) / (double)sorted.Length);
         }).ToList();
         return new AlignmentReport(step, sampler, steps, results, holds);
+    }
+
+    /// <summary>
+    /// A whole target vector for prompting class <paramref name="c"/> at <paramref name="prompt"/>: the other classes at
+    /// their median over the 5% of training checkpoints (at least 20) whose class-c loss is nearest the prompt.
+    /// </summary>
+    public float[] Companions(int c, float prompt)
+    {
+        var nearest = Enumerable.Range(0, _train.Count).OrderBy(r => Math.Abs(_train.LossOf(r, c) - prompt))
+            .Take(Math.Max(20, _train.Count / 20)).ToArray();
+        var result = Enumerable.Range(0, _classes)
+            .Select(m => (float)Quantile(nearest.Select(r => (double)_train.LossOf(r, m)).Order().ToArray(), 0.5)).ToArray();
+        result[c] = prompt;
+        return result;
     }
 
     /// <summary>HyperForget Eq. 6 / G.pt r_squared: 1 − Σ(d − o)² / (Σ(d − mean d)² + 1e-8).</summary>
