@@ -14,5 +14,8 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     StatusCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
+    TrainCommand.Create(),
+    HypernetCommand.Create(),
+    SampleCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
