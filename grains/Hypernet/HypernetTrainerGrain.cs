@@ -265,11 +265,7 @@ public sealed partial class HypernetTrainerGrain(
             var bytes = await File.ReadAllBytesAsync(file, ct);
             var sha = ArtifactChecksum.Sha256Of(bytes);
             var key = $"hypernets/{Name}/versions/{version}-{sha[..12]}.safetensors";
-            await artifacts.Stage(key, bytes, sha, ct);
-            if (!await artifacts.Commit(key, sha, ct))
-            {
-                throw new IOException($"Version {version} of {Name} was staged but not committed.");
-            }
+            await artifacts.Put(key, bytes, ct);
 
             var metadata = SafetensorsFile.Read(bytes, key).Metadata;
             var score = double.Parse(metadata.GetValueOrDefault("score", "NaN"), CultureInfo.InvariantCulture);
@@ -292,11 +288,7 @@ public sealed partial class HypernetTrainerGrain(
         var bytes = TrainingFolderArchive.Pack(folder);
         var sha = ArtifactChecksum.Sha256Of(bytes);
         var key = $"hypernets/{Name}/checkpoints/{step:D7}-{sha[..12]}.zip";
-        await artifacts.Stage(key, bytes, sha, ct);
-        if (!await artifacts.Commit(key, sha, ct))
-        {
-            throw new IOException($"Checkpoint {key} was staged but not committed.");
-        }
+        await artifacts.Put(key, bytes, ct);
 
         var previous = state.State.Checkpoint;
         state.State.Checkpoint = new TrainingCheckpoint(key, sha, step);
