@@ -17,5 +17,7 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     TrainCommand.Create(),
     HypernetCommand.Create(),
     SampleCommand.Create(),
+    TrainOriginalCommand.Create(),
+    UnlearnCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -14,6 +14,7 @@ public static class BenchCommand
         BenchCollectCommand.Create(),
         BenchTrainCommand.Create(),
         BenchSampleCommand.Create(),
+        BenchUnlearnCommand.Create(),
     };
 
     /// <summary>Prints the figures as a table and, with --json, writes them to the file (temp name + rename).</summary>

@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Lethe.ML.Data;
+using Lethe.ML.Evaluation;
+using Lethe.ML.Unlearning;
+using Spectre.Console;
+
+namespace Lethe.Client.Commands;
+
+/// <summary>
+/// <c>lethe bench unlearn</c>: for each of the paper's forget sets, the original model, the retrained reference, a second
+/// retrained model (how far two exact unlearnings differ), and every baseline, all measured in one run against the
+/// same retrained model and printed beside the HyperForget paper's Tables 1-4 (docs/paper-tables.md), with wall times.
+/// </summary>
+public static class BenchUnlearnCommand
+{
+    /// <summary>The forget sets of the paper (§4, Appendix A.1).</summary>
+    public static IReadOnlyList<int[]> PaperForgetSets(TaskPreset preset) => preset.Name switch
+    {
+        "mnist4" => [[2], [2, 3]],
+        "mnist" => [[2], [2, 3, 4], [0, 1, 2, 3, 4]],
+        _ => [[preset.NonPivots[0]]],
+    };
+
+    public static Command Create()
+    {
+        var forget = new Option<string?>("--forget") { Description = "Only this forget set (comma-separated non-pivot classes) instead of the paper's." };
+        var methods = new Option<string>("--methods") { Description = $"Comma-separated methods besides retrain; accepted: {string.Join(", ", UnlearningMethodCatalog.Baselines.Skip(1))}.", DefaultValueFactory = _ => string.Join(",", UnlearningMethodCatalog.Baselines.Skip(1)) };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds (original model, retrain, method randomness); figures are mean ± std over them.", DefaultValueFactory = _ => 1 };
+        var reports = new Option<string?>("--reports") { Description = "Also write a report (JSON, Markdown, PNG) per method, forget set and seed into this folder." };
+        var command = new Command("unlearn", "Baselines vs the retrained model on the paper's forget sets, beside the paper's Tables 1-4, with wall times.")
+        {
+            CollectCommand.Preset, forget, methods, seeds, CollectCommand.Data, reports, BenchCommand.Json,
+        };
+        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        {
+            UnlearnCommand.UseOneTorchThread();
+            var preset = TaskPreset.Get(result.GetValue(CollectCommand.Preset)!);
+            var forgetSets = result.GetValue(forget) is { } text ? [CollectCommand.ParseClasses(text)] : PaperForgetSets(preset);
+            foreach (var set in forgetSets)
+            {
+                preset.RequireForgetSet(set);
+            }
+
+            var methodNames = result.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(UnlearningMethodCatalog.RequireKnown).Where(n => n != "retrain").ToArray();
+            var hypernet = methodNames.Where(UnlearningMethodCatalog.HypernetMethods.Contains).ToArray();
+            if (hypernet.Length > 0)
+            {
+                throw new ArgumentException($"{string.Join(", ", hypernet)} need a trained hypernetwork, which this bench cannot load yet; accepted here: {string.Join(", ", UnlearningMethodCatalog.Baselines.Skip(1))}.");
+            }
+
+            var seedCount = result.GetValue(seeds);
+            if (seedCount < 1)
+            {
+                throw new ArgumentException($"--seeds must be at least 1; got {seedCount}.");
+            }
+
+            var rows = Run(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation);
+            Print(preset, forgetSets, rows, seedCount);
+            if (result.GetValue(BenchCommand.Json) is { } json)
+            {
+                WriteJson(json, preset, forgetSets, rows);
+            }
+
+            return 0;
+        }, cancellation)));
+        return command;
+    }
+
+    /// <summary>One measured model: which forget set, method and seed, its metrics against the retrained reference, its wall time.</summary>
+    public sealed record BenchRow(int[] Forget, string Method, int Seed, ModelMetrics Metrics, double WallSeconds);
+
+    public static List<BenchRow> Run(TaskPreset preset, IReadOnlyList<int[]> forgetSets, IReadOnlyList<string> methods, int seeds, string dataSource, string? reportFolder, CancellationToken cancellation)
+    {
+        var data = DigitsSource.Load(dataSource, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
+        var recipe = new TrainingRecipe();
+        var rows = new List<BenchRow>();
+        for (var seed = 1; seed <= seeds; seed++)
+        {
+            // D (train split minus the validation carve-out) does not depend on the forget set: one original per seed.
+            var train = ForgetSplit.Create(data, preset, forgetSets[0]).Train;
+            var watch = Stopwatch.StartNew();
+            var original = OriginalModelTrainer.Train(train, preset.Architecture, recipe, seed, cancellation);
+            AnsiConsole.MarkupLine($"seed {seed}: original {preset.Architecture} trained on {train.Count} samples in {watch.Elapsed.TotalSeconds:F1} s");
+            foreach (var forget in forgetSets)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var split = ForgetSplit.Create(data, preset, forget);
+                using var evaluator = new UnlearningEvaluator(split);
+                var name = $"{{{string.Join(",", forget)}}}";
+
+                var retrain = new RetrainMethod(recipe);
+                watch.Restart();
+                var reference = retrain.Unlearn(new UnlearningRequest(original, split, seed), cancellation).Parameters;
+                var retrainSeconds = watch.Elapsed.TotalSeconds;
+                var referenceMetrics = evaluator.Evaluate(reference, reference);
+                var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), referenceMetrics);
+                var originalMetrics = evaluator.Evaluate(original, reference);
+                rows.Add(new BenchRow(forget, "original", seed, originalMetrics, 0));
+                rows.Add(new BenchRow(forget, "retrain", seed, referenceMetrics, retrainSeconds));
+                Log(name, "retrain", referenceMetrics, retrainSeconds);
+
+                // A second exact unlearning from another seed: the overlap and phi any unlearned model can hope for.
+                var seeds2 = new Dictionary<string, int> { ["original_init"] = seed };
+                var (_, second) = UnlearningExperiment.Run(retrain, new UnlearningRequest(original, split, seed + 7777), evaluator, retrained, seeds2, data.Source, originalMetrics, cancellation);
+                rows.Add(new BenchRow(forget, "retrain#2", seed, second.Unlearned, second.WallSeconds));
+                Log(name, "retrain#2", second.Unlearned, second.WallSeconds);
+
+                foreach (var methodName in methods)
+                {
+                    var method = UnlearningMethodCatalog.CreateBaseline(methodName, recipe);
+                    var (_, report) = UnlearningExperiment.Run(method, new UnlearningRequest(original, split, seed), evaluator, retrained, seeds2, data.Source, originalMetrics, cancellation);
+                    rows.Add(new BenchRow(forget, method.Name, seed, report.Unlearned, report.WallSeconds));
+                    Log(name, method.Name, report.Unlearned, report.WallSeconds);
+                    if (reportFolder is not null)
+                    {
+                        report.WriteTo(reportFolder, $"{preset.Name}-forget{string.Join("-", forget)}-{method.Name.Replace("+", "plus")}-seed{seed}");
+                    }
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    private static void Log(string forget, string method, ModelMetrics m, double seconds) =>
+        AnsiConsole.MarkupLine(Markup.Escape($"  forget {forget} {method,-12} acc_Dr {m.AccuracyRetainTrain:F4}  acc_Df {m.AccuracyForgetTrain:F4}  mia {m.Mia:F4}  phi {m.UnlearningScore:F4}  {seconds:F2} s"));
+
+    private static readonly string[] FigureNames = ["acc_Dr", "acc_Df", "acc_Tr", "acc_Tf", "acc_T", "mia", "mia_efficacy", "overlap_Dr", "overlap_Df", "overlap_T", "phi"];
+
+    private static void Print(TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows, int seeds)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            // Spectre assumes 80 columns when redirected; the table has a dozen figures per row.
+            AnsiConsole.Profile.Width = 240;
+        }
+
+        foreach (var forget in forgetSets)
+        {
+            var mine = rows.Where(r => r.Forget.SequenceEqual(forget)).ToList();
+            var table = new Table().Title($"{preset.Name} ({preset.Architecture}), forget {{{string.Join(",", forget)}}}: mean{(seeds > 1 ? " ± std" : "")} over {seeds} seed(s); overlap and phi against the retrained model")
+                .AddColumn("model");
+            foreach (var figure in FigureNames.Append("wall_s"))
+            {
+                table.AddColumn(new TableColumn(figure).RightAligned());
+            }
+
+            foreach (var p in PaperTables.For(preset.Name, forget))
+            {
+                table.AddRow([$"paper {p.Model} ({p.Source})", .. FigureNames.Select(f => p.Figures.TryGetValue(f, out var v) && v is { } value ? value.ToString("F4", CultureInfo.InvariantCulture) : ""), ""]);
+            }
+
+            foreach (var method in mine.Select(r => r.Method).Distinct())
+            {
+                var measured = mine.Where(r => r.Method == method).ToList();
+                var cells = new List<string> { method };
+                foreach (var figure in FigureNames)
+                {
+                    cells.Add(Format(measured.Select(r => Figure(r.Metrics, figure)).Where(v => v is not null).Select(v => v!.Value).ToArray(), "F4"));
+                }
+
+                cells.Add(Format(measured.Select(r => r.WallSeconds).ToArray(), "F2"));
+                table.AddRow(cells.Select(Markup.Escape).ToArray());
+            }
+
+            AnsiConsole.Write(table);
+        }
+    }
+
+    private static double? Figure(ModelMetrics metrics, string name) => metrics.Figures().First(f => f.Name == name).Value;
+
+    private static string Format(double[] values, string format)
+    {
+        if (values.Length == 0)
+        {
+            return "";
+        }
+
+        var mean = values.Average();
+        if (values.Length == 1)
+        {
+            return mean.ToString(format, CultureInfo.InvariantCulture);
+        }
+
+        var std = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
+        return $"{mean.ToString(format, CultureInfo.InvariantCulture)}±{std.ToString(format, CultureInfo.InvariantCulture)}";
+    }
+
+    private static void WriteJson(string path, TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows)
+    {
+        var document = new
+        {
+            preset = preset.Name,
+            architecture = preset.Architecture.ToString(),
+            forget_sets = forgetSets,
+            measured = rows.Select(r => new
+            {
+                forget = r.Forget,
+                method = r.Method,
+                seed = r.Seed,
+                wall_seconds = r.WallSeconds,
+                figures = r.Metrics.Figures().ToDictionary(f => f.Name, f => f.Value),
+            }),
+            paper = forgetSets.SelectMany(f => PaperTables.For(preset.Name, f)).Select(p => new { forget = p.Forget, model = p.Model, figures = p.Figures, source = p.Source }),
+        };
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(document, UnlearningReport.Json));
+        File.Move(temporary, path, overwrite: true);
+        AnsiConsole.MarkupLine($"figures written to {Markup.Escape(path)}");
+    }
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using Lethe.ML.Data;
+using Lethe.ML.Evaluation;
+using Lethe.ML.Nets;
+using Lethe.ML.Unlearning;
+using Spectre.Console;
+
+namespace Lethe.Client.Commands;
+
+/// <summary>
+/// <c>lethe unlearn</c>: reads a model (safetensors state dict), checks the request, runs one method, writes the
+/// unlearned model (safetensors, loadable by <see cref="Mlp"/> and Python's safetensors) and its report (JSON, Markdown,
+/// PNG) against a model retrained on D_r.
+/// </summary>
+public static class UnlearnCommand
+{
+    public static readonly Option<string> Method = new("--method") { Description = $"Unlearning method: {string.Join(", ", UnlearningMethodCatalog.All)}.", DefaultValueFactory = _ => "finetune" };
+    public static readonly Option<string> Forget = new("--forget") { Description = "Classes to forget, comma-separated non-pivot classes (e.g. 2,3).", Required = true };
+    public static readonly Option<int> Seed = new("--seed") { Description = "Seed of the method's randomness and of the retrained reference.", DefaultValueFactory = _ => 1 };
+
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "The model to unlearn: a safetensors MLP state dict (fc1.weight, fc1.bias, fc2.weight, fc2.bias).", Required = true };
+        var preset = new Option<string?>("--preset") { Description = "Task preset (mnist4 or mnist); default: the preset whose architecture the model has." };
+        var output = new Option<string?>("--out") { Description = "Unlearned model file; default: <model>.<method>.forget<classes>.safetensors beside the input." };
+        var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
+        var command = new Command("unlearn", "Unlearn classes from a model with one method; writes the unlearned model and its report.")
+        {
+            model, Forget, Method, preset, Seed, CollectCommand.Data, output, report,
+        };
+        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        {
+            UseOneTorchThread();
+            // Every check happens before any data is loaded or any model trained.
+            var methodName = UnlearningMethodCatalog.RequireKnown(result.GetValue(Method)!);
+            if (UnlearningMethodCatalog.HypernetMethods.Contains(methodName))
+            {
+                throw new ArgumentException($"{methodName} needs a trained DiHyFo hypernetwork, which this build cannot load yet; available methods: {string.Join(", ", UnlearningMethodCatalog.Baselines)}.");
+            }
+
+            var forget = CollectCommand.ParseClasses(result.GetValue(Forget)!);
+            var modelPath = result.GetValue(model)!;
+            var named = result.GetValue(preset) is { } presetName ? TaskPreset.Get(presetName) : null;
+            var (layout, original, _) = MlpFile.Load(modelPath, named?.Architecture);
+            var task = named ?? PresetOf(layout.Architecture, modelPath);
+            task.RequireForgetSet(forget);
+            var outputPath = result.GetValue(output)
+                ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
+            var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+
+            var data = DigitsSource.Load(result.GetValue(CollectCommand.Data)!, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(task);
+            var split = ForgetSplit.Create(data, task, forget);
+            var seed = result.GetValue(Seed);
+            using var evaluator = new UnlearningEvaluator(split);
+            AnsiConsole.MarkupLine($"retraining the reference on D_r ({split.RetainTrain.Count} samples) ...");
+            var reference = new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), cancellation).Parameters;
+            var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), evaluator.Evaluate(reference, reference));
+            var method = UnlearningMethodCatalog.CreateBaseline(methodName);
+            AnsiConsole.MarkupLine($"unlearning {{{string.Join(",", split.Forget)}}} with {Markup.Escape(method.Name)} ...");
+            var (unlearned, unlearningReport) = UnlearningExperiment.Run(
+                method, new UnlearningRequest(original, split, seed), evaluator, retrained, new Dictionary<string, int>(), data.Source, evaluator.Evaluate(original, reference), cancellation);
+
+            MlpFile.Save(outputPath, layout, unlearned.Parameters, new Dictionary<string, string>
+            {
+                ["lethe.method"] = method.Name,
+                ["lethe.preset"] = task.Name,
+                ["lethe.forget"] = string.Join(",", split.Forget),
+                ["lethe.source_model"] = Path.GetFileName(modelPath),
+            });
+            var name = Path.GetFileNameWithoutExtension(outputPath);
+            var files = unlearningReport.WriteTo(reportFolder, name + ".report");
+            var m = unlearningReport.Unlearned;
+            var r = unlearningReport.Retrained;
+            AnsiConsole.MarkupLine(Markup.Escape($"{method.Name}: acc D_r {m.AccuracyRetainTrain:F4} (retrained {r.AccuracyRetainTrain:F4}), acc D_f {m.AccuracyForgetTrain:F4} (retrained {r.AccuracyForgetTrain:F4}), MIA {m.Mia:F4} (retrained {r.Mia:F4}), phi {m.UnlearningScore:F4}, {unlearningReport.WallSeconds:F2} s"));
+            AnsiConsole.MarkupLine($"unlearned model: {Markup.Escape(outputPath)}");
+            AnsiConsole.MarkupLine($"report: {Markup.Escape(string.Join(", ", files))}");
+            return 0;
+        }, cancellation)));
+        return command;
+    }
+
+    /// <summary>The preset whose task net has this architecture.</summary>
+    public static TaskPreset PresetOf(MlpArchitecture architecture, string source) =>
+        TaskPreset.All.FirstOrDefault(p => p.Architecture == architecture)
+        ?? throw new InvalidDataException($"{source} holds a {architecture} MLP, which matches no preset; accepted: {string.Join(", ", TaskPreset.All.Select(p => $"{p.Name} ({p.Architecture})"))}.");
+
+    /// <summary>
+    /// These nets are tiny (batch 64 × 784 × ≤ 7): libtorch's intra-op threads only add synchronisation, and on a shared
+    /// 2-core machine they made training 7× slower than one thread. Process-wide, so only commands that train call it.
+    /// </summary>
+    public static void UseOneTorchThread() => TorchSharp.torch.set_num_threads(1);
+}

@@ -1,0 +1,87 @@
+using Lethe.ML.Nets;
+using static TorchSharp.torch;
+
+namespace Lethe.ML.Evaluation;
+
+/// <summary>
+/// What unlearning methods may measure while they work: accuracy of many candidate nets on the retain and forget parts
+/// of the validation split (best-of-N selection, stopping rules, hyper-parameter choice) and per-class validation losses
+/// (DiHyFo-1's "current losses"). It never touches T.
+/// </summary>
+public sealed class ValidationProbe : IDisposable
+{
+    private readonly ParameterLayout _layout;
+    private readonly Tensor _images;
+    private readonly Tensor _labels;
+    private readonly Tensor _forgetMask;
+    private readonly Tensor _retainMask;
+    private readonly Tensor _classMeans;
+
+    public ValidationProbe(ForgetSplit split, Device? device = null)
+    {
+        var validation = split.Validation;
+        if (validation.Count == 0)
+        {
+            throw new ArgumentException("The validation split is empty.");
+        }
+
+        _layout = ParameterLayout.For(split.Preset.Architecture);
+        _images = validation.ImagesTensor(device);
+        _labels = validation.LabelsTensor(device);
+        var forget = validation.Labels.Select(l => split.IsForgotten(l) ? 1f : 0f).ToArray();
+        _forgetMask = tensor(forget, device: device);
+        _retainMask = tensor(forget.Select(f => 1 - f).ToArray(), device: device);
+        ForgetCount = (int)forget.Sum();
+        RetainCount = validation.Count - ForgetCount;
+        var classes = _layout.Architecture.Classes;
+        var counts = Enumerable.Range(0, classes).Select(c => Math.Max(1, validation.CountOf(c))).ToArray();
+        var means = new float[validation.Count * classes];
+        for (var i = 0; i < validation.Count; i++)
+        {
+            means[(i * classes) + validation.Labels[i]] = 1f / counts[validation.Labels[i]];
+        }
+
+        _classMeans = tensor(means, [validation.Count, classes], device: device);
+    }
+
+    public int ForgetCount { get; }
+
+    public int RetainCount { get; }
+
+    /// <summary>Forget and retain accuracy on the validation split of each row of <paramref name="flat"/> [K, P].</summary>
+    public (double[] Forget, double[] Retain) Accuracy(Tensor flat)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var correct = BatchedMlp.Logits(_layout, flat.to(_images.device), _images).argmax(2).eq(_labels.unsqueeze(0)).to(ScalarType.Float32);
+        var forget = (correct.matmul(_forgetMask) / Math.Max(1, ForgetCount)).cpu().data<float>().Select(v => (double)v).ToArray();
+        var retain = (correct.matmul(_retainMask) / Math.Max(1, RetainCount)).cpu().data<float>().Select(v => (double)v).ToArray();
+        return (forget, retain);
+    }
+
+    public (double Forget, double Retain) Accuracy(float[] flat)
+    {
+        using var scope = NewDisposeScope();
+        var (forget, retain) = Accuracy(tensor(flat, [1, flat.Length]));
+        return (forget[0], retain[0]);
+    }
+
+    /// <summary>Per-class mean cross-entropy on the validation split, [m], of one net.</summary>
+    public float[] ClassLosses(float[] flat)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var logits = BatchedMlp.Logits(_layout, tensor(flat, [1, flat.Length], device: _images.device), _images)[0];
+        var nll = -nn.functional.log_softmax(logits, 1).gather(1, _labels.unsqueeze(1)).squeeze(1);
+        return nll.matmul(_classMeans).cpu().data<float>().ToArray();
+    }
+
+    public void Dispose()
+    {
+        _images.Dispose();
+        _labels.Dispose();
+        _forgetMask.Dispose();
+        _retainMask.Dispose();
+        _classMeans.Dispose();
+    }
+}

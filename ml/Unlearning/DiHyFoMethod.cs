@@ -1,0 +1,82 @@
+using Lethe.ML.Evaluation;
+using static TorchSharp.torch;
+
+namespace Lethe.ML.Unlearning;
+
+/// <summary>
+/// <c>dihyfo1</c> / <c>dihyfo2</c> (HyperForget §3, Appendix A.1): prompt the hypernetwork with target losses — high for
+/// the forget classes, low for the rest (<see cref="TargetLossPrompt"/>) — and, for DiHyFo-1, the model to unlearn and
+/// its current per-class losses; sample N candidate models in one call and keep the best on the validation split
+/// (<see cref="CandidateSelection"/>: lowest forget accuracy, then highest retain accuracy). No gradient step touches
+/// the model or any training data.
+/// </summary>
+public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetLossPrompt prompt, int candidates = 64) : IUnlearningMethod
+{
+    public string Name => variant == 1 ? "dihyfo1" : "dihyfo2";
+
+    public DataAccess Needs => DataAccess.Validation | DataAccess.CheckpointStatistics;
+
+    public IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
+    {
+        ["variant"] = variant,
+        ["candidates"] = candidates,
+        ["prompt_retain_quantile"] = prompt.RetainQuantile,
+        ["prompt_forget_quantile"] = prompt.ForgetQuantile,
+        ["selection"] = "lowest validation forget accuracy, then highest validation retain accuracy",
+    };
+
+    public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
+    {
+        if (variant is not (1 or 2))
+        {
+            throw new ArgumentException($"DiHyFo has variants 1 and 2; got {variant}.");
+        }
+
+        if (candidates < 1)
+        {
+            throw new ArgumentException($"DiHyFo needs at least one candidate; got {candidates}.");
+        }
+
+        using var probe = new ValidationProbe(request.Data);
+        var targets = prompt.For(request.Forget);
+        // DiHyFo-1's "current losses" are measured on the validation split, a held-out split like the test split the
+        // checkpoint dataset's losses come from, so the condition is in distribution without touching T.
+        var current = variant == 1 ? probe.ClassLosses(request.Original) : null;
+        var conditions = new SamplingConditions(targets, variant == 1 ? request.Original : null, current);
+        var rows = sampler.Sample(conditions, candidates, request.Seed, cancellation);
+        if (rows.Length == 0 || rows.Any(r => r.Length != request.Layout.Count))
+        {
+            throw new InvalidDataException(
+                $"The sampler returned {rows.Length} rows of lengths {string.Join(", ", rows.Select(r => r.Length).Distinct())}; expected {candidates} rows of {request.Layout.Count} parameters ({request.Layout.Architecture}).");
+        }
+
+        double[] forget, retain;
+        using (var scope = NewDisposeScope())
+        {
+            (forget, retain) = probe.Accuracy(tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, request.Layout.Count]));
+        }
+
+        var best = CandidateSelection.Best(forget, retain);
+        var details = new Dictionary<string, object>
+        {
+            ["target_losses"] = targets,
+            ["prompt_forget_evidence_checkpoints"] = prompt.ForgetEvidence,
+            ["prompt_forget_fallback"] = prompt.ForgetFallback,
+            ["prompt_dataset_checkpoints"] = prompt.Checkpoints,
+            ["sampler_seed"] = request.Seed,
+            ["candidates_sampled"] = rows.Length,
+            ["candidates_at_target_forget_accuracy"] = forget.Count(f => f <= request.TargetForgetAccuracy),
+            ["candidate_mean_validation_forget_accuracy"] = forget.Average(),
+            ["candidate_mean_validation_retain_accuracy"] = retain.Average(),
+            ["selected_candidate"] = best,
+            ["validation_forget_accuracy"] = forget[best],
+            ["validation_retain_accuracy"] = retain[best],
+        };
+        if (current is not null)
+        {
+            details["current_losses_validation"] = current;
+        }
+
+        return new UnlearningResult(rows[best], Needs, details);
+    }
+}

@@ -1,0 +1,75 @@
+using Lethe.ML.Data;
+using Lethe.ML.Evaluation;
+
+namespace Lethe.ML.Unlearning;
+
+/// <summary>
+/// <c>randomlabel</c> (Hayase et al.; SSD's "amnesiac"): fine-tune on D_r together with D_f relabelled with random wrong
+/// classes (drawn once from the seed, any class of the preset but the true one). Uses D_r as the original recipe does —
+/// dropping it collapses accuracy (SalUn issue #14).
+/// </summary>
+public sealed class RandomLabelMethod(double learningRate = 0.01, int maxEpochs = 10, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : IUnlearningMethod
+{
+    public string Name => "randomlabel";
+
+    public DataAccess Needs => DataAccess.Full | DataAccess.Validation;
+
+    public IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
+    {
+        ["optimizer"] = "sgd",
+        ["learning_rate"] = learningRate,
+        ["momentum"] = momentum,
+        ["batch_size"] = batchSize,
+        ["max_epochs"] = maxEpochs,
+        ["check_every_steps"] = checkEvery,
+        ["random_labels"] = "uniform over the preset's classes except the true one",
+    };
+
+    public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
+    {
+        using var probe = new ValidationProbe(request.Data);
+        var stop = new ForgetAccuracyStop(probe, request.TargetForgetAccuracy, checkEvery);
+        using var training = new SgdTraining(request.Layout.Architecture, request.Original, learningRate, momentum);
+        var rng = new Random(request.Seed);
+        var data = WithRandomForgetLabels(request.Data, rng);
+        var (images, labels) = SgdTraining.Tensors(data);
+        using (images)
+        using (labels)
+        {
+            var step = 0;
+            for (var epoch = 0; epoch < maxEpochs && !stop.Reached; epoch++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                foreach (var batch in SgdTraining.Minibatches(data.Count, batchSize, rng))
+                {
+                    training.Step(model => SgdTraining.CrossEntropy(model, images, labels, batch));
+                    if (stop.Check(training, ++step))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            if (!stop.Reached)
+            {
+                stop.Check(training, step, force: true);
+            }
+
+            return new UnlearningResult(training.Parameters(), Needs, stop.Details(step));
+        }
+    }
+
+    /// <summary>D_r followed by D_f with each label replaced by a different class.</summary>
+    private static LabeledImages WithRandomForgetLabels(ForgetSplit data, Random rng)
+    {
+        var classes = data.Preset.Classes;
+        var forget = data.ForgetTrain;
+        var relabelled = forget.Labels.Select(l =>
+        {
+            var others = classes.Where(c => c != l).ToArray();
+            return others[rng.Next(others.Length)];
+        }).ToArray();
+        var retain = data.RetainTrain;
+        return new LabeledImages([.. retain.Pixels, .. forget.Pixels], [.. retain.Labels, .. relabelled]);
+    }
+}

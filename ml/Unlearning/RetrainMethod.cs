@@ -1,0 +1,26 @@
+namespace Lethe.ML.Unlearning;
+
+/// <summary>
+/// <c>retrain</c>: the gold standard — the original recipe from scratch on D_r with a fresh seed. Forget classes stay in
+/// the output layer (the architecture is the preset's); the model simply never sees them.
+/// </summary>
+public sealed class RetrainMethod(TrainingRecipe? recipe = null) : IUnlearningMethod
+{
+    private readonly TrainingRecipe _recipe = recipe ?? new TrainingRecipe();
+
+    public string Name => "retrain";
+
+    public DataAccess Needs => DataAccess.Retain;
+
+    public IReadOnlyDictionary<string, object> HyperParameters => _recipe.Describe();
+
+    public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
+    {
+        var seed = FreshSeed(request.Seed);
+        var parameters = OriginalModelTrainer.Train(request.Data.RetainTrain, request.Layout.Architecture, _recipe, seed, cancellation);
+        return new UnlearningResult(parameters, Needs, new Dictionary<string, object> { ["init_seed"] = seed, ["epochs_run"] = _recipe.Epochs });
+    }
+
+    /// <summary>A seed unrelated to the request's, so the retrained model never shares the original's initialisation.</summary>
+    public static int FreshSeed(int seed) => unchecked((seed * 1_000_003) + 424_242) & int.MaxValue;
+}

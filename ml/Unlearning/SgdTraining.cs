@@ -1,0 +1,76 @@
+using Lethe.ML.Data;
+using Lethe.ML.Nets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Lethe.ML.Unlearning;
+
+/// <summary>
+/// One MLP under <c>torch.optim.SGD</c>, started from given flat parameters: the loop every gradient-based method and
+/// the trainers share. Minibatch orders come from a seeded shuffle, so a run is deterministic by seed.
+/// </summary>
+public sealed class SgdTraining : IDisposable
+{
+    private readonly Mlp _model;
+    private readonly optim.Optimizer _optimizer;
+
+    public SgdTraining(MlpArchitecture architecture, float[] start, double learningRate, double momentum)
+    {
+        _model = new Mlp(architecture);
+        _model.LoadFlat(start);
+        _optimizer = optim.SGD(_model.parameters(), learningRate, momentum: momentum);
+    }
+
+    public Mlp Model => _model;
+
+    /// <summary>One optimiser step on the loss <paramref name="loss"/> builds from the model.</summary>
+    public void Step(Func<Mlp, Tensor> loss)
+    {
+        using var scope = NewDisposeScope();
+        _optimizer.zero_grad();
+        loss(_model).backward();
+        _optimizer.step();
+    }
+
+    public float[] Parameters()
+    {
+        using var scope = NewDisposeScope();
+        return _model.ToFlat().data<float>().ToArray();
+    }
+
+    /// <summary>Sample indices of one epoch in minibatches of <paramref name="batchSize"/> (the last may be smaller).</summary>
+    public static IEnumerable<long[]> Minibatches(int count, int batchSize, Random rng)
+    {
+        var order = Enumerable.Range(0, count).Select(i => (long)i).ToArray();
+        rng.Shuffle(order);
+        return order.Chunk(Math.Max(1, batchSize));
+    }
+
+    /// <summary>Minibatches forever, a fresh shuffle per pass (for a second set iterated beside the first).</summary>
+    public static IEnumerable<long[]> Cycle(int count, int batchSize, Random rng)
+    {
+        while (true)
+        {
+            foreach (var batch in Minibatches(count, batchSize, rng))
+            {
+                yield return batch;
+            }
+        }
+    }
+
+    /// <summary>Mean cross-entropy of the model on the rows <paramref name="batch"/> of a set.</summary>
+    public static Tensor CrossEntropy(Mlp model, Tensor images, Tensor labels, long[] batch)
+    {
+        var index = tensor(batch);
+        return nn.functional.cross_entropy(model.forward(images.index_select(0, index)), labels.index_select(0, index));
+    }
+
+    /// <summary>Images and labels of a set as tensors, for index_select by minibatch.</summary>
+    public static (Tensor Images, Tensor Labels) Tensors(LabeledImages data) => (data.ImagesTensor(), data.LabelsTensor());
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _model.Dispose();
+    }
+}

@@ -1,0 +1,94 @@
+using Lethe.ML.Data;
+using Lethe.ML.Storage;
+
+namespace Lethe.ML.Unlearning;
+
+/// <summary>
+/// Target class losses for a forgetting request, derived from the checkpoint dataset the hypernetwork learned from, so
+/// the prompt stays inside the distribution it saw (G.pt prompts at or slightly above the best loss seen; HyperForget
+/// A.4). A retained class gets a low quantile of that class's losses over all checkpoints. A forgotten class gets a high
+/// quantile of the losses reached by checkpoints that never learned it (class accuracy ≤ <c>neverLearnedAccuracy</c>)
+/// while every pivot was accurate — what a retrained model looks like on that class. When the dataset has no such
+/// checkpoint, the high quantile of all the class's losses is used and <see cref="ForgetFallback"/> says so.
+/// </summary>
+public sealed record TargetLossPrompt(
+    float[] RetainTarget,
+    float[] ForgetTarget,
+    int[] ForgetEvidence,
+    bool[] ForgetFallback,
+    double RetainQuantile,
+    double ForgetQuantile,
+    int Checkpoints)
+{
+    public static TargetLossPrompt FromCheckpoints(
+        CheckpointBatch batch,
+        TaskPreset preset,
+        double retainQuantile = 0.05,
+        double forgetQuantile = 0.75,
+        double neverLearnedAccuracy = 0.01,
+        double pivotAccuracy = 0.8)
+    {
+        var m = preset.Classes.Length;
+        if (batch.ClassCount != m)
+        {
+            throw new InvalidDataException($"The checkpoints have {batch.ClassCount} classes; preset {preset.Name} has {m}.");
+        }
+
+        if (batch.Count == 0)
+        {
+            throw new InvalidDataException("The checkpoint dataset is empty; target losses cannot be derived from it.");
+        }
+
+        if (retainQuantile is < 0 or > 1 || forgetQuantile is < 0 or > 1)
+        {
+            throw new ArgumentException($"Quantiles must be in [0, 1]; got retain {retainQuantile}, forget {forgetQuantile}.");
+        }
+
+        var retain = new float[m];
+        var forget = new float[m];
+        var evidence = new int[m];
+        var fallback = new bool[m];
+        for (var c = 0; c < m; c++)
+        {
+            var all = new List<float>(batch.Count);
+            var neverLearned = new List<float>();
+            for (var row = 0; row < batch.Count; row++)
+            {
+                var loss = batch.ClassLossOf(row)[c];
+                all.Add(loss);
+                var acc = batch.ClassAccOf(row);
+                var pivotsAccurate = true;
+                foreach (var p in preset.Pivots)
+                {
+                    pivotsAccurate &= p == c || acc[p] >= pivotAccuracy;
+                }
+
+                if (acc[c] <= neverLearnedAccuracy && pivotsAccurate)
+                {
+                    neverLearned.Add(loss);
+                }
+            }
+
+            retain[c] = Quantile(all, retainQuantile);
+            evidence[c] = neverLearned.Count;
+            fallback[c] = neverLearned.Count == 0;
+            forget[c] = Quantile(fallback[c] ? all : neverLearned, forgetQuantile);
+        }
+
+        return new TargetLossPrompt(retain, forget, evidence, fallback, retainQuantile, forgetQuantile, batch.Count);
+    }
+
+    /// <summary>The target loss of every class for forgetting <paramref name="forget"/>.</summary>
+    public float[] For(IReadOnlyCollection<int> forget) =>
+        Enumerable.Range(0, RetainTarget.Length).Select(c => forget.Contains(c) ? ForgetTarget[c] : RetainTarget[c]).ToArray();
+
+    /// <summary>Linear-interpolation quantile (numpy's default).</summary>
+    public static float Quantile(List<float> values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        var position = q * (sorted.Length - 1);
+        var low = (int)Math.Floor(position);
+        var high = Math.Min(low + 1, sorted.Length - 1);
+        return (float)(sorted[low] + ((position - low) * (sorted[high] - sorted[low])));
+    }
+}
