@@ -26,7 +26,7 @@ public class UnlearnCommandTests : IDisposable
     public void Invalid_request_is_one_error_line_exit_2_and_no_output(string message, string option, string value)
     {
         string[] forget = option == "--forget" ? [] : ["--forget", "2"];
-        var (exit, _, stderr) = LetheProcess.Run(["unlearn", "--model", Model(TaskPreset.Mnist4), .. forget, option, value]);
+        var (exit, _, stderr) = LetheProcess.Run(Path.Combine(_root, "artifacts"), ["unlearn", "--model", Model(TaskPreset.Mnist4), .. forget, option, value]);
 
         Assert.Equal(2, exit);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -41,8 +41,8 @@ public class UnlearnCommandTests : IDisposable
         var garbage = Path.Combine(_root, "garbage.safetensors");
         File.WriteAllText(garbage, "not a safetensors file");
 
-        var missing = LetheProcess.Run("unlearn", "--model", Path.Combine(_root, "missing.safetensors"), "--forget", "2");
-        var corrupt = LetheProcess.Run("unlearn", "--model", garbage, "--forget", "2");
+        var missing = LetheProcess.Run(Path.Combine(_root, "artifacts"), "unlearn", "--model", Path.Combine(_root, "missing.safetensors"), "--forget", "2");
+        var corrupt = LetheProcess.Run(Path.Combine(_root, "artifacts"), "unlearn", "--model", garbage, "--forget", "2");
 
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("Cannot read model file", missing.Error);
@@ -54,10 +54,10 @@ public class UnlearnCommandTests : IDisposable
     public void Unlearn_writes_a_loadable_model_and_its_report()
     {
         var model = Path.Combine(_root, "original.safetensors");
-        var train = LetheProcess.Run("train-original", "--preset", "mnist4", "--out", model);
+        var train = LetheProcess.Run(Path.Combine(_root, "artifacts"), "train-original", "--preset", "mnist4", "--out", model);
         Assert.True(train.ExitCode == 0, train.Output + train.Error);
 
-        var unlearn = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "finetune");
+        var unlearn = LetheProcess.Run(Path.Combine(_root, "artifacts"), "unlearn", "--model", model, "--forget", "2", "--method", "finetune");
         Assert.True(unlearn.ExitCode == 0, unlearn.Output + unlearn.Error);
 
         var output = Path.Combine(_root, "original.finetune.forget2.safetensors");
