@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
@@ -17,7 +18,8 @@ namespace Lethe.Grains.Unlearning;
 /// One unlearning request. Submit checks everything a user can get wrong (method, preset, model bytes and shape,
 /// forget set) before any work, stores the input model as an artifact, and returns; the method then runs on the compute
 /// executor with the retrained reference it is measured against, and the unlearned model and its report are written
-/// to the artifact store. A request whose silo died restarts from its stored input when next asked.
+/// to the artifact store; the retrained reference is registered as a reference model and reused by later requests for
+/// the same task, forget set and seed. A request whose silo died restarts from its stored input when next asked.
 /// </summary>
 public sealed class UnlearningRequestGrain(
     [PersistentState("unlearning", CollectionOptions.StorageName)] IPersistentState<UnlearningRequestState> state,
@@ -131,19 +133,35 @@ public sealed class UnlearningRequestGrain(
             var forget = s.Forget;
             var seed = s.Seed;
             var dataSource = s.Data;
-            var (parameters, report) = await executor.Run(() =>
+            // The retrained model (never saw the forget classes) is what every unlearned model is measured against; it
+            // depends only on the task, forget set, seed and data, so the registry keeps one per combination.
+            var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+            var referenceName = $"retrain-{task.Name}-forget{string.Join("-", forget)}-seed{seed}-{ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(dataSource))[..8]}";
+            float[]? stored = null;
+            if (await registry.FindReference(referenceName) is { } known)
+            {
+                stored = MlpFile.Deserialize(await artifacts.ReadVerified(known.ArtifactKey, known.Sha256, ct), known.ArtifactKey, task.Architecture).Flat;
+            }
+
+            var (parameters, report, reference) = await executor.Run(() =>
             {
                 var data = DigitsSource.Load(dataSource).For(task);
                 var split = ForgetSplit.Create(data, task, forget);
                 using var evaluator = new UnlearningEvaluator(split);
-                // The retrained model (never saw the forget classes) is what every unlearned model is measured against.
-                var reference = new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), ct).Parameters;
+                var reference = stored ?? new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), ct).Parameters;
                 var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), evaluator.Evaluate(reference, reference));
                 var (result, report) = UnlearningExperiment.Run(
                     UnlearningMethodCatalog.CreateBaseline(method), new UnlearningRequest(original, split, seed), evaluator, retrained,
                     new Dictionary<string, int>(), data.Source, evaluator.Evaluate(original, reference), ct);
-                return (result.Parameters, report);
+                return (result.Parameters, report, reference);
             }, ct);
+            if (stored is null)
+            {
+                var referenceKey = $"references/{referenceName}.safetensors";
+                var referenceSha = await artifacts.Put(referenceKey, MlpFile.Serialize(layout, reference), ct);
+                await registry.RegisterReference(new ReferenceModel(referenceName, task.Name, referenceKey, referenceSha,
+                    $"{task.Name} retrained without classes {string.Join(",", forget)} (seed {seed}, data {dataSource})"));
+            }
 
             var model = MlpFile.Serialize(layout, parameters, new Dictionary<string, string>
             {

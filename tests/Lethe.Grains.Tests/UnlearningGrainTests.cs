@@ -1,3 +1,4 @@
+using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
 using Lethe.Grains.Artifacts;
 using Lethe.ML.Data;
@@ -52,6 +53,9 @@ public sealed class UnlearningGrainTests(CollectionClusterFixture fixture)
         using var json = System.Text.Json.JsonDocument.Parse(report);
         Assert.Equal("finetune", json.RootElement.GetProperty("method").GetString());
         Assert.NotNull(done.UnlearningScore);
+        var references = await fixture.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).ListReferences();
+        var reference = Assert.Single(references, r => r.Name.StartsWith("retrain-mnist4-forget2-seed1-", StringComparison.Ordinal));
+        MlpFile.Deserialize(await store.ReadVerified(reference.ArtifactKey, reference.Sha256, default), "reference", TaskPreset.Mnist4.Architecture);
     }
 
     [Fact]
