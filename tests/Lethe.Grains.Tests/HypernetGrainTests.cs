@@ -83,6 +83,25 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
         Assert.True(done.ResumedFromStep >= checkpointed.Step, $"resumed from step {done.ResumedFromStep}, but step {checkpointed.Step} was checkpointed before the deactivation");
     }
 
+    [Fact]
+    public async Task A_cancelled_training_stops_and_a_new_start_continues_it()
+    {
+        var jobId = await Collect();
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("cancel");
+        var request = new HypernetTrainingRequest("dihyfo2", "tiny", [jobId], Steps: 60);
+        await trainer.Start(request);
+        await WaitFor(trainer, s => s.Step >= 20);
+
+        var cancelled = await trainer.Cancel();
+        var restarted = await trainer.Start(request);
+        var done = await WaitFor(trainer, s => s.IsFinished);
+
+        Assert.Equal(HypernetTrainingState.Cancelled, cancelled.State);
+        Assert.Equal(HypernetTrainingState.Training, restarted.State);
+        Assert.Equal(HypernetTrainingState.Completed, done.State);
+        Assert.Equal(60, done.Step);
+    }
+
     private async Task<string> Collect()
     {
         var job = fixture.Client.GetGrain<ICollectionJobGrain>(Dataset.Id);
