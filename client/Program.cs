@@ -14,6 +14,9 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     StatusCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
+    TrainCommand.Create(),
+    HypernetCommand.Create(),
+    SampleCommand.Create(),
     TrainOriginalCommand.Create(),
     UnlearnCommand.Create(),
 };

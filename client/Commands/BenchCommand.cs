@@ -12,6 +12,8 @@ public static class BenchCommand
     public static Command Create() => new("bench", "Benchmarks: each measures both sides in the same run and prints ratios.")
     {
         BenchCollectCommand.Create(),
+        BenchTrainCommand.Create(),
+        BenchSampleCommand.Create(),
         BenchUnlearnCommand.Create(),
     };
 
