@@ -69,7 +69,7 @@ public sealed class SsdMethod(double[]? alphas = null, double[]? lambdas = null,
         var (w1, b1, w2, b2) = BatchedMlp.Split(layout, flat);
         var net = new StackedNets(w1.contiguous(), b1.contiguous(), w2.contiguous(), b2.contiguous());
         var images = data.ImagesTensor();
-        var oneHot = nn.functional.one_hot(data.LabelsTensor(), layout.Architecture.Classes).to(ScalarType.Float32);
+        var oneHot = nn.functional.one_hot(data.LabelsTensor(), layout.Architecture.Classes).to(ScalarType.Float32).t().contiguous();   // class-major [m, N]
         var sum = zeros(parameters.Length);
         var batches = 0;
         foreach (var batch in SgdTraining.Minibatches(data.Count, batchSize, rng))
@@ -77,7 +77,7 @@ public sealed class SsdMethod(double[]? alphas = null, double[]? lambdas = null,
             cancellation.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
             var index = tensor(batch);
-            var gradients = net.Gradients(images.index_select(0, index), oneHot.index_select(0, index), ones(1, batch.Length));
+            var gradients = net.Gradients(images.index_select(0, index), oneHot.index_select(1, index), ones(1, batch.Length));
             sum.add_(cat(gradients.Select(g => g.reshape(-1)).ToArray(), 0).square());
             batches++;
         }
