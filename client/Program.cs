@@ -16,5 +16,8 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     DemoCommand.Create(),
     TrainOriginalCommand.Create(),
     UnlearnCommand.Create(),
+    TrainCommand.Create(),
+    HypernetCommand.Create(),
+    SampleCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

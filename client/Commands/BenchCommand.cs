@@ -13,6 +13,8 @@ public static class BenchCommand
     {
         BenchCollectCommand.Create(),
         BenchUnlearnCommand.Create(),
+        BenchTrainCommand.Create(),
+        BenchSampleCommand.Create(),
     };
 
     /// <summary>Prints the figures as a table and, with --json, writes them to the file (temp name + rename).</summary>

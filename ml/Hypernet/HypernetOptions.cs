@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Lethe.ML.Hypernet;
+
+/// <summary>
+/// Everything that shapes a hypernetwork and its training (design/hypernet-spec.md §10). Size presets: <c>tiny</c>
+/// (tests, seconds), <c>cpu</c> (the default, minutes on 2 cores) and <c>paper</c> (HyperForget §3: d=1536, 12 layers,
+/// 16 heads; a GPU).
+/// </summary>
+public sealed record HypernetOptions
+{
+    public string Variant { get; init; } = HypernetVariant.Dihyfo2.Name;
+
+    public string Preset { get; init; } = "cpu";
+
+    /// <summary>Transformer width d.</summary>
+    public int Width { get; init; } = 128;
+
+    public int Layers { get; init; } = 4;
+
+    public int Heads { get; init; } = 4;
+
+    /// <summary>Parameters per token within a tensor (chunk_within_layer); 784 makes one fc1 token one hidden neuron.</summary>
+    public int Chunk { get; init; } = 784;
+
+    /// <summary>F of the sin/cos embedding of timesteps and losses (2F+1 features per scalar).</summary>
+    public int Frequencies { get; init; } = 64;
+
+    public double MaxFrequencyLog2 { get; init; } = 14;
+
+    /// <summary>"global": G.pt's one coefficient 0.538/std; "tensor": one such coefficient per state-dict tensor.</summary>
+    public string Normalization { get; init; } = "tensor";
+
+    /// <summary>
+    /// "element": the MSE is the mean over all P parameters (G.pt); "tensor": the mean of the per-tensor MSEs, so the
+    /// few fc2 values that set the class losses weigh as much as the 1,568 fc1 weights.
+    /// </summary>
+    public string LossWeighting { get; init; } = "tensor";
+
+    /// <summary>
+    /// Exponent α of the target-loss resampling weight count^-α over joint loss bins of the non-pivot classes (HyperForget
+    /// A.6: covering the loss range matters); 0 keeps G.pt's uniform pairs.
+    /// </summary>
+    public double Balance { get; init; } = 0.75;
+
+    public int BatchSize { get; init; } = 128;
+
+    public int Steps { get; init; } = 12000;
+
+    public double LearningRate { get; init; } = 1e-3;
+
+    public int WarmupSteps { get; init; } = 500;
+
+    public double WeightDecay { get; init; } = 0.1;
+
+    public double GradientClip { get; init; } = 0.75;
+
+    public double EmaDecay { get; init; } = 0.999;
+
+    /// <summary>Augment every training pair by a random permutation of the hidden units (G.pt augment.py).</summary>
+    public bool Permute { get; init; } = true;
+
+    /// <summary>Fraction of runs (the last ones by index, as G.pt) held out for the diffusion loss and prompt alignment.</summary>
+    public double HeldOutFraction { get; init; } = 0.1;
+
+    public int LogEvery { get; init; } = 100;
+
+    public int EvaluateEvery { get; init; } = 1500;
+
+    public int CheckpointEvery { get; init; } = 500;
+
+    /// <summary>Input nets (DiHyFo-1, G.pt) or noise seeds (DiHyFo-2) per alignment sweep.</summary>
+    public int EvaluationNets { get; init; } = 8;
+
+    /// <summary>Regularly spaced prompts per sweep (HyperForget A.4: 20).</summary>
+    public int Prompts { get; init; } = 20;
+
+    /// <summary>"ddim" (η = 0) or "ddpm" (respaced ancestral, fixed large variances).</summary>
+    public string Sampler { get; init; } = "ddim";
+
+    public int SamplingSteps { get; init; } = 50;
+
+    public int Seed { get; init; } = 1;
+
+    [JsonIgnore]
+    public HypernetVariant Kind => HypernetVariant.Parse(Variant);
+
+    [JsonIgnore]
+    public int HeadWidth => Width / Heads;
+
+    /// <summary>Hash of the options that shape the model and its training data order (resume refuses other options).</summary>
+    [JsonIgnore]
+    public string Id => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        JsonSerializer.Serialize(this with { Steps = 0, LogEvery = 0, EvaluateEvery = 0, CheckpointEvery = 0, EvaluationNets = 0, Prompts = 0, Sampler = "", SamplingSteps = 0 }))))[..16];
+
+    public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "cpu", "paper"];
+
+    public static HypernetOptions ForPreset(string preset, string variant) => (preset.ToLowerInvariant() switch
+    {
+        "tiny" => new HypernetOptions
+        {
+            Preset = "tiny", Variant = variant, Width = 32, Layers = 1, Heads = 2, Frequencies = 8, BatchSize = 32, Steps = 80,
+            LearningRate = 2e-3, WarmupSteps = 10, EmaDecay = 0.9, LogEvery = 20, EvaluateEvery = 40, CheckpointEvery = 40,
+            EvaluationNets = 2, Prompts = 5, SamplingSteps = 10,
+        },
+        "cpu" => new HypernetOptions { Preset = "cpu", Variant = variant },
+        "paper" => new HypernetOptions
+        {
+            Preset = "paper", Variant = variant, Width = 1536, Layers = 12, Heads = 16, Frequencies = 128, BatchSize = 1024,
+            Steps = 100_000, LearningRate = 4e-4, WarmupSteps = 2000, EmaDecay = 0.9999, EvaluateEvery = 5000, CheckpointEvery = 2000,
+            EvaluationNets = 16,
+        },
+        _ => throw new ArgumentException($"Unknown hypernetwork size preset '{preset}'; accepted: {string.Join(", ", PresetNames)}."),
+    }).Validated();
+
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+
+    public static HypernetOptions FromJson(string json, string source) =>
+        (JsonSerializer.Deserialize<HypernetOptions>(json) ?? throw new InvalidDataException($"{source}: empty hypernetwork options.")).Validated();
+
+    public HypernetOptions Validated()
+    {
+        _ = Kind;
+        Require(Width >= 8 && Heads >= 1 && Width % Heads == 0, $"width {Width} must be at least 8 and divisible by the head count {Heads}.");
+        Require(Layers >= 1, $"layers must be at least 1; got {Layers}.");
+        Require(Chunk >= 1, $"chunk must be at least 1; got {Chunk}.");
+        Require(Frequencies >= 1, $"frequencies must be at least 1; got {Frequencies}.");
+        Require(Normalization is "global" or "tensor", $"normalization '{Normalization}' is not accepted; use global or tensor.");
+        Require(LossWeighting is "element" or "tensor", $"loss weighting '{LossWeighting}' is not accepted; use element or tensor.");
+        Require(Balance is >= 0 and <= 1, $"balance must be in [0, 1]; got {Balance}.");
+        Require(BatchSize >= 1 && Steps >= 1, "batch size and steps must be at least 1.");
+        Require(LearningRate > 0, $"learning rate must be positive; got {LearningRate}.");
+        Require(EmaDecay is >= 0 and < 1, $"EMA decay must be in [0, 1); got {EmaDecay}.");
+        Require(HeldOutFraction is > 0 and < 1, $"held-out fraction must be in (0, 1); got {HeldOutFraction}.");
+        Require(LogEvery >= 1 && EvaluateEvery >= 1 && CheckpointEvery >= 1, "log, evaluation and checkpoint intervals must be at least 1.");
+        Require(EvaluationNets >= 1 && Prompts >= 2, "alignment needs at least 1 net and 2 prompts.");
+        Require(Sampler is "ddim" or "ddpm", $"sampler '{Sampler}' is not accepted; use ddim or ddpm.");
+        Require(SamplingSteps is >= 1 and <= GaussianDiffusion.TrainingSteps, $"sampling steps must be in [1, {GaussianDiffusion.TrainingSteps}]; got {SamplingSteps}.");
+        return this;
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

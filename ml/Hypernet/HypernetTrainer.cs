@@ -1,0 +1,457 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Lethe.ML.Data;
+using Lethe.ML.Storage;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lethe.ML.Hypernet;
+
+/// <summary>
+/// Trains a hypernetwork in a folder it owns, so a training can stop anywhere and resume:
+/// <list type="bullet">
+/// <item><c>training.json</c>: options, dataset identity and parameter normalization, fixed at creation;</item>
+/// <item><c>state/</c>: model, EMA and AdamW state of the last checkpoint, committed by renaming <c>current.json</c>;</item>
+/// <item><c>log.jsonl</c>, <c>status.json</c>, <c>learning-curves.png</c>;</item>
+/// <item><c>models/vNNNNNN/</c>: published versions (EMA weights, alignment report, plots); <c>models/best.json</c>
+/// names the version with the best prompt alignment.</item>
+/// </list>
+/// <see cref="Advance"/> trains a bounded number of steps and returns, so a caller (the CLI, a grain) drives it
+/// step-batch by step-batch. All torch work runs synchronously on the calling thread.
+/// </summary>
+public sealed class HypernetTrainer : IDisposable
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private readonly string _folder;
+    private readonly HypernetOptions _options;
+    private readonly TaskPreset _task;
+    private readonly CheckpointRuns _train;
+    private readonly CheckpointRuns _heldOut;
+    private readonly PairSampler _trainPairs;
+    private readonly PairSampler _heldOutPairs;
+    private readonly PromptAlignment _alignment;
+    private readonly HypernetModel _model;
+    private readonly HypernetModel _ema;
+    private readonly AdamW _optimizer;
+    private readonly GaussianDiffusion _diffusion = GaussianDiffusion.Linear();
+    private readonly Tensor _lossWeights;
+    private readonly IReadOnlyDictionary<string, string> _modelMetadata;
+    private readonly List<TrainingLogEntry> _log = [];
+    private double _elapsedBefore;
+    private double _runningLoss;
+    private int _runningCount;
+    private double _lastHeldOut;
+    private double _samplesPerSecond;
+
+    private HypernetTrainer(string folder, HypernetOptions options, TaskPreset task, CheckpointBatch data, string dataIdentity, ParameterNormalizer normalizer, LabeledImages test)
+    {
+        _folder = folder;
+        _options = options;
+        _task = task;
+        var variant = options.Kind;
+        (_train, _heldOut) = CheckpointRuns.Split(data, normalizer, variant.PerClassLosses, options.HeldOutFraction);
+        var balanceClasses = task.NonPivots.Length > 0 ? task.NonPivots : task.Classes;
+        _trainPairs = new PairSampler(_train, variant.ConditionsOnCurrent, options.Balance, balanceClasses);
+        _heldOutPairs = new PairSampler(_heldOut, variant.ConditionsOnCurrent, 0, balanceClasses);
+        _alignment = new PromptAlignment(_train, _heldOut, test, task.Pivots);
+        _modelMetadata = new Dictionary<string, string>
+        {
+            ["task"] = task.Name,
+            ["classes"] = string.Join(",", task.Classes),
+            ["pivots"] = string.Join(",", task.Pivots),
+            ["dataset"] = dataIdentity,
+            ["retain_levels"] = string.Join(",", _alignment.RetainLevels.Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
+        };
+        _model = new HypernetModel(options, task.Architecture, normalizer, _modelMetadata);
+        _ema = new HypernetModel(options, task.Architecture, normalizer, _modelMetadata, _model.Device);
+        using (no_grad())
+        {
+            // DiHyFo-2's fixed base: the mean normalized checkpoint, averaged over hidden-unit permutations so the
+            // prediction stays equivariant under the augmentation.
+            var mean = _train.Params.mean([0]).data<float>().ToArray();
+            _model.Denoiser.Base.copy_(tensor(HiddenUnitPermutation.Symmetrised(_model.Layout, mean)));
+            CopyParameters(_model, _ema);
+        }
+
+        _optimizer = optim.AdamW(
+        [
+            new AdamW.ParamGroup(_model.Denoiser.DecayedParameters(), new AdamW.Options { LearningRate = options.LearningRate, weight_decay = options.WeightDecay }),
+            new AdamW.ParamGroup(_model.Denoiser.UndecayedParameters(), new AdamW.Options { LearningRate = options.LearningRate, weight_decay = 0 }),
+        ], options.LearningRate, 0.9, 0.999);
+        _lossWeights = LossWeights(_model, options.LossWeighting);
+    }
+
+    public HypernetOptions Options => _options;
+
+    public int Step { get; private set; }
+
+    public bool Done => Step >= _options.Steps;
+
+    public int TrainRuns => _train.Runs.Count;
+
+    public int HeldOutRuns => _heldOut.Runs.Count;
+
+    public int TrainCheckpoints => _train.Count;
+
+    /// <summary>Training FLOPs per sample: forward + backward ≈ 3 × forward.</summary>
+    public double TrainFlopsPerSample => 3 * _model.Denoiser.ForwardFlopsPerSample();
+
+    /// <summary>The EMA model that evaluations sample from and versions publish.</summary>
+    public HypernetModel EmaModel => _ema;
+
+    /// <summary>
+    /// Opens the training in <paramref name="folder"/>, resuming from its last checkpoint; a new folder starts at step 0.
+    /// A folder that holds a training with other options or data is refused. <paramref name="options"/> may change only
+    /// the step count and the evaluation settings of an existing training.
+    /// </summary>
+    public static HypernetTrainer Open(string folder, HypernetOptions options, TaskPreset task, CheckpointBatch data, string dataIdentity, LabeledImages test)
+    {
+        options = options.Validated();
+        if (data.ParameterCount != Nets.ParameterLayout.For(task.Architecture).Count || data.ClassCount != task.Classes.Length)
+        {
+            throw new InvalidDataException($"The checkpoints have {data.ParameterCount} parameters and {data.ClassCount} classes; task {task.Name} ({task.Architecture}) needs {Nets.ParameterLayout.For(task.Architecture).Count} and {task.Classes.Length}.");
+        }
+
+        var trainingPath = Path.Combine(folder, "training.json");
+        ParameterNormalizer normalizer;
+        if (File.Exists(trainingPath))
+        {
+            var stored = JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(trainingPath)) ?? throw new InvalidDataException($"{trainingPath} is empty.");
+            var storedOptions = stored.Options.Validated();
+            if (storedOptions.Id != options.Id || stored.Dataset != dataIdentity)
+            {
+                throw new InvalidOperationException(
+                    $"{folder} holds a training of {storedOptions.Variant}/{storedOptions.Preset} on dataset {stored.Dataset} (options {storedOptions.Id}); this request is {options.Variant}/{options.Preset} on {dataIdentity} (options {options.Id}). Use another name, or the same options to resume.");
+            }
+
+            normalizer = new ParameterNormalizer(Nets.ParameterLayout.For(task.Architecture), stored.Normalization);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder);
+            var layout = Nets.ParameterLayout.For(task.Architecture);
+            normalizer = ParameterNormalizer.Fit(layout, data.Params, data.Count, options.Normalization);
+            ShardFolder.WriteAtomically(trainingPath, JsonSerializer.SerializeToUtf8Bytes(new TrainingRecord(options, dataIdentity, task.Name, normalizer.Coefficients), Indented));
+        }
+
+        var trainer = new HypernetTrainer(folder, options, task, data, dataIdentity, normalizer, test);
+        trainer.Resume();
+        return trainer;
+    }
+
+    /// <summary>
+    /// Trains up to <paramref name="maxSteps"/> steps (fewer at the end), logging every LogEvery steps, evaluating and
+    /// publishing every EvaluateEvery steps and at the last step, and checkpointing every CheckpointEvery steps and
+    /// before returning.
+    /// </summary>
+    public HypernetTrainingStatus Advance(int maxSteps, CancellationToken cancellation = default)
+    {
+        var watch = Stopwatch.StartNew();
+        var total = 0;
+        var trained = 0;
+        while (total < maxSteps && !Done && !cancellation.IsCancellationRequested)
+        {
+            TrainStep();
+            total++;
+            trained++;
+            Step++;
+            if (Step % _options.LogEvery == 0 || Done)
+            {
+                _lastHeldOut = MeasureHeldOutLoss();
+                _log.Add(new TrainingLogEntry(Step, _runningLoss / Math.Max(1, _runningCount), _lastHeldOut, CurrentLearningRate(), _elapsedBefore + watch.Elapsed.TotalSeconds));
+                AppendLog(_log[^1]);
+                _runningLoss = 0;
+                _runningCount = 0;
+            }
+
+            if (Step % _options.EvaluateEvery == 0 || Done)
+            {
+                Publish(_elapsedBefore + watch.Elapsed.TotalSeconds);
+            }
+
+            if (Step % _options.CheckpointEvery == 0 && !Done)
+            {
+                _samplesPerSecond = trained * _options.BatchSize / watch.Elapsed.TotalSeconds;
+                SaveState(_elapsedBefore + watch.Elapsed.TotalSeconds);
+                _elapsedBefore += watch.Elapsed.TotalSeconds;
+                watch.Restart();
+                trained = 0;
+            }
+        }
+
+        if (trained > 0)
+        {
+            _samplesPerSecond = trained * _options.BatchSize / watch.Elapsed.TotalSeconds;
+        }
+
+        _elapsedBefore += watch.Elapsed.TotalSeconds;
+        SaveState(_elapsedBefore);
+        var status = Status();
+        ShardFolder.WriteAtomically(Path.Combine(_folder, "status.json"), JsonSerializer.SerializeToUtf8Bytes(status, Indented));
+        return status;
+    }
+
+    /// <summary>Optimiser steps only: no logging, evaluation or checkpoint (what a throughput benchmark times).</summary>
+    public void RunTrainingSteps(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            TrainStep();
+            Step++;
+        }
+    }
+
+    public HypernetTrainingStatus Status()
+    {
+        var best = ReadBest(_folder);
+        var latest = _log.LastOrDefault(e => e.Alignment is not null);
+        var last = _log.LastOrDefault(e => e.TrainLoss > 0);
+        return new HypernetTrainingStatus(
+            _options.Variant, _options.Preset, Step, _options.Steps, last?.TrainLoss ?? double.NaN, last?.HeldOutLoss ?? double.NaN,
+            CurrentLearningRate(), _elapsedBefore, _samplesPerSecond, best?.Version, best?.Score,
+            latest is null ? null : VersionName(latest.Step), latest?.Alignment, latest?.Pearson);
+    }
+
+    /// <summary>Measures prompt alignment of the EMA model now, without publishing.</summary>
+    public AlignmentReport Evaluate() =>
+        _alignment.Evaluate(_ema, Step, _options.EvaluationNets, _options.Prompts, _options.Sampler, _options.SamplingSteps, _options.Seed + 7);
+
+    /// <summary>Measures prompt alignment of any model of this training (e.g. a published version) with other sampler settings.</summary>
+    public AlignmentReport Evaluate(HypernetModel model, int step, int nets, string sampler, int steps) =>
+        _alignment.Evaluate(model, step, nets, _options.Prompts, sampler, steps, _options.Seed + 7);
+
+    /// <summary>The options a training folder was created with (<c>training.json</c>).</summary>
+    public static HypernetOptions StoredOptions(string folder)
+    {
+        var path = Path.Combine(folder, "training.json");
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{folder} holds no hypernetwork training ({path} not found).");
+        }
+
+        return (JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty.")).Options.Validated();
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _model.Dispose();
+        _ema.Dispose();
+        _train.Params.Dispose();
+        _heldOut.Params.Dispose();
+    }
+
+    /// <summary>The published version that <c>models/best.json</c> names, if any.</summary>
+    public static (string Version, double Score)? ReadBest(string folder)
+    {
+        var path = Path.Combine(folder, "models", "best.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        return (json.RootElement.GetProperty("version").GetString()!, json.RootElement.GetProperty("score").GetDouble());
+    }
+
+    /// <summary>Path of the model file of the best version (or the given one) of a training folder.</summary>
+    public static string ModelPath(string folder, string? version = null)
+    {
+        version ??= ReadBest(folder)?.Version ?? throw new FileNotFoundException($"{folder} has no published hypernetwork yet (models/best.json not found); train it first with 'lethe train'.");
+        return Path.Combine(folder, "models", version, "model.safetensors");
+    }
+
+    public static string VersionName(int step) => $"v{step:D6}";
+
+    private void TrainStep()
+    {
+        using var scope = NewDisposeScope();
+        _model.Denoiser.train();
+        var rng = new Random(unchecked((_options.Seed * 1_000_003) + Step));
+        using var generator = new Generator((ulong)((_options.Seed * 1_000_003L) + Step), _model.Device);
+        var loss = DiffusionLoss(_model, _train, _trainPairs, _options.BatchSize, rng, generator, _options.Permute);
+        _optimizer.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(_model.Denoiser.parameters(), _options.GradientClip);
+        var rate = CurrentLearningRate();
+        foreach (var group in _optimizer.ParamGroups)
+        {
+            group.LearningRate = rate;
+        }
+
+        _optimizer.step();
+        using (no_grad())
+        {
+            // EMA of the parameters only (G.pt), updated after every optimiser step.
+            foreach (var (ema, live) in _ema.Denoiser.parameters().Zip(_model.Denoiser.parameters()))
+            {
+                ema.mul_(_options.EmaDecay).add_(live, 1 - _options.EmaDecay);
+            }
+        }
+
+        _runningLoss += loss.item<float>();
+        _runningCount++;
+    }
+
+    /// <summary>Weighted x0 MSE of one batch of pairs (spec §4.2): uniform t, q_sample, predict, compare with θ*.</summary>
+    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute)
+    {
+        var device = model.Device;
+        var (targetRows, currentRows) = pairs.Draw(batch, rng);
+        var targetIndex = tensor(targetRows, device: device);
+        var target = data.Params.index_select(0, targetIndex);
+        var current = currentRows is null ? null : data.Params.index_select(0, tensor(currentRows, device: device));
+        if (permute)
+        {
+            // One permutation per pair, the same for θ and θ* (spec §5.3).
+            var index = HiddenUnitPermutation.RandomIndices(model.Layout, batch, rng, device);
+            target = target.gather(1, index);
+            current = current?.gather(1, index);
+        }
+
+        var targetLoss = data.Losses.index_select(0, targetIndex);
+        var currentLoss = currentRows is null ? null : data.Losses.index_select(0, tensor(currentRows, device: device));
+        var steps = randint(0, GaussianDiffusion.TrainingSteps, [batch], generator: generator, device: device);
+        var noise = randn([batch, model.Layout.Count], generator: generator, device: device);
+        var noisy = _diffusion.QSample(target, steps, noise);
+        var predicted = model.Denoiser.Predict(noisy, steps, targetLoss, current, currentLoss);
+        return ((predicted - target).square() * _lossWeights).sum(1).mean();
+    }
+
+    /// <summary>The diffusion loss of the live (non-EMA) model on a fixed batch of held-out pairs, as G.pt's test loss.</summary>
+    public double MeasureHeldOutLoss()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        _model.Denoiser.eval();
+        var rng = new Random(_options.Seed + 99);
+        using var generator = new Generator((ulong)_options.Seed + 99, _model.Device);
+        return DiffusionLoss(_model, _heldOut, _heldOutPairs, Math.Min(512, Math.Max(64, _heldOut.Count)), rng, generator, permute: false).item<float>();
+    }
+
+    private double CurrentLearningRate() => CosineSchedule.At(Step, _options.Steps, _options.LearningRate, _options.WarmupSteps);
+
+    private void Publish(double elapsed)
+    {
+        var report = Evaluate();
+        var version = VersionName(Step);
+        var versionFolder = Path.Combine(_folder, "models", version);
+        Directory.CreateDirectory(versionFolder);
+        string Key(ClassAlignment c) => c.Class < 0 ? "global" : $"class{c.Class}";
+        var alignment = report.Classes.ToDictionary(Key, c => c.Alignment);
+        var pearson = report.Classes.ToDictionary(Key, c => c.Pearson);
+        var title = $"{_options.Variant} {_options.Preset} step {Step}";
+        foreach (var c in report.Classes)
+        {
+            HypernetPlots.WriteAlignment(Path.Combine(versionFolder, $"alignment-{Key(c)}.png"), c, title);
+        }
+
+        ShardFolder.WriteAtomically(Path.Combine(versionFolder, "alignment.json"), JsonSerializer.SerializeToUtf8Bytes(report, Indented));
+        _ema.Save(Path.Combine(versionFolder, "model.safetensors"), new Dictionary<string, string>
+        {
+            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
+            ["score"] = report.Score.ToString("R", CultureInfo.InvariantCulture),
+            ["alignment"] = JsonSerializer.Serialize(alignment),
+            ["pearson"] = JsonSerializer.Serialize(pearson),
+        });
+        var entry = new TrainingLogEntry(Step, 0, _lastHeldOut, CurrentLearningRate(), elapsed, alignment, pearson);
+        _log.Add(entry);
+        AppendLog(entry);
+        var best = ReadBest(_folder);
+        if (best is null || report.Score > best.Value.Score || !double.IsFinite(best.Value.Score))
+        {
+            ShardFolder.WriteAtomically(Path.Combine(_folder, "models", "best.json"),
+                JsonSerializer.SerializeToUtf8Bytes(new { version, score = report.Score, step = Step, alignment, pearson }, Indented));
+        }
+
+        HypernetPlots.WriteLearningCurves(Path.Combine(_folder, "learning-curves.png"), _log, $"{_options.Variant} {_options.Preset}");
+    }
+
+    private void AppendLog(TrainingLogEntry entry) =>
+        File.AppendAllText(Path.Combine(_folder, "log.jsonl"), JsonSerializer.Serialize(entry) + "\n");
+
+    private void SaveState(double elapsed)
+    {
+        var state = Path.Combine(_folder, "state");
+        Directory.CreateDirectory(state);
+        var tensors = _model.NamedTensors().Select(p => ("model/" + p.Name, p.Tensor))
+            .Concat(_ema.NamedTensors().Select(p => ("ema/" + p.Name, p.Tensor)))
+            .Select(p => SafetensorsTensor.Of(p.Item1, p.Tensor.detach().cpu().contiguous().data<float>().ToArray(), p.Tensor.shape))
+            .ToList();
+        var weights = $"weights-{Step:D7}.safetensors";
+        var optimizer = $"optimizer-{Step:D7}.bin";
+        ShardFolder.WriteAtomically(Path.Combine(state, weights), SafetensorsFile.Write(tensors));
+        var optimizerTemporary = Path.Combine(state, optimizer + ".tmp");
+        _optimizer.save_state_dict(optimizerTemporary);
+        File.Move(optimizerTemporary, Path.Combine(state, optimizer), overwrite: true);
+        // Renaming current.json is the commit: a crash before it leaves the previous checkpoint in force.
+        ShardFolder.WriteAtomically(Path.Combine(state, "current.json"), JsonSerializer.SerializeToUtf8Bytes(new StateRecord(Step, elapsed, weights, optimizer), Indented));
+        foreach (var old in Directory.EnumerateFiles(state).Where(f => !f.EndsWith(weights, StringComparison.Ordinal) && !f.EndsWith(optimizer, StringComparison.Ordinal) && !f.EndsWith("current.json", StringComparison.Ordinal)))
+        {
+            File.Delete(old);
+        }
+    }
+
+    private void Resume()
+    {
+        var current = Path.Combine(_folder, "state", "current.json");
+        if (!File.Exists(current))
+        {
+            return;
+        }
+
+        var record = JsonSerializer.Deserialize<StateRecord>(File.ReadAllText(current)) ?? throw new InvalidDataException($"{current} is empty.");
+        var (tensors, _) = SafetensorsFile.Read(File.ReadAllBytes(Path.Combine(_folder, "state", record.Weights)), record.Weights);
+        using (no_grad())
+        {
+            foreach (var (prefix, model) in new[] { ("model/", _model), ("ema/", _ema) })
+            {
+                foreach (var (name, target) in model.NamedTensors())
+                {
+                    var stored = tensors.TryGetValue(prefix + name, out var t) ? t : throw new InvalidDataException($"Checkpoint {record.Weights} lacks {prefix + name}.");
+                    target.copy_(tensor(stored.AsFloats(), stored.Shape));
+                }
+            }
+        }
+
+        _optimizer.load_state_dict(Path.Combine(_folder, "state", record.Optimizer));
+        Step = record.Step;
+        _elapsedBefore = record.ElapsedSeconds;
+        var logPath = Path.Combine(_folder, "log.jsonl");
+        if (File.Exists(logPath))
+        {
+            // Entries after the checkpoint were made by a run that did not commit; they are redone.
+            var kept = File.ReadAllLines(logPath).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<TrainingLogEntry>(l)!).Where(e => e.Step <= Step).ToList();
+            _log.AddRange(kept);
+            ShardFolder.WriteAtomically(logPath, System.Text.Encoding.UTF8.GetBytes(string.Concat(kept.Select(e => JsonSerializer.Serialize(e) + "\n"))));
+        }
+    }
+
+    private static void CopyParameters(HypernetModel from, HypernetModel to)
+    {
+        foreach (var ((_, source), (_, target)) in from.NamedTensors().Zip(to.NamedTensors()))
+        {
+            target.copy_(source);
+        }
+    }
+
+    /// <summary>Per-parameter weights of the squared error: 1/P each ("element"), or 1/(tensors × numel) ("tensor").</summary>
+    private static Tensor LossWeights(HypernetModel model, string weighting)
+    {
+        var layout = model.Layout;
+        var weights = new float[layout.Count];
+        foreach (var t in layout.Tensors)
+        {
+            Array.Fill(weights, weighting == "tensor" ? 1f / (layout.Tensors.Count * t.Count) : 1f / layout.Count, t.Offset, t.Count);
+        }
+
+        return tensor(weights, device: model.Device);
+    }
+
+    private sealed record TrainingRecord(HypernetOptions Options, string Dataset, string Task, float[] Normalization);
+
+    private sealed record StateRecord(int Step, double ElapsedSeconds, string Weights, string Optimizer);
+}

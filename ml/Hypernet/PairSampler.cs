@@ -1,0 +1,82 @@
+namespace Lethe.ML.Hypernet;
+
+/// <summary>
+/// Draws training pairs (θ, θ*) of one run, θ strictly earlier (HyperForget §3; spec §5.2). Forgetting runs supply the
+/// pairs whose losses rise. Targets are drawn with weight count^-α over joint bins of the balance classes' losses
+/// (log-spaced), which flattens the target-loss distribution (HyperForget A.6: resampling to cover the loss range);
+/// α = 0 draws every eligible target equally. The current checkpoint is uniform over the earlier ones of that run.
+/// </summary>
+public sealed class PairSampler
+{
+    private const int BinsPerClass = 8;
+
+    private readonly CheckpointRuns _data;
+    private readonly bool _withCurrent;
+    private readonly int[] _targets;
+    private readonly int[] _runOf;
+    private readonly int[] _positionInRun;
+    private readonly double[] _cumulative;
+
+    public PairSampler(CheckpointRuns data, bool withCurrent, double balance, IReadOnlyList<int> balanceClasses)
+    {
+        _data = data;
+        _withCurrent = withCurrent;
+        _runOf = new int[data.Count];
+        _positionInRun = new int[data.Count];
+        for (var r = 0; r < data.Runs.Count; r++)
+        {
+            for (var p = 0; p < data.Runs[r].Length; p++)
+            {
+                _runOf[data.Runs[r][p]] = r;
+                _positionInRun[data.Runs[r][p]] = p;
+            }
+        }
+
+        _targets = Enumerable.Range(0, data.Count).Where(row => !withCurrent || _positionInRun[row] > 0).ToArray();
+        if (_targets.Length == 0)
+        {
+            throw new InvalidDataException(withCurrent
+                ? "No run has two checkpoints, so there is no (current, target) pair to train on."
+                : "The checkpoint dataset is empty.");
+        }
+
+        var maxLoss = _targets.Max(row => balanceClasses.Select(c => data.LossOf(row, c)).DefaultIfEmpty(0).Max());
+        var binWidth = Math.Log(1 + Math.Max(maxLoss, 1e-3)) / BinsPerClass;
+        long Key(int row) => balanceClasses.Aggregate(0L, (key, c) =>
+            (key * (BinsPerClass + 1)) + Math.Min(BinsPerClass, (int)(Math.Log(1 + Math.Max(0, data.LossOf(row, c))) / binWidth)));
+
+        var keys = _targets.Select(Key).ToArray();
+        var counts = keys.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());
+        _cumulative = new double[_targets.Length];
+        var total = 0.0;
+        for (var i = 0; i < _targets.Length; i++)
+        {
+            total += Math.Pow(counts[keys[i]], -balance);
+            _cumulative[i] = total;
+        }
+
+        EligibleTargets = _targets.Length;
+    }
+
+    public int EligibleTargets { get; }
+
+    /// <summary>Row indices of targets and (when the variant uses them) current checkpoints.</summary>
+    public (long[] Target, long[]? Current) Draw(int count, Random rng)
+    {
+        var target = new long[count];
+        var current = _withCurrent ? new long[count] : null;
+        for (var i = 0; i < count; i++)
+        {
+            var u = rng.NextDouble() * _cumulative[^1];
+            var at = Array.BinarySearch(_cumulative, u);
+            var row = _targets[Math.Min(_targets.Length - 1, at < 0 ? ~at : at)];
+            target[i] = row;
+            if (current is not null)
+            {
+                current[i] = _data.Runs[_runOf[row]][rng.Next(_positionInRun[row])];
+            }
+        }
+
+        return (target, current);
+    }
+}

@@ -1,0 +1,145 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lethe.ML.Hypernet;
+
+/// <summary>
+/// The G.pt denoiser over parameter vectors (spec §0, §1, §3; HyperForget §3, A.3): a non-causal pre-LN transformer whose
+/// tokens are the noised target θ*_t, then (DiHyFo-1, G.pt) the current θ, the timestep, and the loss conditions
+/// (Δℓ = ℓ* − ℓ, ℓ*, ℓ; DiHyFo-2 only ℓ*). Every token has its own input projection; only the θ*_t positions are
+/// decoded, each by its own zero-initialised head. It predicts x0 = θ* as <c>base + heads(...)</c>, where base is the
+/// current θ (G.pt's global residual) or, for DiHyFo-2, a fixed vector (the dataset-mean normalized θ*).
+/// </summary>
+public sealed class WeightDenoiser : nn.Module
+{
+    // Field names become parameter names through RegisterComponents.
+#pragma warning disable IDE1006
+    private readonly TokenEncoder encoder;
+    private readonly LayerNorm ln_in;
+    private readonly Parameter pos_emb;
+    private readonly ModuleList<TransformerBlock> blocks;
+    private readonly LayerNorm ln_f;
+    private readonly TokenHeads heads;
+    private readonly FrequencyEmbedding embedding;
+    private readonly Tensor base_params;
+#pragma warning restore IDE1006
+
+    public WeightDenoiser(HypernetOptions options, ParameterTokenizer tokenizer, int classCount) : base("denoiser")
+    {
+        Options = options;
+        Variant = options.Kind;
+        ParameterCount = tokenizer.Layout.Count;
+        LossWidth = Variant.LossWidth(classCount);
+        embedding = new FrequencyEmbedding(options.Frequencies, options.MaxFrequencyLog2);
+        var scalar = embedding.FeaturesPerValue;
+        var lossToken = LossWidth * scalar;
+        var widths = new List<int>(tokenizer.Widths);
+        if (Variant.ConditionsOnCurrent)
+        {
+            widths.AddRange(tokenizer.Widths);
+        }
+
+        widths.Add(scalar);
+        widths.AddRange(Variant.ConditionsOnCurrent ? [lossToken, lossToken, lossToken] : [lossToken]);
+        TokenCount = widths.Count;
+        encoder = new TokenEncoder(widths, options.Width);
+        ln_in = nn.LayerNorm(options.Width);
+        pos_emb = new Parameter(zeros(1, TokenCount, options.Width));
+        blocks = nn.ModuleList(Enumerable.Range(0, options.Layers).Select(i => new TransformerBlock(options.Width, options.Heads, $"block{i}")).ToArray());
+        ln_f = nn.LayerNorm(options.Width);
+        heads = new TokenHeads(tokenizer.Widths, options.Width);
+        base_params = zeros(ParameterCount);
+        RegisterComponents();
+        InitialiseLinears();
+    }
+
+    public HypernetOptions Options { get; }
+
+    public HypernetVariant Variant { get; }
+
+    public int ParameterCount { get; }
+
+    public int LossWidth { get; }
+
+    /// <summary>Sequence length T.</summary>
+    public int TokenCount { get; }
+
+    /// <summary>The fixed x0 base of DiHyFo-2 (normalized units); unused by the residual variants.</summary>
+    public Tensor Base => base_params;
+
+    /// <summary>
+    /// x̂0 [B, P] from the noised target [B, P] at original timestep indices [B]. <paramref name="targetLoss"/> is [B, w]
+    /// (w = class count, or 1 for G.pt); <paramref name="current"/> [B, P] and <paramref name="currentLoss"/> [B, w] are
+    /// required exactly when the variant conditions on the current parameters.
+    /// </summary>
+    public Tensor Predict(Tensor noisy, Tensor timesteps, Tensor targetLoss, Tensor? current = null, Tensor? currentLoss = null)
+    {
+        if (Variant.ConditionsOnCurrent != (current is not null && currentLoss is not null))
+        {
+            throw new ArgumentException(Variant.ConditionsOnCurrent
+                ? $"{Variant} needs the current parameters and their losses."
+                : $"{Variant} is conditioned on target losses only; do not pass current parameters.");
+        }
+
+        var parts = new List<Tensor> { noisy };
+        if (current is not null)
+        {
+            parts.Add(current);
+        }
+
+        parts.Add(embedding.forward(timesteps.to(ScalarType.Float32).unsqueeze(1)));
+        if (currentLoss is not null)
+        {
+            parts.Add(embedding.forward(targetLoss - currentLoss));
+            parts.Add(embedding.forward(targetLoss));
+            parts.Add(embedding.forward(currentLoss));
+        }
+        else
+        {
+            parts.Add(embedding.forward(targetLoss));
+        }
+
+        var x = ln_in.forward(encoder.forward(cat(parts, 1))) + pos_emb;
+        foreach (var block in blocks)
+        {
+            x = block.forward(x);
+        }
+
+        var delta = heads.forward(ln_f.forward(x));
+        return delta + (current ?? base_params.unsqueeze(0));
+    }
+
+    /// <summary>Parameters that AdamW decays (spec §5.1): every matrix except the positional embedding.</summary>
+    public IEnumerable<Parameter> DecayedParameters() =>
+        named_parameters().Where(p => p.parameter.ndim >= 2 && p.name != "pos_emb").Select(p => p.parameter);
+
+    /// <summary>Biases, LayerNorm gains and the positional embedding: not decayed.</summary>
+    public IEnumerable<Parameter> UndecayedParameters() =>
+        named_parameters().Where(p => p.parameter.ndim < 2 || p.name == "pos_emb").Select(p => p.parameter);
+
+    /// <summary>Forward FLOPs per sample (spec §10.2): 2·(projection + head weights) + L·(24·d²·T + 4·T²·d).</summary>
+    public double ForwardFlopsPerSample()
+    {
+        var projections = encoder.parameters().Sum(p => p.numel()) + heads.parameters().Sum(p => p.numel());
+        double d = Options.Width, t = TokenCount;
+        return (2.0 * projections) + (Options.Layers * ((24 * d * d * t) + (4 * t * t * d)));
+    }
+
+    private void InitialiseLinears()
+    {
+        using var _ = no_grad();
+        foreach (var module in modules())
+        {
+            if (module is Linear linear)
+            {
+                // G.pt _init_weights: N(0, 0.02²) weights, zero biases; heads stay zero.
+                nn.init.normal_(linear.weight!, 0, 0.02);
+                if (linear.bias is not null)
+                {
+                    nn.init.zeros_(linear.bias);
+                }
+            }
+        }
+    }
+}
