@@ -174,7 +174,8 @@ public static class DemoCommand
                 bar.Value = trainer.Step;
                 while (!trainer.Done && !cancellation.IsCancellationRequested)
                 {
-                    status = trainer.Advance(Math.Min(options.LogEvery, 50), cancellation);
+                    // Whole logging intervals: status.json cannot hold the NaN loss of a call that logged nothing.
+                    status = trainer.Advance(options.LogEvery, cancellation);
                     bar.Value = status.Step;
                     bar.Description = $"{variant} step {status.Step}: loss {status.TrainLoss:G3}, {status.SamplesPerSecond:F0} samples/s";
                 }
