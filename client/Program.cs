@@ -14,10 +14,10 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     StatusCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
-    TrainOriginalCommand.Create(),
-    UnlearnCommand.Create(),
     TrainCommand.Create(),
     HypernetCommand.Create(),
     SampleCommand.Create(),
+    TrainOriginalCommand.Create(),
+    UnlearnCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,3 +1,4 @@
+using Lethe.Silo.Api;
 using Lethe.Silo.Hosting;
 using Lethe.Silo.Telemetry;
 
@@ -7,4 +8,5 @@ builder.AddLetheTelemetry();
 var app = builder.Build();
 app.MapLetheHealth();
 app.MapLetheTelemetry();
+app.MapLetheUnlearningApi();
 app.Run();

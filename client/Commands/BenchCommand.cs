@@ -12,9 +12,9 @@ public static class BenchCommand
     public static Command Create() => new("bench", "Benchmarks: each measures both sides in the same run and prints ratios.")
     {
         BenchCollectCommand.Create(),
-        BenchUnlearnCommand.Create(),
         BenchTrainCommand.Create(),
         BenchSampleCommand.Create(),
+        BenchUnlearnCommand.Create(),
     };
 
     /// <summary>Prints the figures as a table and, with --json, writes them to the file (temp name + rename).</summary>

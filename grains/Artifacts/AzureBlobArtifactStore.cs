@@ -99,6 +99,9 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
     }
 
     /// <summary>The length of the bytes staged under this checksum, when every one of their blocks is still uncommitted.</summary>
+    public async Task Delete(string key, CancellationToken ct) =>
+        await _container.GetBlobClient(key).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
+
     private static async Task<long?> StagedLength(BlockBlobClient blob, string sha256, CancellationToken ct)
     {
         BlockList list;

@@ -29,4 +29,7 @@ public interface IArtifactStore
     /// <exception cref="FileNotFoundException">Nothing is committed under the key.</exception>
     /// <exception cref="InvalidDataException">The bytes do not match the checksum.</exception>
     Task<byte[]> ReadVerified(string key, string sha256, CancellationToken ct);
+
+    /// <summary>Removes a committed artifact that nothing refers to any more (e.g. a superseded training checkpoint); absent keys are fine.</summary>
+    Task Delete(string key, CancellationToken ct);
 }

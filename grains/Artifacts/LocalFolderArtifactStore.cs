@@ -95,6 +95,13 @@ public sealed class LocalFolderArtifactStore : IArtifactStore
         return ArtifactChecksum.Verified(await File.ReadAllBytesAsync(path, ct), sha256, UriOf(key));
     }
 
+    public Task Delete(string key, CancellationToken ct)
+    {
+        File.Delete(PathOf(key));
+        File.Delete(PathOf(key) + ChecksumSuffix);
+        return Task.CompletedTask;
+    }
+
     private string StagedPath(string key, string sha256) => $"{PathOf(key)}.staged-{sha256}";
 
     private string PathOf(string key)

@@ -20,6 +20,7 @@ public sealed class CheckpointShardGrain(
     IArtifactStore artifacts,
     LetheMetrics metrics,
     IOptions<CollectionOptions> options,
+    IClusterMembershipService membership,
     ILogger<CheckpointShardGrain> log) : Grain, ICheckpointShardGrain
 {
     private readonly CancellationTokenSource _deactivating = new();
@@ -197,7 +198,9 @@ public sealed class CheckpointShardGrain(
     /// <summary>
     /// Polls the shard's runs until all are trained; a poll also restarts a run whose silo died. The first round starts
     /// every run; after that, while nothing has finished, only the first missing run is polled: runs that train together
-    /// in one vectorized pass finish together, so one cheap call per round tells when to collect them all.
+    /// in one vectorized pass finish together, so one cheap call per round tells when to collect them all. Every
+    /// missing run is polled again as soon as the cluster membership changes or a poll fails: a silo died, and the runs
+    /// it held must restart now, together in one pass, not one by one as each earlier run finishes.
     /// </summary>
     private async Task<RunCheckpoints[]> TrainRuns(CollectionJobSpec spec, CancellationToken ct)
     {
@@ -205,6 +208,7 @@ public sealed class CheckpointShardGrain(
         var results = new RunCheckpoints?[last - first + 1];
         var epochs = new int[results.Length];
         var pollAll = true;
+        var membershipSeen = membership.CurrentSnapshot.Version;
         while (true)
         {
             var missing = Enumerable.Range(0, results.Length).Where(i => results[i] is null).ToList();
@@ -213,6 +217,10 @@ public sealed class CheckpointShardGrain(
                 return results!;
             }
 
+            var membershipNow = membership.CurrentSnapshot.Version;
+            pollAll |= membershipNow != membershipSeen;
+            membershipSeen = membershipNow;
+            var failed = false;
             var polled = pollAll ? missing : missing.Take(1).ToList();
             await Task.WhenAll(polled.Select(async i =>
             {
@@ -225,10 +233,11 @@ public sealed class CheckpointShardGrain(
                 catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
                 {
                     log.LogDebug(e, "Run {Run} unreachable; polling it again", first + i);
+                    failed = true;
                 }
             }));
             var finished = polled.Where(i => results[i] is not null).ToList();
-            pollAll = finished.Count > 0;
+            pollAll = finished.Count > 0 || failed;
             _runsTrained = results.Count(r => r is not null);
             var stillMissing = missing.Except(finished).ToList();
             var typical = polled.Except(finished).Select(i => epochs[i]).DefaultIfEmpty(0).Max();

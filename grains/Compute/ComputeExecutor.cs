@@ -13,7 +13,8 @@ namespace Lethe.Grains.Compute;
 /// <summary>
 /// The silo's compute executor: dedicated threads own every TorchSharp call (dispose scopes are thread-local, so no
 /// torch work may run on grain threads or across an await). Runs of the same job that are waiting together are
-/// trained in one <see cref="VectorizedCollector.Collect"/> call; callers get plain arrays back, never tensors.
+/// trained in one <see cref="VectorizedCollector.Collect"/> call; callers get plain arrays back, never tensors. Other
+/// torch work (hypernetwork step batches, sampling) runs through <see cref="Run{T}"/> between collection passes.
 /// </summary>
 public sealed class ComputeExecutor : IDisposable
 {
@@ -23,6 +24,7 @@ public sealed class ComputeExecutor : IDisposable
     private readonly LetheMetrics _metrics;
     private readonly ILogger<ComputeExecutor> _log;
     private readonly List<RunWork> _queue = [];
+    private readonly Queue<ComputeCall> _calls = new();
     private readonly object _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, DigitsDataset> _datasets = [];
@@ -68,6 +70,46 @@ public sealed class ComputeExecutor : IDisposable
         return work.Result.Task;
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on an executor thread, where it may own tensors and dispose scopes. Keep each call
+    /// bounded (a step batch, one sampling request): collection passes wait behind it.
+    /// </summary>
+    public Task<T> Run<T>(Func<T> work, CancellationToken ct)
+    {
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = new ComputeCall(
+            () =>
+            {
+                if (ct.IsCancellationRequested)
+                {
+                    result.TrySetCanceled(ct);
+                    return;
+                }
+
+                try
+                {
+                    result.TrySetResult(work());
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    result.TrySetCanceled(ct);
+                }
+                catch (Exception e)
+                {
+                    result.TrySetException(e);
+                }
+            },
+            () => result.TrySetCanceled());
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+            _calls.Enqueue(call);
+            Monitor.PulseAll(_gate);
+        }
+
+        return result.Task;
+    }
+
     public void Dispose()
     {
         lock (_gate)
@@ -78,6 +120,12 @@ public sealed class ComputeExecutor : IDisposable
                 work.Result.TrySetCanceled();
             }
 
+            foreach (var call in _calls)
+            {
+                call.Cancel();
+            }
+
+            _calls.Clear();
             _queue.Clear();
             Monitor.PulseAll(_gate);
         }
@@ -90,16 +138,22 @@ public sealed class ComputeExecutor : IDisposable
 
     private void Work()
     {
-        while (NextBatch() is { } batch)
+        while (Next() is var (call, batch) && (call is not null || batch is not null))
         {
+            if (call is not null)
+            {
+                call.Execute();
+                continue;
+            }
+
             try
             {
-                Train(batch);
+                Train(batch!);
             }
             catch (Exception e)
             {
-                _log.LogError(e, "Training {Runs} runs of job {JobId} failed", batch.Count, batch[0].JobId);
-                foreach (var work in batch)
+                _log.LogError(e, "Training {Runs} runs of job {JobId} failed", batch!.Count, batch[0].JobId);
+                foreach (var work in batch!)
                 {
                     if (e is OperationCanceledException)
                     {
@@ -114,19 +168,27 @@ public sealed class ComputeExecutor : IDisposable
         }
     }
 
-    /// <summary>Waits for a run, then keeps gathering runs of its job until none arrived for a gather window.</summary>
-    private List<RunWork>? NextBatch()
+    /// <summary>
+    /// Waits for work: a queued call goes first (calls are short); otherwise a run, then it keeps gathering runs of its
+    /// job until none arrived for a gather window. (null, null) when stopping.
+    /// </summary>
+    private (ComputeCall? Call, List<RunWork>? Batch) Next()
     {
         lock (_gate)
         {
-            while (_queue.Count == 0)
+            while (_queue.Count == 0 && _calls.Count == 0)
             {
                 if (_stopping.IsCancellationRequested)
                 {
-                    return null;
+                    return (null, null);
                 }
 
                 Monitor.Wait(_gate);
+            }
+
+            if (_calls.TryDequeue(out var call))
+            {
+                return (call, null);
             }
 
             var jobId = _queue[0].JobId;
@@ -147,7 +209,7 @@ public sealed class ComputeExecutor : IDisposable
             var batch = _queue.Where(w => w.JobId == jobId).Take(_options.MaxBatchRuns).ToList();
             _queue.RemoveAll(batch.Contains);
             _metrics.SetQueueDepth(QueueName, _queue.Count);
-            return batch;
+            return (null, batch);
         }
     }
 
@@ -228,6 +290,8 @@ public sealed class ComputeExecutor : IDisposable
             return (collector, data.Source);
         }
     }
+
+    private sealed record ComputeCall(Action Execute, Action Cancel);
 
     private sealed record RunWork(string JobId, CollectionJobSpec Spec, int Run, Action<int>? EpochsDone, CancellationToken Cancellation)
     {

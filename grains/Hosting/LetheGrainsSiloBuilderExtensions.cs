@@ -1,6 +1,7 @@
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
 using Lethe.Grains.Compute;
+using Lethe.Grains.Hypernet;
 using Lethe.Grains.Placement;
 using Lethe.Grains.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -16,7 +17,7 @@ namespace Lethe.Grains.Hosting;
 public static class LetheGrainsSiloBuilderExtensions
 {
     /// <summary>
-    /// The silo-local services the grains need (options, metrics, compute executor, artifact store) and the GPU
+    /// The silo-local services the grains need (options, metrics, compute executor, artifact store, published-hypernetwork cache) and the GPU
     /// placement filter, with the silo's accelerator advertised as silo metadata. Storage and reminders are the host's.
     /// </summary>
     public static ISiloBuilder AddLetheGrains(this ISiloBuilder silo, IConfiguration configuration, string accelerator)
@@ -25,9 +26,11 @@ public static class LetheGrainsSiloBuilderExtensions
         services.AddOptions<ComputeOptions>().Bind(configuration.GetSection(ComputeOptions.Section));
         services.AddOptions<CollectionOptions>().Bind(configuration.GetSection(CollectionOptions.Section));
         services.AddOptions<ArtifactStoreOptions>().Bind(configuration.GetSection(ArtifactStoreOptions.Section));
+        services.AddOptions<HypernetTrainerOptions>().Bind(configuration.GetSection(HypernetTrainerOptions.Section));
         services.AddMetrics();
         services.TryAddSingleton<LetheMetrics>();
         services.TryAddSingleton<ComputeExecutor>();
+        services.TryAddSingleton<PublishedHypernetCache>();
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<ArtifactStoreOptions>>().Value.CreateStore());
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloAccelerator.MetadataKey] = accelerator });
 #pragma warning disable ORLEANSEXP004

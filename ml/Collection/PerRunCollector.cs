@@ -48,7 +48,7 @@ public sealed class PerRunCollector
             {
                 using var inner = NewDisposeScope();
                 using var _ = no_grad();
-                var (loss, accuracy) = evaluator.Evaluate(model.forward(evaluator.Images).unsqueeze(0));
+                var (loss, accuracy) = evaluator.Evaluate(model.forward(evaluator.Images).t().unsqueeze(0));
                 var lossRow = loss.cpu().data<float>().ToArray();
                 var accRow = accuracy.cpu().data<float>().ToArray();
                 evaluated++;

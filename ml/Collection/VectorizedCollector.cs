@@ -71,7 +71,7 @@ public sealed class VectorizedCollector
         using var evaluator = new PerClassEvaluator(_data.Test, classes, device);
         var images = _data.Train.ImagesTensor(device);
         var labels = _data.Train.LabelsTensor(device);
-        var oneHot = nn.functional.one_hot(labels, classes).to(ScalarType.Float32);
+        var oneHot = nn.functional.one_hot(labels, classes).to(ScalarType.Float32).t().contiguous();   // [m, N]
         var initial = tensor(runs.SelectMany(r => _layout.InitialParameters(r.Seed)).ToArray(), [k, _layout.Count], device: device);
         var (w1, b1, w2, b2) = BatchedMlp.Split(_layout, initial);
         var net = new StackedNets(w1.contiguous(), b1.contiguous(), w2.contiguous(), b2.contiguous());
@@ -82,7 +82,7 @@ public sealed class VectorizedCollector
         void Evaluate(int step, int epoch)
         {
             using var inner = NewDisposeScope();
-            var (loss, accuracy) = evaluator.Evaluate(BatchedMlp.Logits(net.AsTuple(), evaluator.Images));
+            var (loss, accuracy) = evaluator.Evaluate(net.Forward(evaluator.Images).Logits);
             var lossRows = loss.cpu().data<float>().ToArray();
             var accRows = accuracy.cpu().data<float>().ToArray();
             evaluated += k;
@@ -123,7 +123,7 @@ public sealed class VectorizedCollector
                 using (var stepScope = NewDisposeScope())
                 {
                     var batch = order.narrow(0, s * _schedule.BatchSize, _schedule.BatchSize);
-                    var gradients = net.Gradients(images.index_select(0, batch), oneHot.index_select(0, batch), weights.index_select(1, labels.index_select(0, batch)));
+                    var gradients = net.Gradients(images.index_select(0, batch), oneHot.index_select(1, batch), weights.index_select(1, labels.index_select(0, batch)));
                     for (var i = 0; i < gradients.Length; i++)
                     {
                         // SGD with momentum, as torch.optim.SGD: v = mu·v + g; p = p - lr_k·v.

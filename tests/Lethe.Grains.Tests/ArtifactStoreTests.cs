@@ -64,6 +64,21 @@ public sealed class ArtifactStoreTests(AzuriteServer azurite) : IClassFixture<Az
         Assert.Contains("checksum", error.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Delete_removes_a_committed_artifact_and_ignores_an_absent_key(string kind)
+    {
+        var store = Store(kind);
+        await store.Put("hypernets/m/checkpoints/0000020.zip", [1, 2], default);
+        await store.Put("hypernets/m/checkpoints/0000040.zip", [3, 4], default);
+
+        await store.Delete("hypernets/m/checkpoints/0000020.zip", default);
+        await store.Delete("hypernets/m/checkpoints/never-written.zip", default);
+
+        Assert.Null(await store.Find("hypernets/m/checkpoints/0000020.zip", default));
+        Assert.NotNull(await store.Find("hypernets/m/checkpoints/0000040.zip", default));
+    }
+
     [Fact]
     public async Task A_key_outside_the_local_folder_is_rejected()
     {

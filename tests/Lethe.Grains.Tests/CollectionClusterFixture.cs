@@ -9,7 +9,7 @@ using Orleans.TestingHost;
 
 namespace Lethe.Grains.Tests;
 
-/// <summary>Two in-process silos with the Lethe grains, in-memory storage and reminders, artifacts in a temp folder.</summary>
+/// <summary>Two in-process silos with the Lethe grains, in-memory storage and reminders, artifacts and hypernetwork work folders in a temp folder.</summary>
 public sealed class CollectionClusterFixture : IAsyncLifetime
 {
     private readonly DirectoryInfo _artifacts = Directory.CreateTempSubdirectory("lethe-grains-tests-");
@@ -30,6 +30,8 @@ public sealed class CollectionClusterFixture : IAsyncLifetime
             ["Lethe:Artifacts:Kind"] = "local",
             ["Lethe:Artifacts:LocalPath"] = _artifacts.FullName,
             ["Lethe:Collection:PollInterval"] = "00:00:00.050",
+            ["Lethe:Hypernet:WorkPath"] = Path.Combine(_artifacts.FullName, "work"),
+            ["Lethe:Hypernet:StepsPerBatch"] = "20",
         }).Build();
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>

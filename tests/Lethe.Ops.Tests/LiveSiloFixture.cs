@@ -1,14 +1,20 @@
 using Lethe.Contracts.Collection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Lethe.Ops.Tests;
 
 /// <summary>
-/// A <c>lethe-silo</c> process, a Prometheus scraping it every second, and a collection job run on the silo to its end
-/// (started after Prometheus, so the scrapes cover the whole job).
+/// A <c>lethe-silo</c> process, a Prometheus scraping it every second, and work for every dashboard row run on the silo
+/// after Prometheus started, so the scrapes cover it: a collection job, a tiny hypernetwork trained on that job and
+/// sampled, and unlearning requests through the REST API (one refused for its key, one over the tenant's quota).
 /// </summary>
 public sealed class LiveSiloFixture : IAsyncLifetime
 {
     public const string Job = "lethe-silo";
+
+    private static readonly TimeSpan WorkTimeout = TimeSpan.FromMinutes(4);
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -18,13 +24,35 @@ public sealed class LiveSiloFixture : IAsyncLifetime
 
     public JobProgress Collection { get; private set; } = null!;
 
+    public HypernetWorkloadResult Hypernet { get; private set; } = null!;
+
+    public UnlearningWorkloadResult Unlearning { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Silo = await SiloProcess.Start(Http);
         Prometheus = await PrometheusServer.Start(Http, Job, Silo.MetricsTarget);
-        await Poll.Until(async () => (await Prometheus.Query($"up{{job=\"{Job}\"}} == 1")).Count == 1 ? "up" : null,
-            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250), () => "Prometheus never scraped the silo successfully");
-        Collection = await CollectionWorkload.Run(Silo.GatewayPort, TimeSpan.FromMinutes(4));
+        await Prometheus.WaitUntilScraped($"up{{job=\"{Job}\"}} == 1", TimeSpan.FromSeconds(30));
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client => client.UseLocalhostClustering(Silo.GatewayPort));
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var client = host.Services.GetRequiredService<IClusterClient>();
+            Collection = await CollectionWorkload.Run(client, WorkTimeout);
+            // Both go through the silo's compute executor; overlapping them keeps the fixture short on two cores.
+            var hypernet = HypernetWorkload.Run(client, Prometheus, Job, CollectionWorkload.Spec.Id, WorkTimeout);
+            var unlearning = UnlearningWorkload.Run(client, Http, $"http://{Silo.MetricsTarget}", Prometheus, Job, WorkTimeout);
+            Hypernet = await hypernet;
+            Unlearning = await unlearning;
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     /// <summary>What Prometheus scrapes: the exporter's plain-text format (promtool cannot parse its OpenMetrics variant).</summary>

@@ -94,6 +94,15 @@ public sealed class PrometheusServer : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Waits until <paramref name="expression"/> returns a series: a workload calls it between two observations of a
+    /// histogram, so a rate over the window sees them in different scrapes (one scrape holding both gives a zero rate,
+    /// and a quantile over a zero rate is NaN).
+    /// </summary>
+    public Task WaitUntilScraped(string expression, TimeSpan timeout) =>
+        Poll.Until(async () => (await Query(expression)).Count > 0 ? expression : null,
+            timeout, TimeSpan.FromMilliseconds(250), () => $"Prometheus never returned a series for {expression}");
+
     public ValueTask DisposeAsync()
     {
         _process.Dispose();

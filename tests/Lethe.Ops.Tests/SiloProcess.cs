@@ -2,11 +2,11 @@ namespace Lethe.Ops.Tests;
 
 /// <summary>
 /// The built <c>lethe-silo</c> (silo/Program.cs, exactly as deployed) in the Local profile on loopback ports, with its
-/// artifacts in a temporary folder.
+/// artifacts and hypernetwork scratch in a temporary folder.
 /// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
-    private readonly DirectoryInfo _artifacts = Directory.CreateTempSubdirectory("lethe-ops-silo-");
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lethe-ops-silo-");
     private readonly ChildProcess _process;
 
     private SiloProcess()
@@ -21,7 +21,11 @@ public sealed class SiloProcess : IAsyncDisposable
             ["Lethe__SiloPort"] = FreePort.Next().ToString(),
             ["Lethe__GatewayPort"] = GatewayPort.ToString(),
             ["Lethe__Artifacts__Kind"] = "local",
-            ["Lethe__Artifacts__LocalPath"] = _artifacts.FullName,
+            ["Lethe__Artifacts__LocalPath"] = Path.Combine(_folder.FullName, "artifacts"),
+            // Scratch of hypernetwork trainings inside the test's folder, not the machine-wide default under /tmp.
+            ["Lethe__Hypernet__WorkPath"] = Path.Combine(_folder.FullName, "hypernet"),
+            // Two step batches per training, so the step counter and progress gauges move during the run.
+            ["Lethe__Hypernet__StepsPerBatch"] = HypernetWorkload.StepsPerBatch.ToString(),
             ["Logging__LogLevel__Default"] = "Warning",
         });
     }
@@ -68,7 +72,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _process.Dispose();
-        _artifacts.Delete(recursive: true);
+        _folder.Delete(recursive: true);
         return ValueTask.CompletedTask;
     }
 }

@@ -1,0 +1,25 @@
+namespace Lethe.Contracts.Hypernet;
+
+/// <summary>Where a named hypernetwork training stands; returned by every call on its trainer.</summary>
+/// <param name="BestScore">Mean prompt alignment (HyperForget Eq. 6) of the best published version.</param>
+/// <param name="LatestVersion">The newest version published to the model registry.</param>
+/// <param name="ResumedFromStep">The checkpoint step the current activation continued from (0: started fresh).</param>
+[GenerateSerializer, Immutable, Alias("lethe.hypernet-trainer-status")]
+public sealed record HypernetTrainerStatus(
+    [property: Id(0)] string Name,
+    [property: Id(1)] HypernetTrainingState State,
+    [property: Id(2)] HypernetTrainingRequest? Request,
+    [property: Id(3)] int Step,
+    [property: Id(4)] int Steps,
+    [property: Id(5)] double TrainLoss,
+    [property: Id(6)] double HeldOutLoss,
+    [property: Id(7)] string? BestVersion,
+    [property: Id(8)] double? BestScore,
+    [property: Id(9)] string? LatestVersion,
+    [property: Id(10)] string? Error,
+    [property: Id(11)] DateTimeOffset? StartedUtc,
+    [property: Id(12)] DateTimeOffset? FinishedUtc,
+    [property: Id(13)] int ResumedFromStep)
+{
+    public bool IsFinished => State is HypernetTrainingState.Completed or HypernetTrainingState.Cancelled or HypernetTrainingState.Failed;
+}

@@ -1,0 +1,16 @@
+namespace Lethe.Contracts.Hypernet;
+
+/// <summary>
+/// What a hypernetwork trainer trains: a variant (<c>dihyfo1</c>, <c>dihyfo2</c>, <c>gpt</c>) at a size preset
+/// (<c>tiny</c>, <c>cpu</c>, <c>paper</c>) on the sealed shards of one or more collection jobs.
+/// </summary>
+/// <param name="DatasetJobIds">Collection job ids; their sealed shards, read from the artifact store, are the training set.</param>
+/// <param name="Steps">Optimiser steps; null keeps the preset's.</param>
+/// <param name="Seed">Seed of the training; null keeps the preset's.</param>
+[GenerateSerializer, Immutable, Alias("lethe.hypernet-training-request")]
+public sealed record HypernetTrainingRequest(
+    [property: Id(0)] string Variant,
+    [property: Id(1)] string Preset,
+    [property: Id(2)] string[] DatasetJobIds,
+    [property: Id(3)] int? Steps = null,
+    [property: Id(4)] int? Seed = null);

@@ -1,0 +1,19 @@
+namespace Lethe.Contracts.Unlearning;
+
+/// <summary>
+/// What to forget: a trained task net (an MLP safetensors state dict: fc1.weight, fc1.bias, fc2.weight, fc2.bias), the
+/// classes to forget and the method (<c>retrain</c>, <c>finetune</c>, <c>neggrad</c>, <c>neggrad+</c>, <c>randomlabel</c>,
+/// <c>ssd</c>, <c>tasknegation</c>).
+/// </summary>
+/// <param name="Preset">Task preset (<c>mnist4</c>, <c>mnist</c>); null picks the one whose architecture the model has.</param>
+/// <param name="Tenant">The tenant the request is charged to.</param>
+/// <param name="Data"><c>npm</c> (the bundled digits) or a folder of MNIST IDX files on the silos.</param>
+[GenerateSerializer, Immutable, Alias("lethe.unlearning-request-spec")]
+public sealed record UnlearningRequestSpec(
+    [property: Id(0)] byte[] Model,
+    [property: Id(1)] int[] Forget,
+    [property: Id(2)] string Method,
+    [property: Id(3)] string? Preset = null,
+    [property: Id(4)] int Seed = 1,
+    [property: Id(5)] string Tenant = "default",
+    [property: Id(6)] string Data = "npm");

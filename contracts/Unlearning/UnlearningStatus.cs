@@ -1,0 +1,12 @@
+namespace Lethe.Contracts.Unlearning;
+
+[GenerateSerializer, Alias("lethe.unlearning-status")]
+public enum UnlearningStatus
+{
+    /// <summary>No request was submitted under this id.</summary>
+    None,
+
+    Running,
+    Completed,
+    Failed,
+}

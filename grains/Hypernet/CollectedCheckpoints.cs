@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Lethe.Contracts.Collection;
+using Lethe.Grains.Artifacts;
+using Lethe.Grains.Collection;
+using Lethe.ML.Collection;
+using Lethe.ML.Storage;
+
+namespace Lethe.Grains.Hypernet;
+
+/// <summary>
+/// A hypernetwork's training set: every sealed shard of one or more completed collection jobs, read from the artifact
+/// store and verified. The jobs must share a task (preset, pivots) and a digits source.
+/// </summary>
+public sealed record CollectedCheckpoints(CheckpointBatch Batch, CollectionSpec Spec, string Identity)
+{
+    /// <summary>Checks, before any work, that every job exists, is completed and sealed at least one shard.</summary>
+    /// <exception cref="ArgumentException">No job, a job that is unknown, unfinished or empty.</exception>
+    public static async Task<IReadOnlyList<CheckpointShardManifest>> Shards(IGrainFactory grains, IReadOnlyList<string> jobIds)
+    {
+        if (jobIds.Count == 0)
+        {
+            throw new ArgumentException("The training needs at least one collection job id as its dataset.");
+        }
+
+        var shards = new List<CheckpointShardManifest>();
+        foreach (var jobId in jobIds.Distinct())
+        {
+            var job = grains.GetGrain<ICollectionJobGrain>(jobId);
+            var progress = await job.GetProgress();
+            if (progress.Status != JobStatus.Completed || progress.ShardsSealed == 0)
+            {
+                throw new ArgumentException(progress.Status == JobStatus.Planned && progress.ShardsPlanned == 0
+                    ? $"Collection job {jobId} is unknown; collect first with 'lethe collect'."
+                    : $"Collection job {jobId} is {progress.Status} with {progress.ShardsSealed} sealed shards; a dataset must come from a completed job.");
+            }
+
+            shards.AddRange(await job.GetShards());
+        }
+
+        return shards;
+    }
+
+    public static async Task<CollectedCheckpoints> Read(IGrainFactory grains, IArtifactStore artifacts, IReadOnlyList<string> jobIds, CancellationToken ct)
+    {
+        var parts = new List<CheckpointBatch>();
+        CollectionSpec? spec = null;
+        foreach (var shard in await Shards(grains, jobIds))
+        {
+            var key = CollectionJobSpecExtensions.ShardKey(shard.JobId, shard.Index);
+            var (batch, metadata) = ShardFile.Deserialize(await artifacts.ReadVerified(key, shard.Sha256, ct), key);
+            var shardSpec = metadata.TryGetValue("spec", out var json)
+                ? JsonSerializer.Deserialize<CollectionSpec>(json) ?? throw new InvalidDataException($"Shard {key} has an empty spec.")
+                : throw new InvalidDataException($"Shard {key} carries no collection spec in its metadata.");
+            if (spec is not null && (shardSpec.Task.Name != spec.Task.Name || !shardSpec.Task.Pivots.SequenceEqual(spec.Task.Pivots) || shardSpec.Data != spec.Data))
+            {
+                throw new ArgumentException($"Job {shard.JobId} collected {shardSpec.Preset} (pivots {string.Join(",", shardSpec.Task.Pivots)}, data {shardSpec.Data}); the other jobs collected {spec.Preset} (pivots {string.Join(",", spec.Task.Pivots)}, data {spec.Data}). One training needs one task.");
+            }
+
+            spec ??= shardSpec;
+            parts.Add(batch);
+        }
+
+        var all = CheckpointBatch.Concat(parts);
+        return new CollectedCheckpoints(all, spec!, $"{string.Join("+", jobIds.Distinct().Order())}:{all.Count}");
+    }
+}

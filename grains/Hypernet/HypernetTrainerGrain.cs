@@ -1,0 +1,335 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Lethe.Contracts.Hypernet;
+using Lethe.Grains.Artifacts;
+using Lethe.Grains.Collection;
+using Lethe.Grains.Compute;
+using Lethe.Grains.Placement;
+using Lethe.Grains.Telemetry;
+using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
+using Lethe.ML.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lethe.Grains.Hypernet;
+
+/// <summary>
+/// Trains one named hypernetwork. A background loop (at most one per activation) reads the dataset from the artifact
+/// store, restores the last durable checkpoint into a silo-local folder, then advances the <see cref="HypernetTrainer"/>
+/// in bounded step batches on the compute executor; after each batch it publishes new versions to the registry and
+/// writes a checkpoint archive to the artifact store. A reminder restarts the loop on a surviving silo after its silo
+/// died; at most one batch of steps is redone.
+/// </summary>
+[PrefersGpu]
+public sealed partial class HypernetTrainerGrain(
+    [PersistentState("hypernet", CollectionOptions.StorageName)] IPersistentState<HypernetTrainerState> state,
+    ComputeExecutor executor,
+    IArtifactStore artifacts,
+    LetheMetrics metrics,
+    IOptions<HypernetTrainerOptions> options,
+    ILogger<HypernetTrainerGrain> log) : Grain, IHypernetTrainerGrain, IRemindable
+{
+    private const string ResumeReminder = "resume";
+
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private CancellationTokenSource _loopStop = new();
+    private Task? _loop;
+    private int _resumedFromStep;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        EnsureLoop();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _loopStop.Cancel();
+        if (_loop is { } loop)
+        {
+            await loop.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
+        }
+
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.State == HypernetTrainingState.Training)
+        {
+            // Hand over now rather than at the next reminder tick.
+            _ = this.AsReference<IHypernetTrainerGrain>().Resume();
+        }
+    }
+
+    async Task<HypernetTrainerStatus> IHypernetTrainerGrain.Start(HypernetTrainingRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!SafeName().IsMatch(Name))
+        {
+            throw new ArgumentException($"Model name '{Name}' is not accepted; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        }
+
+        var hypernetOptions = OptionsOf(request);
+        if (state.State.Request is { } existing && !SameRequest(existing, request))
+        {
+            throw new InvalidOperationException(
+                $"Model {Name} is trained from {existing.Variant}/{existing.Preset} on {string.Join(",", existing.DatasetJobIds)}; this request is {request.Variant}/{request.Preset} on {string.Join(",", request.DatasetJobIds)}. Use another name.");
+        }
+
+        await CollectedCheckpoints.Shards(GrainFactory, request.DatasetJobIds);
+        if (state.State.Request is null || state.State.State is HypernetTrainingState.Cancelled or HypernetTrainingState.Failed)
+        {
+            state.State.Request = request;
+            state.State.Steps = hypernetOptions.Steps;
+            state.State.State = HypernetTrainingState.Training;
+            state.State.Error = null;
+            state.State.FinishedUtc = null;
+            state.State.StartedUtc ??= DateTimeOffset.UtcNow;
+            await Write();
+        }
+
+        if (state.State.State == HypernetTrainingState.Training)
+        {
+            await this.RegisterOrUpdateReminder(ResumeReminder, options.Value.ResumePeriod, options.Value.ResumePeriod);
+            EnsureLoop();
+        }
+
+        return Status();
+    }
+
+    Task<HypernetTrainerStatus> IHypernetTrainerGrain.GetStatus() => Task.FromResult(Status());
+
+    async Task<HypernetTrainerStatus> IHypernetTrainerGrain.Cancel()
+    {
+        if (state.State.State == HypernetTrainingState.Training)
+        {
+            _loopStop.Cancel();
+            if (_loop is { } loop)
+            {
+                await loop.ContinueWith(_ => { }, TaskScheduler.Current);
+            }
+
+            await Finish(HypernetTrainingState.Cancelled, null);
+        }
+
+        return Status();
+    }
+
+    Task IHypernetTrainerGrain.Resume()
+    {
+        EnsureLoop();
+        return Task.CompletedTask;
+    }
+
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.State == HypernetTrainingState.Training)
+        {
+            EnsureLoop();
+        }
+        else
+        {
+            await StopReminder();
+        }
+    }
+
+    private HypernetTrainerStatus Status()
+    {
+        var s = state.State;
+        return new HypernetTrainerStatus(Name, s.State, s.Request, s.Step, s.Steps, s.TrainLoss, s.HeldOutLoss, s.BestVersion, s.BestScore,
+            s.LatestVersion, s.Error, s.StartedUtc, s.FinishedUtc, _resumedFromStep);
+    }
+
+    private static HypernetOptions OptionsOf(HypernetTrainingRequest request)
+    {
+        var options = HypernetOptions.ForPreset(request.Preset, request.Variant);
+        if (request.Steps is { } steps)
+        {
+            options = options with { Steps = steps };
+        }
+
+        if (request.Seed is { } seed)
+        {
+            options = options with { Seed = seed };
+        }
+
+        return options.Validated();
+    }
+
+    private static bool SameRequest(HypernetTrainingRequest a, HypernetTrainingRequest b) =>
+        a.Variant.Equals(b.Variant, StringComparison.OrdinalIgnoreCase) && a.Preset.Equals(b.Preset, StringComparison.OrdinalIgnoreCase)
+        && a.DatasetJobIds.Distinct().Order().SequenceEqual(b.DatasetJobIds.Distinct().Order()) && a.Steps == b.Steps && a.Seed == b.Seed;
+
+    private void EnsureLoop()
+    {
+        if (state.State.State != HypernetTrainingState.Training || state.State.Request is null || _loop is { IsCompleted: false })
+        {
+            return;
+        }
+
+        _loopStop = new CancellationTokenSource();
+        _loop = Train(state.State.Request, _loopStop.Token);
+    }
+
+    private async Task Train(HypernetTrainingRequest request, CancellationToken ct)
+    {
+        // Leave the calling turn first so Start returns at once; continuations stay on this grain's scheduler.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
+        var folder = Path.Combine(options.Value.WorkPath, Name);
+        var variant = new KeyValuePair<string, object?>("variant", request.Variant);
+        HypernetTrainer? trainer = null;
+        try
+        {
+            var data = await CollectedCheckpoints.Read(GrainFactory, artifacts, request.DatasetJobIds, ct);
+            var checkpoint = state.State.Checkpoint;
+            var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
+            var hypernetOptions = OptionsOf(request);
+            var opened = await executor.Run(() =>
+            {
+                TrainingFolderArchive.Restore(folder, archive);
+                var test = DigitsSource.Load(data.Spec.Data).For(data.Spec.Task).Test;
+                return HypernetTrainer.Open(folder, hypernetOptions, data.Spec.Task, data.Batch, data.Identity, test);
+            }, ct);
+            trainer = opened;
+            _resumedFromStep = opened.Step;
+            log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity}", Name, opened.Step, hypernetOptions.Steps, data.Identity);
+
+            while (!ct.IsCancellationRequested)
+            {
+                var before = opened.Step;
+                var batchSteps = options.Value.StepsPerBatch;
+                var status = await executor.Run(() => opened.Advance(batchSteps, ct), ct);
+                metrics.HypernetTrainSteps.Add(status.Step - before, variant);
+                metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
+                await PublishNewVersions(folder, request, data, ct);
+                await SaveCheckpoint(folder, status.Step, ct);
+                state.State.Step = status.Step;
+                state.State.TrainLoss = status.TrainLoss;
+                state.State.HeldOutLoss = status.HeldOutLoss;
+                if (status.Done)
+                {
+                    await Finish(HypernetTrainingState.Completed, null);
+                    return;
+                }
+
+                await Write();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidOperationException or FileNotFoundException)
+        {
+            log.LogError(e, "Hypernet {Name} failed", Name);
+            await Finish(HypernetTrainingState.Failed, e.Message);
+        }
+        catch (Exception e)
+        {
+            // Storage or messaging trouble: the loop restarts from the last checkpoint at the next call or reminder tick.
+            log.LogWarning(e, "Hypernet {Name} training interrupted", Name);
+        }
+        finally
+        {
+            if (trainer is { } open)
+            {
+                await executor.Run(() =>
+                {
+                    open.Dispose();
+                    return true;
+                }, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Uploads the version folders the last batch created and registers them. The registry keeps the first publication
+    /// of a version, so a version redone after a crash resolves to the one already published.
+    /// </summary>
+    private async Task PublishNewVersions(string folder, HypernetTrainingRequest request, CollectedCheckpoints data, CancellationToken ct)
+    {
+        var models = Path.Combine(folder, "models");
+        if (!Directory.Exists(models))
+        {
+            return;
+        }
+
+        var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        foreach (var versionFolder in Directory.EnumerateDirectories(models, "v*").Order())
+        {
+            var version = Path.GetFileName(versionFolder);
+            var file = Path.Combine(versionFolder, "model.safetensors");
+            if (state.State.Published.Contains(version) || !File.Exists(file))
+            {
+                continue;
+            }
+
+            var bytes = await File.ReadAllBytesAsync(file, ct);
+            var sha = ArtifactChecksum.Sha256Of(bytes);
+            var key = $"hypernets/{Name}/versions/{version}-{sha[..12]}.safetensors";
+            await artifacts.Put(key, bytes, ct);
+
+            var metadata = SafetensorsFile.Read(bytes, key).Metadata;
+            var score = double.Parse(metadata.GetValueOrDefault("score", "NaN"), CultureInfo.InvariantCulture);
+            var step = int.Parse(metadata.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture);
+            var published = await registry.Publish(new PublishedHypernet(Name, version, request.Variant, request.Preset, step, key, sha, bytes.Length,
+                score, ML.Nets.ParameterLayout.For(data.Spec.Task.Architecture).Count, data.Spec.Task.Name, DateTimeOffset.UtcNow));
+            state.State.Published.Add(version);
+            state.State.LatestVersion = version;
+            if (state.State.BestScore is not { } best || published.Score > best || !double.IsFinite(best))
+            {
+                state.State.BestVersion = version;
+                state.State.BestScore = published.Score;
+            }
+        }
+    }
+
+    /// <summary>Archives the training folder to the artifact store, records it, then drops the checkpoint it replaces.</summary>
+    private async Task SaveCheckpoint(string folder, int step, CancellationToken ct)
+    {
+        var bytes = TrainingFolderArchive.Pack(folder);
+        var sha = ArtifactChecksum.Sha256Of(bytes);
+        var key = $"hypernets/{Name}/checkpoints/{step:D7}-{sha[..12]}.zip";
+        await artifacts.Put(key, bytes, ct);
+
+        var previous = state.State.Checkpoint;
+        state.State.Checkpoint = new TrainingCheckpoint(key, sha, step);
+        await Write();
+        if (previous is not null && previous.Key != key)
+        {
+            await artifacts.Delete(previous.Key, ct);
+        }
+    }
+
+    private async Task Finish(HypernetTrainingState outcome, string? error)
+    {
+        state.State.State = outcome;
+        state.State.Error = error;
+        state.State.FinishedUtc = DateTimeOffset.UtcNow;
+        await Write();
+        await StopReminder();
+        log.LogInformation("Hypernet {Name} {Outcome} at step {Step}; best {Best} ({Score})", Name, outcome, state.State.Step, state.State.BestVersion, state.State.BestScore);
+    }
+
+    private async Task StopReminder()
+    {
+        if (await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task Write()
+    {
+        await _writing.WaitAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex SafeName();
+}

@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+using Lethe.Contracts.Unlearning;
+using Lethe.Grains.Collection;
+using Lethe.Grains.Telemetry;
+
+namespace Lethe.Grains.Unlearning;
+
+/// <summary>A tenant's API keys (hashes only) and quota; every refusal is counted by reason on <c>lethe.tenant.rejections</c>.</summary>
+public sealed class TenantGrain(
+    [PersistentState("tenant", CollectionOptions.StorageName)] IPersistentState<TenantState> state,
+    LetheMetrics metrics) : Grain, ITenantGrain
+{
+    async Task<string> ITenantGrain.IssueKey()
+    {
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        state.State.KeyHashes.Add(Hash(secret));
+        await state.WriteStateAsync();
+        return $"{this.GetPrimaryKeyString()}.{secret}";
+    }
+
+    async Task ITenantGrain.SetQuota(TenantQuota quota)
+    {
+        ArgumentNullException.ThrowIfNull(quota);
+        if (quota.MaxConcurrent < 0 || quota.MaxPerDay < 0)
+        {
+            throw new ArgumentException($"Quota limits must not be negative; got {quota.MaxConcurrent} at once and {quota.MaxPerDay} a day.");
+        }
+
+        state.State.Quota = quota;
+        await state.WriteStateAsync();
+    }
+
+    Task<bool> ITenantGrain.Authenticate(string secret)
+    {
+        var known = Knows(secret);
+        if (!known)
+        {
+            Refuse("invalid_key", "");
+        }
+
+        return Task.FromResult(known);
+    }
+
+    async Task<TenantAdmission> ITenantGrain.Admit(string secret, string requestId)
+    {
+        if (!Knows(secret))
+        {
+            return Refuse("invalid_key", "The API key is not valid for this tenant.");
+        }
+
+        if (state.State.Running.Contains(requestId))
+        {
+            return new TenantAdmission(true, null, null);
+        }
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        if (state.State.Day != today)
+        {
+            state.State.Day = today;
+            state.State.AdmittedToday = 0;
+        }
+
+        var quota = state.State.Quota;
+        if (state.State.Running.Count >= quota.MaxConcurrent)
+        {
+            return Refuse("concurrent_quota", $"The tenant already runs {state.State.Running.Count} requests, its limit at once; retry when one finishes.");
+        }
+
+        if (state.State.AdmittedToday >= quota.MaxPerDay)
+        {
+            return Refuse("daily_quota", $"The tenant used its {quota.MaxPerDay} requests for today (UTC).");
+        }
+
+        state.State.Running.Add(requestId);
+        state.State.AdmittedToday++;
+        await state.WriteStateAsync();
+        return new TenantAdmission(true, null, null);
+    }
+
+    async Task ITenantGrain.Release(string requestId)
+    {
+        if (state.State.Running.Remove(requestId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    private bool Knows(string? secret)
+    {
+        var hash = Encoding.ASCII.GetBytes(Hash(secret ?? ""));
+        // Compare with every stored hash in constant time, so timing tells nothing about how close a guess was.
+        return state.State.KeyHashes.Aggregate(false, (found, stored) => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored), hash) | found);
+    }
+
+    private TenantAdmission Refuse(string reason, string message)
+    {
+        metrics.TenantRejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        return new TenantAdmission(false, reason, message);
+    }
+
+    private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+}

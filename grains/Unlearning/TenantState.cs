@@ -1,0 +1,19 @@
+using Lethe.Contracts.Unlearning;
+
+namespace Lethe.Grains.Unlearning;
+
+[GenerateSerializer, Alias("lethe.tenant-state")]
+public sealed class TenantState
+{
+    /// <summary>SHA-256 (hex) of each issued key's secret.</summary>
+    [Id(0)] public List<string> KeyHashes { get; set; } = [];
+
+    [Id(1)] public TenantQuota Quota { get; set; } = new();
+
+    /// <summary>Requests holding a slot.</summary>
+    [Id(2)] public HashSet<string> Running { get; set; } = [];
+
+    [Id(3)] public DateOnly Day { get; set; }
+
+    [Id(4)] public int AdmittedToday { get; set; }
+}

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Text;
+using Lethe.Contracts.Hypernet;
+using Lethe.Contracts.Unlearning;
+using Lethe.Grains.Artifacts;
+using Lethe.Grains.Collection;
+using Lethe.Grains.Compute;
+using Lethe.Grains.Telemetry;
+using Lethe.ML.Data;
+using Lethe.ML.Evaluation;
+using Lethe.ML.Nets;
+using Lethe.ML.Unlearning;
+using Microsoft.Extensions.Logging;
+
+namespace Lethe.Grains.Unlearning;
+
+/// <summary>
+/// One unlearning request. Submit checks everything a user can get wrong (method, preset, model bytes and shape,
+/// forget set) before any work, stores the input model as an artifact, and returns; the method then runs on the compute
+/// executor with the retrained reference it is measured against, and the unlearned model and its report are written
+/// to the artifact store; the retrained reference is registered as a reference model and reused by later requests for
+/// the same task, forget set and seed. A request whose silo died restarts from its stored input when next asked.
+/// </summary>
+public sealed class UnlearningRequestGrain(
+    [PersistentState("unlearning", CollectionOptions.StorageName)] IPersistentState<UnlearningRequestState> state,
+    ComputeExecutor executor,
+    IArtifactStore artifacts,
+    LetheMetrics metrics,
+    ILogger<UnlearningRequestGrain> log) : Grain, IUnlearningRequestGrain
+{
+    private readonly CancellationTokenSource _deactivating = new();
+    private Task? _work;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        EnsureWork();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deactivating.Cancel();
+        if (_work is { } work)
+        {
+            await work.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
+        }
+    }
+
+    async Task<UnlearningOutcome> IUnlearningRequestGrain.Submit(UnlearningRequestSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var sha = ArtifactChecksum.Sha256Of(spec.Model ?? []);
+        if (state.State.Status != UnlearningStatus.None)
+        {
+            if (state.State.Tenant != spec.Tenant || state.State.InputSha256 != sha || state.State.Method != UnlearningMethodCatalog.RequireKnown(spec.Method) || !state.State.Forget.SequenceEqual((spec.Forget ?? []).Distinct().Order()))
+            {
+                throw new InvalidOperationException($"Request {Id} was submitted before with another model, method or forget set; use a new id.");
+            }
+
+            return Outcome();
+        }
+
+        var (task, _) = Validate(spec);
+        var key = $"unlearning/{Id}/input.safetensors";
+        await artifacts.Put(key, spec.Model!, CancellationToken.None);
+        state.State.Status = UnlearningStatus.Running;
+        state.State.Method = UnlearningMethodCatalog.RequireKnown(spec.Method);
+        state.State.Preset = task.Name;
+        state.State.Forget = spec.Forget.Distinct().Order().ToArray();
+        state.State.Seed = spec.Seed;
+        state.State.Tenant = spec.Tenant;
+        state.State.Data = spec.Data;
+        state.State.InputKey = key;
+        state.State.InputSha256 = sha;
+        state.State.SubmittedUtc = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        EnsureWork();
+        return Outcome();
+    }
+
+    Task<UnlearningOutcome> IUnlearningRequestGrain.GetOutcome() => Task.FromResult(Outcome());
+
+    /// <summary>Every check that needs no data and no training; messages name what was wrong and what is accepted.</summary>
+    private static (TaskPreset Task, float[] Parameters) Validate(UnlearningRequestSpec spec)
+    {
+        var method = UnlearningMethodCatalog.RequireKnown(spec.Method ?? "");
+        if (UnlearningMethodCatalog.HypernetMethods.Contains(method))
+        {
+            throw new ArgumentException($"{method} requests are not served yet (they need a hypernetwork sampler wired into the request); available methods: {string.Join(", ", UnlearningMethodCatalog.Baselines)}.");
+        }
+
+        var named = spec.Preset is { } preset ? TaskPreset.Get(preset) : null;
+        if (spec.Model is not { Length: > 0 })
+        {
+            throw new InvalidDataException("The model is empty; send an MLP safetensors state dict (fc1.weight, fc1.bias, fc2.weight, fc2.bias).");
+        }
+
+        var (layout, parameters, _) = MlpFile.Deserialize(spec.Model, "the model", named?.Architecture);
+        var task = named ?? TaskPreset.All.FirstOrDefault(p => p.Architecture == layout.Architecture)
+            ?? throw new InvalidDataException($"The model is a {layout.Architecture} MLP; no preset has that shape ({string.Join(", ", TaskPreset.All.Select(p => $"{p.Name}: {p.Architecture}"))}).");
+        task.RequireForgetSet(spec.Forget ?? []);
+        return (task, parameters);
+    }
+
+    private UnlearningOutcome Outcome() => state.State.Outcome ?? new UnlearningOutcome(
+        Id, state.State.Status, state.State.Method, state.State.Preset, state.State.Forget, null, null, null, null, null, null, null, null,
+        state.State.SubmittedUtc, null, state.State.Tenant);
+
+    private void EnsureWork()
+    {
+        if (state.State.Status != UnlearningStatus.Running || _work is { IsCompleted: false })
+        {
+            return;
+        }
+
+        _work = Run(_deactivating.Token);
+    }
+
+    private async Task Run(CancellationToken ct)
+    {
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
+        var s = state.State;
+        var watch = Stopwatch.StartNew();
+        var outcome = "completed";
+        try
+        {
+            var input = await artifacts.ReadVerified(s.InputKey!, s.InputSha256!, ct);
+            var task = TaskPreset.Get(s.Preset!);
+            var (layout, original, _) = MlpFile.Deserialize(input, s.InputKey!, task.Architecture);
+            var method = s.Method!;
+            var forget = s.Forget;
+            var seed = s.Seed;
+            var dataSource = s.Data;
+            // The retrained model (never saw the forget classes) is what every unlearned model is measured against; it
+            // depends only on the task, forget set, seed and data, so the registry keeps one per combination.
+            var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+            var referenceName = $"retrain-{task.Name}-forget{string.Join("-", forget)}-seed{seed}-{ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(dataSource))[..8]}";
+            float[]? stored = null;
+            if (await registry.FindReference(referenceName) is { } known)
+            {
+                stored = MlpFile.Deserialize(await artifacts.ReadVerified(known.ArtifactKey, known.Sha256, ct), known.ArtifactKey, task.Architecture).Flat;
+            }
+
+            var (parameters, report, reference) = await executor.Run(() =>
+            {
+                var data = DigitsSource.Load(dataSource).For(task);
+                var split = ForgetSplit.Create(data, task, forget);
+                using var evaluator = new UnlearningEvaluator(split);
+                var reference = stored ?? new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), ct).Parameters;
+                var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), evaluator.Evaluate(reference, reference));
+                var (result, report) = UnlearningExperiment.Run(
+                    UnlearningMethodCatalog.CreateBaseline(method), new UnlearningRequest(original, split, seed), evaluator, retrained,
+                    new Dictionary<string, int>(), data.Source, evaluator.Evaluate(original, reference), ct);
+                return (result.Parameters, report, reference);
+            }, ct);
+            if (stored is null)
+            {
+                var referenceKey = $"references/{referenceName}.safetensors";
+                var referenceSha = await artifacts.Put(referenceKey, MlpFile.Serialize(layout, reference), ct);
+                await registry.RegisterReference(new ReferenceModel(referenceName, task.Name, referenceKey, referenceSha,
+                    $"{task.Name} retrained without classes {string.Join(",", forget)} (seed {seed}, data {dataSource})"));
+            }
+
+            var model = MlpFile.Serialize(layout, parameters, new Dictionary<string, string>
+            {
+                ["lethe.method"] = method,
+                ["lethe.preset"] = task.Name,
+                ["lethe.forget"] = string.Join(",", forget),
+                ["lethe.request"] = Id,
+            });
+            var modelKey = $"unlearning/{Id}/unlearned.safetensors";
+            var reportKey = $"unlearning/{Id}/report.json";
+            var modelSha = await artifacts.Put(modelKey, model, ct);
+            var reportSha = await artifacts.Put(reportKey, Encoding.UTF8.GetBytes(report.ToJson()), ct);
+            s.Status = UnlearningStatus.Completed;
+            s.Outcome = new UnlearningOutcome(Id, s.Status, method, task.Name, forget, modelKey, modelSha, reportKey, reportSha,
+                report.Unlearned.AccuracyForgetTest, report.Unlearned.AccuracyRetainTest, report.Unlearned.UnlearningScore, null, s.SubmittedUtc, DateTimeOffset.UtcNow, s.Tenant);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Deactivated: the next activation starts again from the stored input.
+            return;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidOperationException)
+        {
+            log.LogError(e, "Unlearning request {Id} failed", Id);
+            outcome = "failed";
+            s.Status = UnlearningStatus.Failed;
+            s.Outcome = Outcome() with { Status = UnlearningStatus.Failed, Error = e.Message, FinishedUtc = DateTimeOffset.UtcNow };
+        }
+        catch (Exception e)
+        {
+            // Storage or messaging trouble: left Running, so the next call on a new activation tries again.
+            log.LogWarning(e, "Unlearning request {Id} interrupted", Id);
+            return;
+        }
+
+        await state.WriteStateAsync();
+        metrics.UnlearningRequests.Add(1, new("method", s.Method), new("outcome", outcome));
+        metrics.UnlearningDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("method", s.Method));
+        await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
+    }
+}

@@ -1,0 +1,30 @@
+using Lethe.Contracts.Unlearning;
+
+namespace Lethe.Grains.Unlearning;
+
+/// <summary>The request without its model bytes (those are an artifact), and its outcome.</summary>
+[GenerateSerializer, Alias("lethe.unlearning-request-state")]
+public sealed class UnlearningRequestState
+{
+    [Id(0)] public UnlearningStatus Status { get; set; }
+
+    [Id(1)] public string? Method { get; set; }
+
+    [Id(2)] public string? Preset { get; set; }
+
+    [Id(3)] public int[] Forget { get; set; } = [];
+
+    [Id(4)] public int Seed { get; set; }
+
+    [Id(5)] public string Tenant { get; set; } = "";
+
+    [Id(6)] public string Data { get; set; } = "npm";
+
+    [Id(7)] public string? InputKey { get; set; }
+
+    [Id(8)] public string? InputSha256 { get; set; }
+
+    [Id(9)] public UnlearningOutcome? Outcome { get; set; }
+
+    [Id(10)] public DateTimeOffset? SubmittedUtc { get; set; }
+}

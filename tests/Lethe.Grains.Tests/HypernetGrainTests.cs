@@ -1,0 +1,137 @@
+using Lethe.Contracts.Collection;
+using Lethe.Contracts.Hypernet;
+using Lethe.Grains.Artifacts;
+using Lethe.Grains.Collection;
+using Lethe.ML.Collection;
+using Lethe.ML.Data;
+using Lethe.ML.Nets;
+
+namespace Lethe.Grains.Tests;
+
+/// <summary>Hypernetwork trainer, registry and sampler on the tiny preset over a tiny collected dataset.</summary>
+[Collection(CollectionClusterGroup.Name)]
+public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(4);
+
+    /// <summary>10 runs of 2 epochs in two shards: enough runs for a held-out one, seconds to collect.</summary>
+    private static readonly CollectionSpec Dataset = new() { Runs = 10, Epochs = 2, RunsPerShard = 5, Seed = 301 };
+
+    [Fact]
+    public async Task Start_rejects_an_unknown_variant_naming_the_accepted_ones()
+    {
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("bad-variant");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => trainer.Start(new HypernetTrainingRequest("dihyfo3", "tiny", ["any"])));
+
+        Assert.Contains("dihyfo3", error.Message);
+        Assert.Contains("dihyfo2", error.Message);
+    }
+
+    [Fact]
+    public async Task Start_rejects_a_dataset_job_that_was_never_collected()
+    {
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("no-data");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => trainer.Start(new HypernetTrainingRequest("dihyfo2", "tiny", ["0123456789abcdef"])));
+
+        Assert.Contains("0123456789abcdef", error.Message);
+        Assert.Equal(HypernetTrainingState.None, (await trainer.GetStatus()).State);
+    }
+
+    [Fact]
+    public async Task A_training_publishes_a_version_the_sampler_turns_into_vectors_of_the_task_layout()
+    {
+        var jobId = await Collect();
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("publish");
+
+        var started = await trainer.Start(new HypernetTrainingRequest("dihyfo2", "tiny", [jobId], Steps: 40));
+        var done = await WaitFor(trainer, s => s.IsFinished);
+
+        Assert.Equal(HypernetTrainingState.Training, started.State);
+        Assert.Equal(HypernetTrainingState.Completed, done.State);
+        Assert.Equal(40, done.Step);
+        Assert.Equal("v000040", done.LatestVersion);
+        var registry = fixture.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        var published = Assert.Single(await registry.List("publish"));
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        Assert.Equal(published.Bytes, (await store.ReadVerified(published.ArtifactKey, published.Sha256, default)).Length);
+
+        var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
+        var sampler = fixture.Client.GetGrain<ISamplerGrain>(0);
+        var vectors = await sampler.Sample(new SampleRequest("publish", null, [new([0.1f, 0.1f, 2.5f, 0.2f]), new([0.1f, 0.1f, 0.2f, 2.5f])], Count: 3, Seed: 5, Steps: 5));
+
+        Assert.Equal(6, vectors.Length);
+        Assert.All(vectors, v => Assert.Equal(layout.Count, v.Length));
+        Assert.All(vectors, v => Assert.All(v, x => Assert.True(float.IsFinite(x))));
+    }
+
+    [Fact]
+    public async Task A_deactivated_training_resumes_from_its_durable_checkpoint()
+    {
+        var jobId = await Collect();
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("resume");
+        await trainer.Start(new HypernetTrainingRequest("dihyfo2", "tiny", [jobId], Steps: 80));
+        var checkpointed = await WaitFor(trainer, s => s.Step >= 20);
+        Assert.False(checkpointed.IsFinished, "the training finished before it could be deactivated");
+
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var done = await WaitFor(trainer, s => s.IsFinished);
+
+        Assert.Equal(HypernetTrainingState.Completed, done.State);
+        Assert.Equal(80, done.Step);
+        Assert.True(done.ResumedFromStep >= checkpointed.Step, $"resumed from step {done.ResumedFromStep}, but step {checkpointed.Step} was checkpointed before the deactivation");
+    }
+
+    [Fact]
+    public async Task A_cancelled_training_stops_and_a_new_start_continues_it()
+    {
+        var jobId = await Collect();
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("cancel");
+        var request = new HypernetTrainingRequest("dihyfo2", "tiny", [jobId], Steps: 60);
+        await trainer.Start(request);
+        await WaitFor(trainer, s => s.Step >= 20);
+
+        var cancelled = await trainer.Cancel();
+        var restarted = await trainer.Start(request);
+        var done = await WaitFor(trainer, s => s.IsFinished);
+
+        Assert.Equal(HypernetTrainingState.Cancelled, cancelled.State);
+        Assert.Equal(HypernetTrainingState.Training, restarted.State);
+        Assert.Equal(HypernetTrainingState.Completed, done.State);
+        Assert.Equal(60, done.Step);
+    }
+
+    private async Task<string> Collect()
+    {
+        var job = fixture.Client.GetGrain<ICollectionJobGrain>(Dataset.Id);
+        await job.Plan(Dataset.ToJobSpec());
+        await job.Start();
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!(await job.GetProgress()).IsFinished)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the dataset was not collected in time");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(JobStatus.Completed, (await job.GetProgress()).Status);
+        return Dataset.Id;
+    }
+
+    private static async Task<HypernetTrainerStatus> WaitFor(IHypernetTrainerGrain trainer, Func<HypernetTrainerStatus, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var status = await trainer.GetStatus();
+            if (condition(status) || status.IsFinished)
+            {
+                Assert.Null(status.Error);
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"condition not reached within {Deadline}; last status {status}");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using Lethe.Contracts.Hypernet;
+using Lethe.Contracts.Unlearning;
+using Lethe.Grains.Artifacts;
+using Lethe.ML.Data;
+using Lethe.ML.Nets;
+
+namespace Lethe.Grains.Tests;
+
+[Collection(CollectionClusterGroup.Name)]
+public sealed class UnlearningGrainTests(CollectionClusterFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(4);
+
+    public static TheoryData<string, int[], string, string?, string> InvalidRequests => new()
+    {
+        { "mnist4", [], "finetune", null, "The forget set is empty" },
+        { "mnist4", [0, 2], "finetune", null, "contains pivot class 0" },
+        { "mnist4", [2, 3, 4], "finetune", null, "class 4 is not in preset mnist4" },
+        { "mnist4", [2], "amnesia", null, "Unknown unlearning method 'amnesia'" },
+        { "mnist4", [2], "finetune", "mnist", "this preset needs 784-7-10" },
+        { "garbage", [2], "finetune", null, "safetensors" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidRequests))]
+    public async Task An_invalid_request_fails_before_any_work_naming_what_is_wrong(string model, int[] forget, string method, string? preset, string message)
+    {
+        var id = $"invalid-{Guid.NewGuid():N}";
+        var request = fixture.Client.GetGrain<IUnlearningRequestGrain>(id);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => request.Submit(new UnlearningRequestSpec(Model(model), forget, method, preset)));
+
+        Assert.True(error is ArgumentException or InvalidDataException, $"{error.GetType().Name}: {error.Message}");
+        Assert.Contains(message, error.Message);
+        Assert.Equal(UnlearningStatus.None, (await request.GetOutcome()).Status);
+        Assert.False(Directory.Exists(Path.Combine(fixture.ArtifactsPath, "unlearning", id)));
+    }
+
+    [Fact]
+    public async Task A_request_stores_the_unlearned_model_and_its_report_as_artifacts()
+    {
+        var request = fixture.Client.GetGrain<IUnlearningRequestGrain>($"finetune-{Guid.NewGuid():N}");
+
+        var submitted = await request.Submit(new UnlearningRequestSpec(Model("mnist4"), [2], "finetune"));
+        var done = await WaitForOutcome(request);
+
+        Assert.Equal(UnlearningStatus.Running, submitted.Status);
+        Assert.Equal(UnlearningStatus.Completed, done.Status);
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        var unlearned = MlpFile.Deserialize(await store.ReadVerified(done.ModelKey!, done.ModelSha256!, default), "unlearned", TaskPreset.Mnist4.Architecture);
+        Assert.Equal(ParameterLayout.For(TaskPreset.Mnist4.Architecture).Count, unlearned.Flat.Length);
+        var report = System.Text.Encoding.UTF8.GetString(await store.ReadVerified(done.ReportKey!, done.ReportSha256!, default));
+        using var json = System.Text.Json.JsonDocument.Parse(report);
+        Assert.Equal("finetune", json.RootElement.GetProperty("method").GetString());
+        Assert.NotNull(done.UnlearningScore);
+        var references = await fixture.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).ListReferences();
+        var reference = Assert.Single(references, r => r.Name.StartsWith("retrain-mnist4-forget2-seed1-", StringComparison.Ordinal));
+        MlpFile.Deserialize(await store.ReadVerified(reference.ArtifactKey, reference.Sha256, default), "reference", TaskPreset.Mnist4.Architecture);
+    }
+
+    [Fact]
+    public async Task A_tenant_admits_its_key_within_quota_and_refuses_a_wrong_key_or_a_full_quota()
+    {
+        var tenant = fixture.Client.GetGrain<ITenantGrain>($"tenant-{Guid.NewGuid():N}");
+        var key = await tenant.IssueKey();
+        var secret = key[(key.IndexOf('.') + 1)..];
+        await tenant.SetQuota(new TenantQuota(MaxConcurrent: 1, MaxPerDay: 2));
+
+        var first = await tenant.Admit(secret, "a");
+        var wrongKey = await tenant.Admit(secret + "x", "b");
+        var busy = await tenant.Admit(secret, "b");
+        await tenant.Release("a");
+        var second = await tenant.Admit(secret, "b");
+        await tenant.Release("b");
+        var overDaily = await tenant.Admit(secret, "c");
+
+        Assert.True(first.Admitted);
+        Assert.Equal("invalid_key", wrongKey.Reason);
+        Assert.Equal("concurrent_quota", busy.Reason);
+        Assert.True(second.Admitted);
+        Assert.Equal("daily_quota", overDaily.Reason);
+    }
+
+    /// <summary>A model of the preset's shape with small deterministic weights, or bytes that are no safetensors file.</summary>
+    private static byte[] Model(string kind)
+    {
+        if (kind == "garbage")
+        {
+            return [1, 2, 3, 4, 5, 6, 7, 8, 9];
+        }
+
+        var layout = ParameterLayout.For(TaskPreset.Get(kind).Architecture);
+        var random = new Random(7);
+        return MlpFile.Serialize(layout, Enumerable.Range(0, layout.Count).Select(_ => (float)(random.NextDouble() - 0.5) * 0.1f).ToArray());
+    }
+
+    private static async Task<UnlearningOutcome> WaitForOutcome(IUnlearningRequestGrain request)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var outcome = await request.GetOutcome();
+            if (outcome.IsFinished)
+            {
+                Assert.Null(outcome.Error);
+                return outcome;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the request did not finish within {Deadline}");
+            await Task.Delay(200);
+        }
+    }
+}
