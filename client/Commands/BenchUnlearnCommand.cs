@@ -29,10 +29,13 @@ public static class BenchUnlearnCommand
         var forget = new Option<string?>("--forget") { Description = "Only this forget set (comma-separated non-pivot classes) instead of the paper's." };
         var methods = new Option<string>("--methods") { Description = $"Comma-separated methods besides retrain; accepted: {string.Join(", ", UnlearningMethodCatalog.Baselines.Skip(1))}.", DefaultValueFactory = _ => string.Join(",", UnlearningMethodCatalog.Baselines.Skip(1)) };
         var seeds = new Option<int>("--seeds") { Description = "Seeds (original model, retrain, method randomness); figures are mean ± std over them.", DefaultValueFactory = _ => 1 };
+        var dihyfo1 = new Option<string?>("--dihyfo1") { Description = "A trained DiHyFo-1 hypernetwork (model.safetensors or training folder): adds dihyfo1 rows." };
+        var dihyfo2 = new Option<string?>("--dihyfo2") { Description = "A trained DiHyFo-2 hypernetwork (model.safetensors or training folder): adds dihyfo2 rows." };
+        var samples = new Option<int>("--samples") { Description = "Sampled unlearned models per DiHyFo variant and forget set, averaged (the paper's Tables 1-4: 5).", DefaultValueFactory = _ => 5 };
         var reports = new Option<string?>("--reports") { Description = "Also write a report (JSON, Markdown, PNG) per method, forget set and seed into this folder." };
         var command = new Command("unlearn", "Baselines vs the retrained model on the paper's forget sets, beside the paper's Tables 1-4, with wall times.")
         {
-            CollectCommand.Preset, forget, methods, seeds, CollectCommand.Data, reports, BenchCommand.Json,
+            CollectCommand.Preset, forget, methods, seeds, dihyfo1, dihyfo2, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, samples, CollectCommand.Data, reports, BenchCommand.Json,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
@@ -49,7 +52,23 @@ public static class BenchUnlearnCommand
             var hypernet = methodNames.Where(UnlearningMethodCatalog.HypernetMethods.Contains).ToArray();
             if (hypernet.Length > 0)
             {
-                throw new ArgumentException($"{string.Join(", ", hypernet)} need a trained hypernetwork, which this bench cannot load yet; accepted here: {string.Join(", ", UnlearningMethodCatalog.Baselines.Skip(1))}.");
+                throw new ArgumentException($"{string.Join(", ", hypernet)} rows come from trained hypernetworks: pass --dihyfo1 / --dihyfo2 MODEL and --checkpoints DIR instead of naming them in --methods.");
+            }
+
+            var sampleCount = result.GetValue(samples);
+            if (sampleCount < 1)
+            {
+                throw new ArgumentException($"--samples must be at least 1; got {sampleCount}.");
+            }
+
+            // Hypernetworks are loaded and checked against the preset before any model is trained.
+            var hypernets = new List<DiHyFoHypernet>();
+            foreach (var (name, path) in new[] { ("dihyfo1", result.GetValue(dihyfo1)), ("dihyfo2", result.GetValue(dihyfo2)) })
+            {
+                if (path is not null)
+                {
+                    hypernets.Add(UnlearnCommand.LoadHypernet(name, path, result.GetValue(UnlearnCommand.Checkpoints), preset, result.GetValue(UnlearnCommand.Candidates))!);
+                }
             }
 
             var seedCount = result.GetValue(seeds);
@@ -58,11 +77,18 @@ public static class BenchUnlearnCommand
                 throw new ArgumentException($"--seeds must be at least 1; got {seedCount}.");
             }
 
-            var rows = Run(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation);
-            Print(preset, forgetSets, rows, seedCount);
-            if (result.GetValue(BenchCommand.Json) is { } json)
+            try
             {
-                WriteJson(json, preset, forgetSets, rows);
+                var rows = Run(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount);
+                Print(preset, forgetSets, rows, seedCount);
+                if (result.GetValue(BenchCommand.Json) is { } json)
+                {
+                    WriteJson(json, preset, forgetSets, rows);
+                }
+            }
+            finally
+            {
+                hypernets.ForEach(h => h.Dispose());
             }
 
             return 0;
@@ -73,7 +99,16 @@ public static class BenchUnlearnCommand
     /// <summary>One measured model: which forget set, method and seed, its metrics against the retrained reference, its wall time.</summary>
     public sealed record BenchRow(int[] Forget, string Method, int Seed, ModelMetrics Metrics, double WallSeconds);
 
-    public static List<BenchRow> Run(TaskPreset preset, IReadOnlyList<int[]> forgetSets, IReadOnlyList<string> methods, int seeds, string dataSource, string? reportFolder, CancellationToken cancellation)
+    public static List<BenchRow> Run(
+        TaskPreset preset,
+        IReadOnlyList<int[]> forgetSets,
+        IReadOnlyList<string> methods,
+        int seeds,
+        string dataSource,
+        string? reportFolder,
+        CancellationToken cancellation,
+        IReadOnlyList<DiHyFoHypernet>? hypernets = null,
+        int samples = 5)
     {
         var data = DigitsSource.Load(dataSource, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
         var recipe = new TrainingRecipe();
@@ -109,15 +144,17 @@ public static class BenchUnlearnCommand
                 rows.Add(new BenchRow(forget, "retrain#2", seed, second.Unlearned, second.WallSeconds));
                 Log(name, "retrain#2", second.Unlearned, second.WallSeconds);
 
-                foreach (var methodName in methods)
+                // Each DiHyFo sample is a whole best-of-N request with its own sampling seed (paper Tables 1-4: mean of 5).
+                var runs = (hypernets ?? []).SelectMany(h => Enumerable.Range(1, samples).Select(k => (h.Method as IUnlearningMethod, (seed * 1000) + k, $"-sample{k}")))
+                    .Concat(methods.Select(m => (UnlearningMethodCatalog.CreateBaseline(m, recipe), seed, "")));
+                foreach (var (method, methodSeed, suffix) in runs)
                 {
-                    var method = UnlearningMethodCatalog.CreateBaseline(methodName, recipe);
-                    var (_, report) = UnlearningExperiment.Run(method, new UnlearningRequest(original, split, seed), evaluator, retrained, seeds2, data.Source, originalMetrics, cancellation);
+                    var (_, report) = UnlearningExperiment.Run(method, new UnlearningRequest(original, split, methodSeed), evaluator, retrained, seeds2, data.Source, originalMetrics, cancellation);
                     rows.Add(new BenchRow(forget, method.Name, seed, report.Unlearned, report.WallSeconds));
-                    Log(name, method.Name, report.Unlearned, report.WallSeconds);
+                    Log(name, method.Name + suffix, report.Unlearned, report.WallSeconds);
                     if (reportFolder is not null)
                     {
-                        report.WriteTo(reportFolder, $"{preset.Name}-forget{string.Join("-", forget)}-{method.Name.Replace("+", "plus")}-seed{seed}");
+                        report.WriteTo(reportFolder, $"{preset.Name}-forget{string.Join("-", forget)}-{method.Name.Replace("+", "plus")}-seed{seed}{suffix}");
                     }
                 }
             }

@@ -17,6 +17,9 @@ public static class UnlearnCommand
     public static readonly Option<string> Method = new("--method") { Description = $"Unlearning method: {string.Join(", ", UnlearningMethodCatalog.All)}.", DefaultValueFactory = _ => "finetune" };
     public static readonly Option<string> Forget = new("--forget") { Description = "Classes to forget, comma-separated non-pivot classes (e.g. 2,3).", Required = true };
     public static readonly Option<int> Seed = new("--seed") { Description = "Seed of the method's randomness and of the retrained reference.", DefaultValueFactory = _ => 1 };
+    public static readonly Option<string?> Hypernet = new("--hypernet") { Description = "dihyfo1/dihyfo2: the trained hypernetwork (model.safetensors or its training folder from 'lethe train')." };
+    public static readonly Option<string?> Checkpoints = new("--checkpoints") { Description = "dihyfo1/dihyfo2: the checkpoint folder the hypernetwork was trained on (target-loss prompts come from its statistics)." };
+    public static readonly Option<int> Candidates = new("--candidates") { Description = "dihyfo1/dihyfo2: models sampled per request; the best on the validation split is kept.", DefaultValueFactory = _ => 64 };
 
     public static Command Create()
     {
@@ -26,24 +29,20 @@ public static class UnlearnCommand
         var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
         var command = new Command("unlearn", "Unlearn classes from a model with one method; writes the unlearned model and its report.")
         {
-            model, Forget, Method, preset, Seed, CollectCommand.Data, output, report,
+            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, CollectCommand.Data, output, report,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
             UseOneTorchThread();
             // Every check happens before any data is loaded or any model trained.
             var methodName = UnlearningMethodCatalog.RequireKnown(result.GetValue(Method)!);
-            if (UnlearningMethodCatalog.HypernetMethods.Contains(methodName))
-            {
-                throw new ArgumentException($"{methodName} needs a trained DiHyFo hypernetwork, which this build cannot load yet; available methods: {string.Join(", ", UnlearningMethodCatalog.Baselines)}.");
-            }
-
             var forget = CollectCommand.ParseClasses(result.GetValue(Forget)!);
             var modelPath = result.GetValue(model)!;
             var named = result.GetValue(preset) is { } presetName ? TaskPreset.Get(presetName) : null;
             var (layout, original, _) = MlpFile.Load(modelPath, named?.Architecture);
             var task = named ?? PresetOf(layout.Architecture, modelPath);
             task.RequireForgetSet(forget);
+            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates));
             var outputPath = result.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
@@ -55,7 +54,7 @@ public static class UnlearnCommand
             AnsiConsole.MarkupLine($"retraining the reference on D_r ({split.RetainTrain.Count} samples) ...");
             var reference = new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), cancellation).Parameters;
             var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), evaluator.Evaluate(reference, reference));
-            var method = UnlearningMethodCatalog.CreateBaseline(methodName);
+            var method = hypernet?.Method ?? UnlearningMethodCatalog.CreateBaseline(methodName);
             AnsiConsole.MarkupLine($"unlearning {{{string.Join(",", split.Forget)}}} with {Markup.Escape(method.Name)} ...");
             var (unlearned, unlearningReport) = UnlearningExperiment.Run(
                 method, new UnlearningRequest(original, split, seed), evaluator, retrained, new Dictionary<string, int>(), data.Source, evaluator.Evaluate(original, reference), cancellation);
@@ -77,6 +76,23 @@ public static class UnlearnCommand
             return 0;
         }, cancellation)));
         return command;
+    }
+
+    /// <summary>For dihyfo1/dihyfo2 the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
+    public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates)
+    {
+        if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
+        {
+            return null;
+        }
+
+        if (hypernet is null || checkpoints is null)
+        {
+            throw new ArgumentException($"{method} samples unlearned models from a trained hypernetwork: pass --hypernet (its model.safetensors or training folder, from 'lethe train --variant {method}') and --checkpoints (the checkpoint folder it was trained on).");
+        }
+
+        AnsiConsole.MarkupLine($"[grey]loading the {method} hypernetwork and its checkpoint statistics ...[/]");
+        return DiHyFoHypernet.Load(method, hypernet, checkpoints, task, candidates);
     }
 
     /// <summary>The preset whose task net has this architecture.</summary>

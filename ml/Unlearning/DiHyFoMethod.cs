@@ -10,20 +10,35 @@ namespace Lethe.ML.Unlearning;
 /// (<see cref="CandidateSelection"/>: lowest forget accuracy, then highest retain accuracy). No gradient step touches
 /// the model or any training data.
 /// </summary>
-public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetLossPrompt prompt, int candidates = 64) : IUnlearningMethod
+/// <param name="provenance">Where the sampler and prompt come from (hypernetwork file, checkpoint folder), for the report.</param>
+public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetLossPrompt prompt, int candidates = 64, IReadOnlyDictionary<string, string>? provenance = null) : IUnlearningMethod
 {
     public string Name => variant == 1 ? "dihyfo1" : "dihyfo2";
 
     public DataAccess Needs => DataAccess.Validation | DataAccess.CheckpointStatistics;
 
-    public IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
+    public IReadOnlyDictionary<string, object> HyperParameters
     {
-        ["variant"] = variant,
-        ["candidates"] = candidates,
-        ["prompt_retain_quantile"] = prompt.RetainQuantile,
-        ["prompt_forget_quantile"] = prompt.ForgetQuantile,
-        ["selection"] = "lowest validation forget accuracy, then highest validation retain accuracy",
-    };
+        get
+        {
+            var values = new Dictionary<string, object>
+            {
+                ["variant"] = variant,
+                ["candidates"] = candidates,
+                ["prompt_retain_quantile"] = prompt.RetainQuantile,
+                ["prompt_forget_quantile"] = prompt.ForgetQuantile,
+                ["prompt_retain_targets"] = prompt.RetainTarget,
+                ["prompt_forget_targets"] = prompt.ForgetTarget,
+                ["selection"] = "lowest validation forget accuracy, then highest validation retain accuracy",
+            };
+            foreach (var (key, value) in provenance ?? new Dictionary<string, string>())
+            {
+                values[key] = value;
+            }
+
+            return values;
+        }
+    }
 
     public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
     {

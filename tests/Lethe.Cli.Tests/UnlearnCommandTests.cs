@@ -1,5 +1,8 @@
+using Lethe.ML.Collection;
 using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
 using Lethe.ML.Nets;
+using Lethe.ML.Storage;
 
 namespace Lethe.Cli.Tests;
 
@@ -23,6 +26,7 @@ public class UnlearnCommandTests : IDisposable
     [InlineData("class 9 is not in preset mnist4", "--forget", "9")]
     [InlineData("holds a 784-2-4 MLP; this preset needs 784-7-10", "--preset", "mnist")]
     [InlineData("Unknown unlearning method 'amnesia'", "--method", "amnesia")]
+    [InlineData("dihyfo1 samples unlearned models from a trained hypernetwork: pass --hypernet", "--method", "dihyfo1")]
     public void Invalid_request_is_one_error_line_exit_2_and_no_output(string message, string option, string value)
     {
         string[] forget = option == "--forget" ? [] : ["--forget", "2"];
@@ -32,6 +36,31 @@ public class UnlearnCommandTests : IDisposable
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.Contains(message, lines[0]);
+        Assert.Single(Directory.GetFiles(_root));
+    }
+
+    [Fact]
+    public void Dihyfo_request_with_a_hypernetwork_of_another_preset_fails_before_any_work()
+    {
+        // A tiny MNIST-4 DiHyFo-1 and its checkpoint folder, against an MNIST model.
+        var mnist4 = TaskPreset.Mnist4;
+        var batch = SyntheticCheckpoints.Create(mnist4, runs: 12, perRun: 4, seed: 3);
+        var checkpoints = Path.Combine(_root, "checkpoints");
+        var spec = new CollectionSpec { Preset = mnist4.Name, Runs = 12 }.Validated();
+        ShardFolder.Open(checkpoints, create: true).Add(
+            "shard-00000.safetensors", ShardFile.Serialize(batch, ShardedCollection.Metadata(spec, "npm", 0)), batch.Count, 0, 11, ShardedCollection.Metadata(spec, "npm"));
+        var hypernet = Path.Combine(_root, "dihyfo1-tiny");
+        var options = HypernetOptions.ForPreset("tiny", "dihyfo1") with { Steps = 10, EvaluateEvery = 10, LogEvery = 10 };
+        using (var trainer = HypernetTrainer.Open(hypernet, options, mnist4, batch, "synthetic", SyntheticCheckpoints.Images(mnist4, 20, 3)))
+        {
+            trainer.Advance(options.Steps);
+        }
+
+        var model = Model(TaskPreset.Mnist);
+        var (exit, _, stderr) = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "dihyfo1", "--hypernet", hypernet, "--checkpoints", checkpoints);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("samples mnist4 nets (784-2-4); the model to unlearn is mnist (784-7-10)", stderr);
         Assert.Single(Directory.GetFiles(_root));
     }
 

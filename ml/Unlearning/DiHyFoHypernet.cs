@@ -1,0 +1,118 @@
+using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
+
+namespace Lethe.ML.Unlearning;
+
+/// <summary>
+/// A trained DiHyFo hypernetwork ready to unlearn: the model, the target-loss prompt derived from the checkpoint
+/// dataset it was trained on (<see cref="TargetLossPrompt"/>), and the <see cref="DiHyFoMethod"/> over both. Everything a
+/// request could get wrong (missing files, another variant, preset or architecture) is checked in <see cref="Load"/>,
+/// before any unlearning work starts.
+/// </summary>
+public sealed class DiHyFoHypernet : IDisposable
+{
+    private DiHyFoHypernet(HypernetModel model, string modelPath, TargetLossPrompt prompt, string checkpoints, string checkpointIdentity, int candidates, int steps)
+    {
+        Model = model;
+        ModelPath = modelPath;
+        Prompt = prompt;
+        Checkpoints = checkpoints;
+        CheckpointIdentity = checkpointIdentity;
+        Sampler = new HypernetParameterSampler(model, steps);
+        Method = new DiHyFoMethod(model.Variant == HypernetVariant.Dihyfo1 ? 1 : 2, Sampler, prompt, candidates, Provenance);
+    }
+
+    public HypernetModel Model { get; }
+
+    public string ModelPath { get; }
+
+    public TargetLossPrompt Prompt { get; }
+
+    public string Checkpoints { get; }
+
+    public string CheckpointIdentity { get; }
+
+    public HypernetParameterSampler Sampler { get; }
+
+    public DiHyFoMethod Method { get; }
+
+    /// <summary>Facts recorded in reports beside the method's hyper-parameters.</summary>
+    public IReadOnlyDictionary<string, string> Provenance => new Dictionary<string, string>
+    {
+        ["hypernet"] = ModelPath,
+        ["hypernet_options"] = $"{Model.Options.Variant}/{Model.Options.Preset} (d={Model.Options.Width}, {Model.Options.Layers} layers)",
+        ["hypernet_dataset"] = Model.Metadata.GetValueOrDefault("dataset", "unknown"),
+        ["hypernet_step"] = Model.Metadata.GetValueOrDefault("step", "unknown"),
+        ["prompt_checkpoints"] = $"{Checkpoints} ({CheckpointIdentity})",
+        ["sampler"] = $"{Sampler.Sampler}-{Sampler.Steps}",
+    };
+
+    /// <summary>
+    /// Resolves <paramref name="hypernet"/> (a model.safetensors, or a training folder: its best version), loads it and
+    /// the checkpoint folder, and checks both against <paramref name="method"/> and <paramref name="preset"/>.
+    /// </summary>
+    public static DiHyFoHypernet Load(string method, string hypernet, string checkpoints, TaskPreset preset, int candidates = 64, int steps = 50)
+    {
+        if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
+        {
+            throw new ArgumentException($"'{method}' is not a hypernetwork method; accepted: {string.Join(", ", UnlearningMethodCatalog.HypernetMethods)}.");
+        }
+
+        if (candidates < 1)
+        {
+            throw new ArgumentException($"DiHyFo needs at least one candidate; got {candidates}.");
+        }
+
+        var modelPath = ResolveModel(method, hypernet);
+        if (!File.Exists(Path.Combine(checkpoints, "manifest.json")))
+        {
+            throw new FileNotFoundException($"{method} derives its target losses from the hypernetwork's checkpoint dataset: '{checkpoints}' is not a checkpoint folder (no manifest.json); pass the folder 'lethe collect --out' wrote.");
+        }
+
+        var model = HypernetModel.Load(modelPath);
+        try
+        {
+            if (model.Variant.Name != method)
+            {
+                throw new ArgumentException($"{modelPath} is a {model.Variant} hypernetwork; --method {method} needs a {method} one.");
+            }
+
+            var task = model.Metadata.GetValueOrDefault("task");
+            if (task != preset.Name || model.Layout.Architecture != preset.Architecture)
+            {
+                throw new InvalidDataException($"{modelPath} samples {task ?? "unknown-task"} nets ({model.Layout.Architecture}); the model to unlearn is {preset.Name} ({preset.Architecture}).");
+            }
+
+            var dataset = CheckpointDataset.Open(checkpoints);
+            if (dataset.Task.Name != preset.Name || dataset.Batch.ParameterCount != model.Layout.Count)
+            {
+                throw new InvalidDataException($"{checkpoints} holds {dataset.Task.Name} checkpoints ({dataset.Batch.ParameterCount} parameters); the request is {preset.Name} ({model.Layout.Count} parameters).");
+            }
+
+            var prompt = TargetLossPrompt.FromCheckpoints(dataset.Batch, preset);
+            return new DiHyFoHypernet(model, modelPath, prompt, checkpoints, dataset.Identity, candidates, steps);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static string ResolveModel(string method, string hypernet)
+    {
+        if (File.Exists(hypernet))
+        {
+            return hypernet;
+        }
+
+        if (Directory.Exists(hypernet))
+        {
+            return HypernetTrainer.ModelPath(hypernet);
+        }
+
+        throw new FileNotFoundException($"{method} needs a trained {method} hypernetwork: '{hypernet}' is neither a model file nor a training folder ('lethe train --variant {method}' writes one).");
+    }
+
+    public void Dispose() => Model.Dispose();
+}

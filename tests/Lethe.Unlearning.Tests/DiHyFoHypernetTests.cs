@@ -1,0 +1,103 @@
+using Lethe.ML.Collection;
+using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
+using Lethe.ML.Nets;
+using Lethe.ML.Storage;
+using Lethe.ML.Unlearning;
+
+namespace Lethe.Unlearning.Tests;
+
+/// <summary>
+/// Tiny DiHyFo-1 and DiHyFo-2 hypernetworks trained once (a few steps on synthetic MNIST-4 checkpoints) and the
+/// checkpoint folder they came from, written as 'lethe collect' writes it.
+/// </summary>
+public sealed class TinyHypernets : IDisposable
+{
+    public TinyHypernets()
+    {
+        Root = Path.Combine(Path.GetTempPath(), $"lethe-dihyfo-tests-{Guid.NewGuid():N}");
+        Checkpoints = Path.Combine(Root, "checkpoints");
+        var task = TaskPreset.Mnist4;
+        var batch = SyntheticCheckpoints.Create(task, runs: 12, perRun: 6, seed: 3);
+        var spec = new CollectionSpec { Preset = task.Name, Runs = 12 }.Validated();
+        ShardFolder.Open(Checkpoints, create: true).Add(
+            "shard-00000.safetensors", ShardFile.Serialize(batch, ShardedCollection.Metadata(spec, "npm", 0)), batch.Count, 0, 11, ShardedCollection.Metadata(spec, "npm"));
+        foreach (var variant in UnlearningMethodCatalog.HypernetMethods)
+        {
+            var options = HypernetOptions.ForPreset("tiny", variant) with { Steps = 20, EvaluateEvery = 20, CheckpointEvery = 20, LogEvery = 10 };
+            using var trainer = HypernetTrainer.Open(Folder(variant), options, task, batch, "synthetic", SyntheticCheckpoints.Images(task, 40, 3));
+            trainer.Advance(options.Steps);
+        }
+    }
+
+    public string Root { get; }
+
+    public string Checkpoints { get; }
+
+    public string Folder(string variant) => Path.Combine(Root, variant);
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}
+
+public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture<TinyHypernets>
+{
+    [Theory]
+    [InlineData("dihyfo1")]
+    [InlineData("dihyfo2")]
+    public void TrainedHypernetworkSamplesCandidatesInTheTaskNetLayoutReproducibly(string variant)
+    {
+        using var loaded = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 3, steps: 5);
+        var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
+        var conditions = new SamplingConditions(loaded.Prompt.For([2]), TinyTask.Original, [0.1f, 0.1f, 0.2f, 0.2f]);
+
+        var rows = loaded.Sampler.Sample(conditions, 3, seed: 7);
+
+        Assert.Equal(3, rows.Length);
+        Assert.All(rows, r => Assert.Equal(layout.Count, r.Length));
+        Assert.All(rows, r => Assert.All(r, v => Assert.True(float.IsFinite(v))));
+        Assert.Equal(rows, loaded.Sampler.Sample(conditions, 3, seed: 7));
+    }
+
+    [Theory]
+    [InlineData("dihyfo1")]
+    [InlineData("dihyfo2")]
+    public void DiHyFoMethodBackedByAHypernetworkReturnsOneOfItsCandidatesAndRecordsThePrompt(string variant)
+    {
+        using var loaded = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 4, steps: 5);
+
+        var result = loaded.Method.Unlearn(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
+
+        Assert.Equal(ParameterLayout.For(TaskPreset.Mnist4.Architecture).Count, result.Parameters.Length);
+        Assert.Equal(4, result.Details["candidates_sampled"]);
+        Assert.Equal(loaded.Prompt.For([2]), result.Details["target_losses"]);
+        Assert.Equal(loaded.ModelPath, loaded.Method.HyperParameters["hypernet"]);
+    }
+
+    [Fact]
+    public void HypernetworkOfTheOtherVariantIsRejectedNamingBoth()
+    {
+        var error = Assert.Throws<ArgumentException>(() => DiHyFoHypernet.Load("dihyfo1", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4));
+        Assert.Contains("is a dihyfo2 hypernetwork; --method dihyfo1 needs a dihyfo1 one", error.Message);
+    }
+
+    [Fact]
+    public void HypernetworkOfAnotherPresetIsRejectedNamingBothArchitectures()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist));
+        Assert.Contains("samples mnist4 nets (784-2-4); the model to unlearn is mnist (784-7-10)", error.Message);
+    }
+
+    [Fact]
+    public void MissingHypernetworkIsRejectedWithTheCommandThatTrainsOne()
+    {
+        var error = Assert.Throws<FileNotFoundException>(() => DiHyFoHypernet.Load("dihyfo1", Path.Combine(hypernets.Root, "absent"), hypernets.Checkpoints, TaskPreset.Mnist4));
+        Assert.Contains("lethe train --variant dihyfo1", error.Message);
+    }
+
+    [Fact]
+    public void MissingCheckpointFolderIsRejectedBeforeTheHypernetworkLoads()
+    {
+        var error = Assert.Throws<FileNotFoundException>(() => DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), Path.Combine(hypernets.Root, "absent"), TaskPreset.Mnist4));
+        Assert.Contains("no manifest.json", error.Message);
+    }
+}
