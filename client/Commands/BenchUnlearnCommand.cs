@@ -80,7 +80,7 @@ public static class BenchUnlearnCommand
             try
             {
                 var rows = Run(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount);
-                Print(preset, forgetSets, rows, seedCount);
+                Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0);
                 if (result.GetValue(BenchCommand.Json) is { } json)
                 {
                     WriteJson(json, preset, forgetSets, rows);
@@ -168,7 +168,7 @@ public static class BenchUnlearnCommand
 
     private static readonly string[] FigureNames = ["acc_Dr", "acc_Df", "acc_Tr", "acc_Tf", "acc_T", "mia", "mia_efficacy", "overlap_Dr", "overlap_Df", "overlap_T", "phi"];
 
-    private static void Print(TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows, int seeds)
+    private static void Print(TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows, int seeds, int samples)
     {
         if (Console.IsOutputRedirected)
         {
@@ -179,7 +179,7 @@ public static class BenchUnlearnCommand
         foreach (var forget in forgetSets)
         {
             var mine = rows.Where(r => r.Forget.SequenceEqual(forget)).ToList();
-            var table = new Table().Title($"{preset.Name} ({preset.Architecture}), forget {{{string.Join(",", forget)}}}: mean{(seeds > 1 ? " ± std" : "")} over {seeds} seed(s); overlap and phi against the retrained model")
+            var table = new Table().Title($"{preset.Name} ({preset.Architecture}), forget {{{string.Join(",", forget)}}}: mean{(seeds > 1 ? " ± std" : "")} over {seeds} seed(s){(samples > 0 ? $" (DiHyFo rows: {samples} sampled models per seed)" : "")}; overlap and phi against the retrained model")
                 .AddColumn("model");
             foreach (var figure in FigureNames.Append("wall_s"))
             {
