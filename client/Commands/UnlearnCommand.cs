@@ -19,6 +19,12 @@ public static class UnlearnCommand
     public static readonly Option<int> Seed = new("--seed") { Description = "Seed of the method's randomness and of the retrained reference.", DefaultValueFactory = _ => 1 };
     public static readonly Option<string?> Hypernet = new("--hypernet") { Description = "dihyfo1/dihyfo2: the trained hypernetwork (model.safetensors or its training folder from 'lethe train')." };
     public static readonly Option<string?> Checkpoints = new("--checkpoints") { Description = "dihyfo1/dihyfo2: the checkpoint folder the hypernetwork was trained on (target-loss prompts come from its statistics)." };
+    public static readonly Option<double> ForgetQuantile = new("--forget-quantile")
+    {
+        Description = "dihyfo1/dihyfo2: a forgotten class is prompted at this quantile of the losses of the dataset's checkpoints that never learned it (accurate pivots), in [0, 1].",
+        DefaultValueFactory = _ => TargetLossPrompt.DefaultForgetQuantile,
+    };
+
     public static readonly Option<int> Candidates = new("--candidates") { Description = "dihyfo1/dihyfo2: models sampled per request; the best on the validation split is kept.", DefaultValueFactory = _ => 64 };
 
     public static Command Create()
@@ -29,7 +35,7 @@ public static class UnlearnCommand
         var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
         var command = new Command("unlearn", "Unlearn classes from a model with one method; writes the unlearned model and its report.")
         {
-            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, CollectCommand.Data, output, report,
+            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, CollectCommand.Data, output, report,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
@@ -42,7 +48,7 @@ public static class UnlearnCommand
             var (layout, original, _) = MlpFile.Load(modelPath, named?.Architecture);
             var task = named ?? PresetOf(layout.Architecture, modelPath);
             task.RequireForgetSet(forget);
-            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates));
+            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates), result.GetValue(ForgetQuantile));
             var outputPath = result.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
@@ -79,7 +85,7 @@ public static class UnlearnCommand
     }
 
     /// <summary>For dihyfo1/dihyfo2 the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
-    public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates)
+    public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates, double forgetQuantile)
     {
         if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
         {
@@ -92,7 +98,7 @@ public static class UnlearnCommand
         }
 
         AnsiConsole.MarkupLine($"[grey]loading the {method} hypernetwork and its checkpoint statistics ...[/]");
-        return DiHyFoHypernet.Load(method, hypernet, checkpoints, task, candidates);
+        return DiHyFoHypernet.Load(method, hypernet, checkpoints, task, candidates, forgetQuantile: forgetQuantile);
     }
 
     /// <summary>The preset whose task net has this architecture.</summary>

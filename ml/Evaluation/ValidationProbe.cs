@@ -59,6 +59,16 @@ public sealed class ValidationProbe : IDisposable
         return (forget, retain);
     }
 
+    /// <summary>Mean softmax entropy (nats) of each row of <paramref name="flat"/> [K, P] on the forget samples of the validation split.</summary>
+    public double[] ForgetEntropy(Tensor flat)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var logProbabilities = nn.functional.log_softmax(BatchedMlp.Logits(_layout, flat.to(_images.device), _images), 2);
+        var entropy = -(logProbabilities.exp() * logProbabilities).sum(2);   // [K, N]
+        return (entropy.matmul(_forgetMask) / Math.Max(1, ForgetCount)).cpu().data<float>().Select(v => (double)v).ToArray();
+    }
+
     public (double Forget, double Retain) Accuracy(float[] flat)
     {
         using var scope = NewDisposeScope();

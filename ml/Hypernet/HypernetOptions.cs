@@ -31,6 +31,14 @@ public sealed record HypernetOptions
 
     public double MaxFrequencyLog2 { get; init; } = 14;
 
+    /// <summary>
+    /// Highest frequency (log2, rad per unit of loss) of the loss embeddings; G.pt uses <see cref="MaxFrequencyLog2"/> for
+    /// both. At 2^14 a loss change of 1e-4 turns the top features around, so on tens of thousands of checkpoints the
+    /// denoiser can key on a checkpoint's exact losses and memorise it; the cpu preset caps losses at 2^4 (period 0.4).
+    /// Null: the same as <see cref="MaxFrequencyLog2"/>.
+    /// </summary>
+    public double? LossFrequencyLog2 { get; init; }
+
     /// <summary>"global": G.pt's one coefficient 0.538/std; "tensor": one such coefficient per state-dict tensor.</summary>
     public string Normalization { get; init; } = "tensor";
 
@@ -106,7 +114,7 @@ public sealed record HypernetOptions
             LearningRate = 2e-3, WarmupSteps = 10, EmaDecay = 0.9, LogEvery = 20, EvaluateEvery = 40, CheckpointEvery = 40,
             EvaluationNets = 2, Prompts = 5, SamplingSteps = 10,
         },
-        "cpu" => new HypernetOptions { Preset = "cpu", Variant = variant },
+        "cpu" => new HypernetOptions { Preset = "cpu", Variant = variant, LossFrequencyLog2 = 4 },
         "paper" => new HypernetOptions
         {
             Preset = "paper", Variant = variant, Width = 1536, Layers = 12, Heads = 16, Frequencies = 128, BatchSize = 1024,

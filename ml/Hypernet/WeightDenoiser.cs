@@ -22,6 +22,7 @@ public sealed class WeightDenoiser : nn.Module
     private readonly LayerNorm ln_f;
     private readonly TokenHeads heads;
     private readonly FrequencyEmbedding embedding;
+    private readonly FrequencyEmbedding lossEmbedding;
     private readonly Tensor base_params;
 #pragma warning restore IDE1006
 
@@ -32,6 +33,7 @@ public sealed class WeightDenoiser : nn.Module
         ParameterCount = tokenizer.Layout.Count;
         LossWidth = Variant.LossWidth(classCount);
         embedding = new FrequencyEmbedding(options.Frequencies, options.MaxFrequencyLog2);
+        lossEmbedding = new FrequencyEmbedding(options.Frequencies, options.LossFrequencyLog2 ?? options.MaxFrequencyLog2);
         var scalar = embedding.FeaturesPerValue;
         var lossToken = LossWidth * scalar;
         var widths = new List<int>(tokenizer.Widths);
@@ -91,13 +93,13 @@ public sealed class WeightDenoiser : nn.Module
         parts.Add(embedding.forward(timesteps.to(ScalarType.Float32).unsqueeze(1)));
         if (currentLoss is not null)
         {
-            parts.Add(embedding.forward(targetLoss - currentLoss));
-            parts.Add(embedding.forward(targetLoss));
-            parts.Add(embedding.forward(currentLoss));
+            parts.Add(lossEmbedding.forward(targetLoss - currentLoss));
+            parts.Add(lossEmbedding.forward(targetLoss));
+            parts.Add(lossEmbedding.forward(currentLoss));
         }
         else
         {
-            parts.Add(embedding.forward(targetLoss));
+            parts.Add(lossEmbedding.forward(targetLoss));
         }
 
         var x = ln_in.forward(encoder.forward(cat(parts, 1))) + pos_emb;

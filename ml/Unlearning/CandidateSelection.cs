@@ -25,4 +25,31 @@ public static class CandidateSelection
 
         return best;
     }
+
+    /// <summary>
+    /// The paper's rule with a third criterion: among the candidates at the lowest forget accuracy whose retain accuracy
+    /// is within <paramref name="retainTolerance"/> of the best of them, the one whose <paramref name="distance"/> (how far
+    /// its behaviour on the forget samples is from models that never learned them) is smallest. Ties keep the earliest.
+    /// </summary>
+    public static int Best(IReadOnlyList<double> forgetAccuracy, IReadOnlyList<double> retainAccuracy, IReadOnlyList<double> distance, double retainTolerance)
+    {
+        var paper = Best(forgetAccuracy, retainAccuracy);
+        if (distance.Count != forgetAccuracy.Count)
+        {
+            throw new ArgumentException($"Selection needs one distance per candidate; got {distance.Count} for {forgetAccuracy.Count} candidates.");
+        }
+
+        var best = paper;
+        for (var i = 0; i < forgetAccuracy.Count; i++)
+        {
+            if (forgetAccuracy[i] == forgetAccuracy[paper]
+                && retainAccuracy[i] >= retainAccuracy[paper] - retainTolerance
+                && distance[i] < distance[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
 }

@@ -11,7 +11,7 @@ namespace Lethe.ML.Unlearning;
 /// </summary>
 public sealed class DiHyFoHypernet : IDisposable
 {
-    private DiHyFoHypernet(HypernetModel model, string modelPath, TargetLossPrompt prompt, string checkpoints, string checkpointIdentity, int candidates, int steps)
+    private DiHyFoHypernet(HypernetModel model, string modelPath, TargetLossPrompt prompt, NeverLearnedReference reference, string checkpoints, string checkpointIdentity, int candidates, int steps)
     {
         Model = model;
         ModelPath = modelPath;
@@ -19,7 +19,7 @@ public sealed class DiHyFoHypernet : IDisposable
         Checkpoints = checkpoints;
         CheckpointIdentity = checkpointIdentity;
         Sampler = new HypernetParameterSampler(model, steps);
-        Method = new DiHyFoMethod(model.Variant == HypernetVariant.Dihyfo1 ? 1 : 2, Sampler, prompt, candidates, Provenance);
+        Method = new DiHyFoMethod(model.Variant == HypernetVariant.Dihyfo1 ? 1 : 2, Sampler, prompt, candidates, Provenance, reference);
     }
 
     public HypernetModel Model { get; }
@@ -51,7 +51,7 @@ public sealed class DiHyFoHypernet : IDisposable
     /// Resolves <paramref name="hypernet"/> (a model.safetensors, or a training folder: its best version), loads it and
     /// the checkpoint folder, and checks both against <paramref name="method"/> and <paramref name="preset"/>.
     /// </summary>
-    public static DiHyFoHypernet Load(string method, string hypernet, string checkpoints, TaskPreset preset, int candidates = 64, int steps = 50)
+    public static DiHyFoHypernet Load(string method, string hypernet, string checkpoints, TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile)
     {
         if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
         {
@@ -89,8 +89,8 @@ public sealed class DiHyFoHypernet : IDisposable
                 throw new InvalidDataException($"{checkpoints} holds {dataset.Task.Name} checkpoints ({dataset.Batch.ParameterCount} parameters); the request is {preset.Name} ({model.Layout.Count} parameters).");
             }
 
-            var prompt = TargetLossPrompt.FromCheckpoints(dataset.Batch, preset);
-            return new DiHyFoHypernet(model, modelPath, prompt, checkpoints, dataset.Identity, candidates, steps);
+            var prompt = TargetLossPrompt.FromCheckpoints(dataset.Batch, preset, forgetQuantile: forgetQuantile);
+            return new DiHyFoHypernet(model, modelPath, prompt, new NeverLearnedReference(dataset.Batch, preset), checkpoints, dataset.Identity, candidates, steps);
         }
         catch
         {

@@ -7,12 +7,20 @@ namespace Lethe.ML.Unlearning;
 /// <c>dihyfo1</c> / <c>dihyfo2</c> (HyperForget §3, Appendix A.1): prompt the hypernetwork with target losses — high for
 /// the forget classes, low for the rest (<see cref="TargetLossPrompt"/>) — and, for DiHyFo-1, the model to unlearn and
 /// its current per-class losses; sample N candidate models in one call and keep the best on the validation split
-/// (<see cref="CandidateSelection"/>: lowest forget accuracy, then highest retain accuracy). No gradient step touches
-/// the model or any training data.
+/// (<see cref="CandidateSelection"/>: lowest forget accuracy, then highest retain accuracy). With a
+/// <see cref="NeverLearnedReference"/>, candidates within <paramref name="retainTolerance"/> of that retain accuracy are
+/// told apart by how close their mean prediction entropy on the validation forget samples is to the median of the
+/// dataset's final checkpoints that never learned the forget classes: a net that never saw a class is unsure about it,
+/// the paper's rule alone keeps confidently wrong models, and confidence is what the paper's entropy
+/// membership-inference attack reads as "trained on it". No gradient step touches the model or any training
+/// data.
 /// </summary>
 /// <param name="provenance">Where the sampler and prompt come from (hypernetwork file, checkpoint folder), for the report.</param>
-public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetLossPrompt prompt, int candidates = 64, IReadOnlyDictionary<string, string>? provenance = null) : IUnlearningMethod
+public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetLossPrompt prompt, int candidates = 64, IReadOnlyDictionary<string, string>? provenance = null,
+    NeverLearnedReference? reference = null, double retainTolerance = DiHyFoMethod.DefaultRetainTolerance) : IUnlearningMethod
 {
+    public const double DefaultRetainTolerance = 0.005;
+
     public string Name => variant == 1 ? "dihyfo1" : "dihyfo2";
 
     public DataAccess Needs => DataAccess.Validation | DataAccess.CheckpointStatistics;
@@ -29,7 +37,9 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
                 ["prompt_forget_quantile"] = prompt.ForgetQuantile,
                 ["prompt_retain_targets"] = prompt.RetainTarget,
                 ["prompt_forget_targets"] = prompt.ForgetTarget,
-                ["selection"] = "lowest validation forget accuracy, then highest validation retain accuracy",
+                ["selection"] = reference is null
+                    ? "lowest validation forget accuracy, then highest validation retain accuracy"
+                    : $"lowest validation forget accuracy; within {retainTolerance} of the highest validation retain accuracy, mean prediction entropy on validation forget samples closest to never-learned final checkpoints'",
             };
             foreach (var (key, value) in provenance ?? new Dictionary<string, string>())
             {
@@ -65,14 +75,32 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
                 $"The sampler returned {rows.Length} rows of lengths {string.Join(", ", rows.Select(r => r.Length).Distinct())}; expected {candidates} rows of {request.Layout.Count} parameters ({request.Layout.Architecture}).");
         }
 
-        double[] forget, retain;
+        double[] forget, retain, entropy;
         using (var scope = NewDisposeScope())
         {
-            (forget, retain) = probe.Accuracy(tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, request.Layout.Count]));
+            var flat = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, request.Layout.Count]);
+            (forget, retain) = probe.Accuracy(flat);
+            entropy = probe.ForgetEntropy(flat);
         }
 
-        var best = CandidateSelection.Best(forget, retain);
-        var details = new Dictionary<string, object>
+        var paperChoice = CandidateSelection.Best(forget, retain);
+        var best = paperChoice;
+        var details = new Dictionary<string, object>();
+        if (reference?.For(request.Forget) is { Count: > 0 } matches)
+        {
+            double[] referenceEntropy;
+            using (var scope = NewDisposeScope())
+            {
+                referenceEntropy = probe.ForgetEntropy(tensor(matches.Rows, [matches.Count, request.Layout.Count]));
+            }
+
+            var target = TargetLossPrompt.Quantile(referenceEntropy.Select(e => (float)e).ToList(), 0.5);
+            best = CandidateSelection.Best(forget, retain, entropy.Select(e => Math.Abs(e - target)).ToArray(), retainTolerance);
+            details["never_learned_checkpoints"] = matches.Matches;
+            details["never_learned_pivots_only"] = matches.PivotsOnly;
+            details["never_learned_validation_forget_entropy"] = target;
+        }
+        foreach (var (key, value) in new Dictionary<string, object>
         {
             ["target_losses"] = targets,
             ["prompt_forget_evidence_checkpoints"] = prompt.ForgetEvidence,
@@ -86,7 +114,13 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
             ["selected_candidate"] = best,
             ["validation_forget_accuracy"] = forget[best],
             ["validation_retain_accuracy"] = retain[best],
-        };
+            ["validation_forget_entropy"] = entropy[best],
+            ["paper_rule_candidate"] = paperChoice,
+            ["paper_rule_validation_forget_entropy"] = entropy[paperChoice],
+        })
+        {
+            details[key] = value;
+        }
         if (current is not null)
         {
             details["current_losses_validation"] = current;

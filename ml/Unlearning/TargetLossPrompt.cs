@@ -20,11 +20,13 @@ public sealed record TargetLossPrompt(
     double ForgetQuantile,
     int Checkpoints)
 {
+    public const double DefaultForgetQuantile = 0.75;
+
     public static TargetLossPrompt FromCheckpoints(
         CheckpointBatch batch,
         TaskPreset preset,
         double retainQuantile = 0.05,
-        double forgetQuantile = 0.75,
+        double forgetQuantile = DefaultForgetQuantile,
         double neverLearnedAccuracy = 0.01,
         double pivotAccuracy = 0.8)
     {

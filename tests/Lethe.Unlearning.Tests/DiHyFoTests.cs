@@ -107,4 +107,75 @@ public sealed class DiHyFoTests
     {
         Assert.Equal(2, CandidateSelection.Best([0.5, 0.0, 0.0, 0.1], [0.99, 0.6, 0.9, 0.99]));
     }
+
+    [Fact]
+    public void CandidateSelectionWithADistanceStaysAtTheLowestForgetAccuracyAndWithinTheRetainTolerance()
+    {
+        double[] forget = [0.0, 0.0, 0.0, 0.1, 0.0];
+        double[] retain = [0.99, 0.985, 0.95, 0.99, 0.992];
+        double[] distance = [0.5, 0.1, 0.0, 0.0, 0.4];
+        // The paper's rule picks 4 (0.992); 0 and 1 are within 0.01 of it, 2 is not, 3 forgets less.
+        Assert.Equal(4, CandidateSelection.Best(forget, retain));
+        Assert.Equal(1, CandidateSelection.Best(forget, retain, distance, retainTolerance: 0.01));
+        Assert.Equal(4, CandidateSelection.Best(forget, retain, distance, retainTolerance: 0));
+    }
+
+    [Fact]
+    public void NeverLearnedReferenceTakesFinalCheckpointsThatForgotEveryForgetClassAndKeptTheRest()
+    {
+        var batch = Checkpoints();
+        for (var row = 0; row < batch.Count; row++)
+        {
+            batch.Params.AsSpan(row * batch.ParameterCount, batch.ParameterCount).Fill(row);
+        }
+
+        var reference = new NeverLearnedReference(batch, TaskPreset.Mnist4);
+        // Run 1 ends at row 5 (class 2 accuracy 0, class 3 0.95); run 0 ends at row 2, which learned class 2.
+        var two = reference.For([2]);
+        Assert.Equal((1, 1, false), (two.Count, two.Matches, two.PivotsOnly));
+        Assert.All(two.Rows, v => Assert.Equal(5f, v));
+        // Nothing forgot class 3 as well, not even with only the pivots required.
+        var twoThree = reference.For([2, 3]);
+        Assert.Equal((0, 0, true), (twoThree.Count, twoThree.Matches, twoThree.PivotsOnly));
+    }
+
+    [Fact]
+    public void ForgetEntropyOfAnAllZeroNetIsTheUniformEntropy()
+    {
+        using var probe = new ValidationProbe(TinyTask.Split([2]));
+        var entropy = probe.ForgetEntropy(TorchSharp.torch.zeros(2, ParameterLayout.For(TaskPreset.Mnist4.Architecture).Count));
+        Assert.All(entropy, h => Assert.Equal(Math.Log(4), h, 5));
+    }
+
+    [Fact]
+    public void WithANeverLearnedReferenceSelectionPrefersTheCandidateAsUnsureAsNetsThatNeverSawTheClass()
+    {
+        var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
+        // Scaling fc2 by a positive factor keeps every prediction (so both accuracies) and only sharpens the softmax:
+        // the confident copy comes first, so the paper's rule (ties keep the earliest) would keep it.
+        var confident = (float[])Retrained.Value.Clone();
+        foreach (var name in new[] { "fc2.weight", "fc2.bias" })
+        {
+            var t = layout[name];
+            for (var i = t.Offset; i < t.Offset + t.Count; i++)
+            {
+                confident[i] *= 4;
+            }
+        }
+
+        var sampler = new DelegateParameterSampler((_, _, _) => [confident, Retrained.Value]);
+        var batch = Checkpoints();
+        Retrained.Value.CopyTo(batch.Params.AsSpan(5 * batch.ParameterCount));
+        var reference = new NeverLearnedReference(batch, TaskPreset.Mnist4);
+        var prompt = TargetLossPrompt.FromCheckpoints(batch, TaskPreset.Mnist4);
+        var request = new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1);
+
+        var paper = new DiHyFoMethod(2, sampler, prompt, candidates: 2).Unlearn(request);
+        var matched = new DiHyFoMethod(2, sampler, prompt, candidates: 2, reference: reference).Unlearn(request);
+
+        Assert.Equal(0, paper.Details["selected_candidate"]);
+        Assert.Equal(1, matched.Details["selected_candidate"]);
+        Assert.Equal(0, matched.Details["paper_rule_candidate"]);
+        Assert.True((double)matched.Details["paper_rule_validation_forget_entropy"] < (double)matched.Details["validation_forget_entropy"]);
+    }
 }

@@ -1,0 +1,32 @@
+using Lethe.ML.Hypernet;
+using static TorchSharp.torch;
+
+namespace Lethe.Hypernet.Tests;
+
+public class EmbeddingTests
+{
+    [Fact]
+    public void CappedLossFrequenciesBarelyMoveForATinyLossChangeWhileGptsScrambleIt()
+    {
+        using var scope = NewDisposeScope();
+        var losses = tensor(new[] { 2.3f, 2.3f + 1e-3f }).unsqueeze(1);
+        static float Change(FrequencyEmbedding e, Tensor x)
+        {
+            var f = e.forward(x);
+            return (f[0] - f[1]).abs().max().item<float>();
+        }
+
+        Assert.True(Change(new FrequencyEmbedding(64, 4), losses) < 0.02f);
+        Assert.True(Change(new FrequencyEmbedding(64, 14), losses) > 0.5f);
+    }
+
+    [Fact]
+    public void TheCpuPresetCapsLossFrequenciesAndOptionsWithoutTheCapKeepGptsEmbedding()
+    {
+        Assert.Equal(4, HypernetOptions.ForPreset("cpu", "dihyfo2").LossFrequencyLog2);
+        Assert.Null(HypernetOptions.ForPreset("paper", "dihyfo2").LossFrequencyLog2);
+        var old = HypernetOptions.ForPreset("tiny", "dihyfo2").ToJson().Replace("\"LossFrequencyLog2\": null,", "");
+        Assert.DoesNotContain("LossFrequencyLog2", old);
+        Assert.Null(HypernetOptions.FromJson(old, "test").LossFrequencyLog2);
+    }
+}
