@@ -15,13 +15,9 @@ public static class HypernetCommand
         status.SetAction(result => CliAction.Run(() =>
         {
             var folder = Path.Combine(result.GetValue(TrainCommand.Root)!, result.GetValue(name)!);
-            var path = Path.Combine(folder, "status.json");
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"No training '{result.GetValue(name)}' under {result.GetValue(TrainCommand.Root)} ({path} not found); start one with 'lethe train --name {result.GetValue(name)}'.");
-            }
-
-            PrintStatus(folder, JsonSerializer.Deserialize<HypernetTrainingStatus>(File.ReadAllText(path))!);
+            var stored = HypernetTrainingStatus.Read(folder)
+                ?? throw new FileNotFoundException($"No training '{result.GetValue(name)}' under {result.GetValue(TrainCommand.Root)} ({Path.Combine(folder, HypernetTrainingStatus.FileName)} not found); start one with 'lethe train --name {result.GetValue(name)}'.");
+            PrintStatus(folder, stored);
             return 0;
         }));
         var evaluateName = new Argument<string>("name") { Description = "Training name (a folder under --root)." };

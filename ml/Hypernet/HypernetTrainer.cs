@@ -190,7 +190,7 @@ public sealed class HypernetTrainer : IDisposable
         _elapsedBefore += watch.Elapsed.TotalSeconds;
         SaveState(_elapsedBefore);
         var status = Status();
-        ShardFolder.WriteAtomically(Path.Combine(_folder, "status.json"), JsonSerializer.SerializeToUtf8Bytes(status, Indented));
+        status.WriteTo(_folder);
         return status;
     }
 
@@ -204,13 +204,18 @@ public sealed class HypernetTrainer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where the training stands. The losses are the last logged ones, kept across calls that log nothing; before the
+    /// first log entry the train loss is the mean over the steps trained so far and the held-out loss is NaN.
+    /// </summary>
     public HypernetTrainingStatus Status()
     {
         var best = ReadBest(_folder);
         var latest = _log.LastOrDefault(e => e.Alignment is not null);
         var last = _log.LastOrDefault(e => e.TrainLoss > 0);
+        var trainLoss = last?.TrainLoss ?? (_runningCount > 0 ? _runningLoss / _runningCount : double.NaN);
         return new HypernetTrainingStatus(
-            _options.Variant, _options.Preset, Step, _options.Steps, last?.TrainLoss ?? double.NaN, last?.HeldOutLoss ?? double.NaN,
+            _options.Variant, _options.Preset, Step, _options.Steps, trainLoss, last?.HeldOutLoss ?? double.NaN,
             CurrentLearningRate(), _elapsedBefore, _samplesPerSecond, best?.Version, best?.Score,
             latest is null ? null : VersionName(latest.Step), latest?.Alignment, latest?.Pearson);
     }

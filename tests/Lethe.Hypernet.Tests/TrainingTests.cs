@@ -46,6 +46,26 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void ACallShorterThanTheLogIntervalWritesAFiniteTrainLossAndLaterCallsKeepTheLastLoggedOne()
+    {
+        using var trainer = Open("dihyfo2", steps: 60);
+
+        var first = trainer.Advance(3);
+        var firstWritten = HypernetTrainingStatus.Read(_folder)!;
+        var logged = trainer.Advance(7);
+        var between = trainer.Advance(4);
+
+        Assert.True(double.IsFinite(first.TrainLoss) && first.TrainLoss > 0, $"train loss after 3 steps: {first.TrainLoss}");
+        Assert.True(double.IsNaN(first.HeldOutLoss), "no held-out loss is measured before the first log entry");
+        Assert.Equal(first.TrainLoss, firstWritten.TrainLoss);
+        Assert.Equal(10, logged.Step);
+        Assert.True(double.IsFinite(logged.HeldOutLoss));
+        Assert.Equal(logged.TrainLoss, between.TrainLoss);
+        Assert.Equal(logged.HeldOutLoss, between.HeldOutLoss);
+        Assert.Equal(between.TrainLoss, HypernetTrainingStatus.Read(_folder)!.TrainLoss);
+    }
+
+    [Fact]
     public void AFolderHoldingAnotherTrainingIsRefused()
     {
         using (Open("dihyfo2", steps: 20))
