@@ -38,7 +38,12 @@ public sealed class ComputeExecutor : IDisposable
         _options = options.Value;
         _metrics = metrics;
         _log = log;
-        for (var i = 0; i < Math.Max(1, _options.Threads); i++)
+        if (_options.TorchThreads is < 1 || _options.Threads < 1)
+        {
+            throw new ArgumentException($"Lethe:Compute:Threads and TorchThreads must be at least 1; got {_options.Threads} and {_options.TorchThreads}.");
+        }
+
+        for (var i = 0; i < _options.Threads; i++)
         {
             var thread = new Thread(Work) { IsBackground = true, Name = $"lethe-compute-{i}" };
             _threads.Add(thread);
@@ -138,6 +143,8 @@ public sealed class ComputeExecutor : IDisposable
 
     private void Work()
     {
+        // libtorch keeps the intra-op thread count per calling thread (OpenMP), so each worker sets its own.
+        TorchSharp.torch.set_num_threads(_options.TorchThreadsPerWorker);
         while (Next() is var (call, batch) && (call is not null || batch is not null))
         {
             if (call is not null)

@@ -8,6 +8,16 @@ public sealed class ComputeOptions
     /// <summary>Threads that own TorchSharp work; one per device is right on a CPU (libtorch parallelises inside ops).</summary>
     public int Threads { get; set; } = 1;
 
+    /// <summary>
+    /// Torch intra-op threads of each compute thread; unset: the cores shared out among <see cref="Threads"/>. Two
+    /// small trainings side by side with one intra-op thread each beat one after the other with two: their matmuls are
+    /// too small for two threads to pay (see <c>lethe bench train --threads</c>).
+    /// </summary>
+    public int? TorchThreads { get; set; }
+
+    /// <summary>The intra-op thread count each compute thread sets before its first torch call.</summary>
+    public int TorchThreadsPerWorker => TorchThreads ?? Math.Max(1, Environment.ProcessorCount / Math.Max(1, Threads));
+
     /// <summary>How long a batch keeps gathering runs once no new run arrived: a few ms of wait buys a wider vectorized pass.</summary>
     public TimeSpan GatherWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
