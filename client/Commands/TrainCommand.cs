@@ -1,14 +1,21 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Lethe.Client.Cluster;
+using Lethe.Contracts.Hypernet;
+using Lethe.Grains.Hypernet;
 using Lethe.ML.Hypernet;
 using Spectre.Console;
 
 namespace Lethe.Client.Commands;
 
 /// <summary>
-/// <c>lethe train</c>: trains a DiHyFo-1 / DiHyFo-2 / G.pt hypernetwork in-process on a checkpoint folder, resuming
-/// from the training folder's last checkpoint, publishing a version with its alignment report at every evaluation.
+/// <c>lethe train</c>: trains a DiHyFo-1 / DiHyFo-2 / G.pt hypernetwork, publishing a version with its alignment report
+/// at every evaluation. On a checkpoint folder it trains in this process, resuming from the training folder's last
+/// checkpoint; on a collection job id it trains through the hypernetwork trainer grain (embedded silo or
+/// <c>--cluster</c>) and exports the result into the same folder layout.
 /// </summary>
-public static class TrainCommand
+public static partial class TrainCommand
 {
     public static readonly Option<string> Root = new("--root") { Description = "Folder holding the trainings (one subfolder per name).", DefaultValueFactory = _ => Path.Combine(".lethe", "hypernets") };
 
@@ -33,7 +40,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var variant = new Option<string>("--variant") { Description = "dihyfo1 (θ, ℓ, ℓ* → θ*), dihyfo2 (ℓ* → θ*) or gpt (one global loss).", DefaultValueFactory = _ => "dihyfo2" };
-        var data = new Option<string>("--data") { Description = "Checkpoint folder written by 'lethe collect'.", Required = true };
+        var data = new Option<string>("--data") { Description = "Checkpoint folder written by 'lethe collect' (trained in this process), or a collection job id (trained on the grains).", Required = true };
         var preset = new Option<string>("--preset") { Description = "Size preset: tiny (seconds), cpu (minutes on 2 cores), paper (d=1536, 12 layers; GPU).", DefaultValueFactory = _ => "cpu" };
         var name = new Option<string?>("--name") { Description = "Training name (default: VARIANT-PRESET); the same name resumes." };
         var steps = new Option<int?>("--steps") { Description = "Total optimiser steps (default: the preset's)." };
@@ -45,60 +52,168 @@ public static class TrainCommand
         var weighting = new Option<string?>("--loss-weighting") { Description = "element (mean over all parameters, G.pt) or tensor (mean of per-tensor MSEs)." };
         var ema = new Option<double?>("--ema") { Description = "EMA decay." };
         var seed = new Option<int?>("--seed") { Description = "Training seed." };
-        var command = new Command("train", "Train a weight-space diffusion hypernetwork on a checkpoint folder (resumes; publishes versions to NAME/models).")
+        var command = new Command("train", "Train a weight-space diffusion hypernetwork on a checkpoint folder (in process) or a collection job (on the grains); resumes; publishes versions to NAME/models.")
         {
-            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, seed,
+            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, seed, CollectCommand.Cluster,
         };
-        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
-            ApplyThreads(result);
-            var options = HypernetOptions.ForPreset(result.GetValue(preset)!, HypernetVariant.Parse(result.GetValue(variant)!).Name);
-            options = options with
-            {
-                Steps = result.GetValue(steps) ?? options.Steps,
-                EvaluateEvery = result.GetValue(evaluateEvery) ?? options.EvaluateEvery,
-                BatchSize = result.GetValue(batch) ?? options.BatchSize,
-                LearningRate = result.GetValue(learningRate) ?? options.LearningRate,
-                Balance = result.GetValue(balance) ?? options.Balance,
-                Normalization = result.GetValue(normalization) ?? options.Normalization,
-                LossWeighting = result.GetValue(weighting) ?? options.LossWeighting,
-                EmaDecay = result.GetValue(ema) ?? options.EmaDecay,
-                Seed = result.GetValue(seed) ?? options.Seed,
-            };
-            options = options.Validated();
-            var dataset = CheckpointDataset.Open(result.GetValue(data)!);
-            var test = dataset.TestImages(m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
+            var request = new HypernetTrainingRequest(result.GetValue(variant)!, result.GetValue(preset)!, [], result.GetValue(steps), result.GetValue(seed),
+                result.GetValue(evaluateEvery), result.GetValue(batch), result.GetValue(learningRate), result.GetValue(balance), result.GetValue(normalization),
+                result.GetValue(weighting), result.GetValue(ema));
+            var options = request.ToOptions();
+            var source = result.GetValue(data)!;
             var folder = Path.Combine(result.GetValue(Root)!, result.GetValue(name) ?? $"{options.Variant}-{options.Preset}");
-            using var trainer = HypernetTrainer.Open(folder, options, dataset.Task, dataset.Batch, dataset.Identity, test);
-            AnsiConsole.MarkupLine(
-                $"Training [bold]{options.Variant}[/] ({options.Preset}: d={options.Width}, {options.Layers} layers, {options.Heads} heads) in {Markup.Escape(folder)} " +
-                $"on {trainer.TrainCheckpoints} checkpoints of {trainer.TrainRuns} runs ({trainer.HeldOutRuns} runs held out), from step {trainer.Step} of {options.Steps}.");
-            var status = trainer.Status();
-            AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask("steps", maxValue: options.Steps);
-                    task.Value = trainer.Step;
-                    while (!trainer.Done && !cancellation.IsCancellationRequested)
-                    {
-                        var before = status.LatestVersion;
-                        status = trainer.Advance(options.LogEvery, cancellation);
-                        task.Value = status.Step;
-                        task.Description = $"step {status.Step}: loss {status.TrainLoss:G3} (held-out {status.HeldOutLoss:G3}), {status.SamplesPerSecond:F0} samples/s";
-                        if (status.LatestVersion != before && status.LatestAlignment is not null)
-                        {
-                            AnsiConsole.MarkupLine($"{status.LatestVersion}: alignment {Format(status.LatestAlignment)}; Pearson {Format(status.LatestPearson!)}");
-                        }
-                    }
-                });
-            cancellation.ThrowIfCancellationRequested();
-            HypernetCommand.PrintStatus(folder, status);
+            if (Directory.Exists(source))
+            {
+                return await Task.Run(() => TrainInProcess(result, options, source, folder, cancellation), cancellation);
+            }
+
+            if (!JobId().IsMatch(source))
+            {
+                throw new ArgumentException($"--data '{source}' is neither an existing checkpoint folder nor a collection job id (16 hex digits, printed by 'lethe collect').");
+            }
+
+            var threads = result.GetValue(Threads);
+            if (threads < 1)
+            {
+                throw new ArgumentException($"--threads must be at least 1; got {threads}.");
+            }
+
+            await using var connection = await LetheConnection.Open(result.GetValue(CollectCommand.Cluster), new Dictionary<string, string?>
+            {
+                ["Lethe:Compute:TorchThreads"] = threads.ToString(CultureInfo.InvariantCulture),
+            }, cancellation);
+            await TrainOnGrains(connection, request with { DatasetJobIds = [source] }, folder, cancellation);
             return 0;
-        }, cancellation)));
+        }));
         return command;
+    }
+
+    /// <summary>Trains (or resumes) in this process in <paramref name="folder"/>, on a checkpoint folder.</summary>
+    private static int TrainInProcess(ParseResult result, HypernetOptions options, string data, string folder, CancellationToken cancellation)
+    {
+        ApplyThreads(result);
+        var dataset = CheckpointDataset.Open(data);
+        var test = dataset.TestImages(m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
+        using var trainer = HypernetTrainer.Open(folder, options, dataset.Task, dataset.Batch, dataset.Identity, test);
+        AnsiConsole.MarkupLine(
+            $"Training [bold]{options.Variant}[/] ({options.Preset}: d={options.Width}, {options.Layers} layers, {options.Heads} heads) in {Markup.Escape(folder)} " +
+            $"on {trainer.TrainCheckpoints} checkpoints of {trainer.TrainRuns} runs ({trainer.HeldOutRuns} runs held out), from step {trainer.Step} of {options.Steps}.");
+        var status = trainer.Status();
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("steps", maxValue: options.Steps);
+                task.Value = trainer.Step;
+                while (!trainer.Done && !cancellation.IsCancellationRequested)
+                {
+                    var before = status.LatestVersion;
+                    status = trainer.Advance(options.LogEvery, cancellation);
+                    task.Value = status.Step;
+                    task.Description = $"step {status.Step}: loss {status.TrainLoss:G3} (held-out {status.HeldOutLoss:G3}), {status.SamplesPerSecond:F0} samples/s";
+                    if (status.LatestVersion != before && status.LatestAlignment is not null)
+                    {
+                        AnsiConsole.MarkupLine($"{status.LatestVersion}: alignment {Format(status.LatestAlignment)}; Pearson {Format(status.LatestPearson!)}");
+                    }
+                }
+            });
+        cancellation.ThrowIfCancellationRequested();
+        HypernetCommand.PrintStatus(folder, status);
+        return 0;
+    }
+
+    /// <summary>
+    /// Trains on the grains: attaches the dataset job, starts the trainer grain named after <paramref name="folder"/>,
+    /// follows it with a progress bar (Ctrl+C cancels it), then exports the training into <paramref name="folder"/>.
+    /// A folder that already holds this training, finished, is reused as it is.
+    /// </summary>
+    public static async Task<HypernetTrainerStatus?> TrainOnGrains(LetheConnection connection, HypernetTrainingRequest request, string folder, CancellationToken cancellation)
+    {
+        var options = request.ToOptions();
+        var name = Path.GetFileName(Path.GetFullPath(folder));
+        if (FinishedIn(folder, options, request.DatasetJobIds) is { } finished)
+        {
+            AnsiConsole.MarkupLine($"[green]{name}: trained ({finished.Step} steps, best {finished.BestVersion}); reusing {Markup.Escape(folder)}[/]");
+            return null;
+        }
+
+        foreach (var job in request.DatasetJobIds)
+        {
+            await CollectionJobSession.Attach(connection, job, cancellation);
+        }
+
+        var session = new HypernetTrainingSession(connection, name);
+        var started = await session.Start(request);
+        AnsiConsole.MarkupLine(
+            $"Training [bold]{options.Variant}[/] ({options.Preset}: d={options.Width}, {options.Layers} layers, {options.Heads} heads) as [bold]{name}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
+            $"on {(connection.Embedded ? "an embedded silo" : "the cluster")}, from step {started.Step} of {options.Steps}.");
+        var status = await Follow(session, options.Steps, cancellation);
+        var exported = await session.Export(folder, cancellation);
+        var best = await connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).Find(name);
+        HypernetCommand.PrintStatus(exported, HypernetTrainingStatus.Read(exported) ?? throw new InvalidDataException($"The exported training {exported} has no status.json."));
+        if (best is not null)
+        {
+            AnsiConsole.MarkupLine($"published: [bold]{Markup.Escape(name)}[/] {best.Version} (alignment score {best.Score:F3}) at {Markup.Escape(connection.Artifacts.UriOf(best.ArtifactKey))}; exported to {Markup.Escape(exported)}");
+        }
+
+        return status;
+    }
+
+    /// <summary>A progress bar over the trainer's status; Ctrl+C cancels the training on the silo, then this throws.</summary>
+    private static async Task<HypernetTrainerStatus> Follow(HypernetTrainingSession session, int steps, CancellationToken cancellation)
+    {
+        try
+        {
+            HypernetTrainerStatus? last = null;
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async ctx =>
+                {
+                    var bar = ctx.AddTask(session.Name, maxValue: steps);
+                    last = await session.WaitForCompletion(s =>
+                    {
+                        bar.Value = s.Step;
+                        bar.Description = s.Step == 0
+                            ? $"{session.Name}: loading the dataset"
+                            : $"{session.Name} step {s.Step}: loss {s.TrainLoss:G3} (held-out {s.HeldOutLoss:G3}){(s.LatestVersion is null ? "" : $", {s.LatestVersion} published")}";
+                    }, TimeSpan.FromMilliseconds(500), cancellation);
+                    bar.Value = steps;
+                });
+            return last!;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            var cancelled = await session.Cancel();
+            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(session.Name)} cancelled at step {cancelled.Step}; published versions stay in the registry.[/]");
+            throw;
+        }
+    }
+
+    /// <summary>The status of <paramref name="folder"/> when it holds this training finished; null when it holds nothing; throws when it holds another training.</summary>
+    private static HypernetTrainingStatus? FinishedIn(string folder, HypernetOptions options, IReadOnlyList<string> jobs)
+    {
+        if (!File.Exists(Path.Combine(folder, "training.json")))
+        {
+            return null;
+        }
+
+        var (stored, dataset) = HypernetTrainer.StoredTraining(folder);
+        var job = dataset.Split(':')[0];
+        if (stored.Id != options.Id || job != string.Join("+", jobs.Distinct().Order()))
+        {
+            throw new InvalidOperationException(
+                $"{folder} holds a training of {stored.Variant}/{stored.Preset} on dataset {dataset} (options {stored.Id}); this request is {options.Variant}/{options.Preset} on job {string.Join("+", jobs)} (options {options.Id}). Use another --name or --root.");
+        }
+
+        var status = HypernetTrainingStatus.Read(folder);
+        return status is not null && status.Step >= options.Steps && HypernetTrainer.ReadBest(folder) is not null && File.Exists(HypernetTrainer.ModelPath(folder)) ? status : null;
     }
 
     public static string Format(IReadOnlyDictionary<string, double> values) =>
         string.Join(", ", values.Select(p => $"{p.Key} {p.Value:F3}"));
+
+    [GeneratedRegex("^[0-9a-f]{16}$")]
+    private static partial Regex JobId();
 }

@@ -4,6 +4,8 @@ namespace Lethe.Contracts.Hypernet;
 /// <param name="BestScore">Mean prompt alignment (HyperForget Eq. 6) of the best published version.</param>
 /// <param name="LatestVersion">The newest version published to the model registry.</param>
 /// <param name="ResumedFromStep">The checkpoint step the current activation continued from (0: started fresh).</param>
+/// <param name="CheckpointKey">Artifact key of the last durable checkpoint: a zip of the training folder without the
+/// versions' model files (those are published in the registry); with them it is the folder an in-process training keeps.</param>
 [GenerateSerializer, Immutable, Alias("lethe.hypernet-trainer-status")]
 public sealed record HypernetTrainerStatus(
     [property: Id(0)] string Name,
@@ -19,7 +21,9 @@ public sealed record HypernetTrainerStatus(
     [property: Id(10)] string? Error,
     [property: Id(11)] DateTimeOffset? StartedUtc,
     [property: Id(12)] DateTimeOffset? FinishedUtc,
-    [property: Id(13)] int ResumedFromStep)
+    [property: Id(13)] int ResumedFromStep,
+    [property: Id(14)] string? CheckpointKey = null,
+    [property: Id(15)] string? CheckpointSha256 = null)
 {
     public bool IsFinished => State is HypernetTrainingState.Completed or HypernetTrainingState.Cancelled or HypernetTrainingState.Failed;
 }

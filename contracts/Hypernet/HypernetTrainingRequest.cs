@@ -7,10 +7,19 @@ namespace Lethe.Contracts.Hypernet;
 /// <param name="DatasetJobIds">Collection job ids; their sealed shards, read from the artifact store, are the training set.</param>
 /// <param name="Steps">Optimiser steps; null keeps the preset's.</param>
 /// <param name="Seed">Seed of the training; null keeps the preset's.</param>
+/// <param name="EvaluateEvery">Steps between prompt-alignment evaluations (each publishes a version); null keeps the preset's.</param>
+/// <remarks>The other nullable fields override the preset's value of the <c>HypernetOptions</c> property of the same name.</remarks>
 [GenerateSerializer, Immutable, Alias("lethe.hypernet-training-request")]
 public sealed record HypernetTrainingRequest(
     [property: Id(0)] string Variant,
     [property: Id(1)] string Preset,
     [property: Id(2)] string[] DatasetJobIds,
     [property: Id(3)] int? Steps = null,
-    [property: Id(4)] int? Seed = null);
+    [property: Id(4)] int? Seed = null,
+    [property: Id(5)] int? EvaluateEvery = null,
+    [property: Id(6)] int? BatchSize = null,
+    [property: Id(7)] double? LearningRate = null,
+    [property: Id(8)] double? Balance = null,
+    [property: Id(9)] string? Normalization = null,
+    [property: Id(10)] string? LossWeighting = null,
+    [property: Id(11)] double? EmaDecay = null);

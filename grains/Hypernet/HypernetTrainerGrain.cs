@@ -68,7 +68,7 @@ public sealed partial class HypernetTrainerGrain(
             throw new ArgumentException($"Model name '{Name}' is not accepted; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         }
 
-        var hypernetOptions = OptionsOf(request);
+        var hypernetOptions = request.ToOptions();
         if (state.State.Request is { } existing && !SameRequest(existing, request))
         {
             throw new InvalidOperationException(
@@ -136,28 +136,11 @@ public sealed partial class HypernetTrainerGrain(
     {
         var s = state.State;
         return new HypernetTrainerStatus(Name, s.State, s.Request, s.Step, s.Steps, s.TrainLoss, s.HeldOutLoss, s.BestVersion, s.BestScore,
-            s.LatestVersion, s.Error, s.StartedUtc, s.FinishedUtc, _resumedFromStep);
-    }
-
-    private static HypernetOptions OptionsOf(HypernetTrainingRequest request)
-    {
-        var options = HypernetOptions.ForPreset(request.Preset, request.Variant);
-        if (request.Steps is { } steps)
-        {
-            options = options with { Steps = steps };
-        }
-
-        if (request.Seed is { } seed)
-        {
-            options = options with { Seed = seed };
-        }
-
-        return options.Validated();
+            s.LatestVersion, s.Error, s.StartedUtc, s.FinishedUtc, _resumedFromStep, s.Checkpoint?.Key, s.Checkpoint?.Sha256);
     }
 
     private static bool SameRequest(HypernetTrainingRequest a, HypernetTrainingRequest b) =>
-        a.Variant.Equals(b.Variant, StringComparison.OrdinalIgnoreCase) && a.Preset.Equals(b.Preset, StringComparison.OrdinalIgnoreCase)
-        && a.DatasetJobIds.Distinct().Order().SequenceEqual(b.DatasetJobIds.Distinct().Order()) && a.Steps == b.Steps && a.Seed == b.Seed;
+        a.ToOptions() == b.ToOptions() && a.DatasetJobIds.Distinct().Order().SequenceEqual(b.DatasetJobIds.Distinct().Order());
 
     private void EnsureLoop()
     {
@@ -182,7 +165,7 @@ public sealed partial class HypernetTrainerGrain(
             var data = await CollectedCheckpoints.Read(GrainFactory, artifacts, request.DatasetJobIds, ct);
             var checkpoint = state.State.Checkpoint;
             var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
-            var hypernetOptions = OptionsOf(request);
+            var hypernetOptions = request.ToOptions();
             var opened = await executor.Run(() =>
             {
                 TrainingFolderArchive.Restore(folder, archive);

@@ -3,9 +3,10 @@ using System.IO.Compression;
 namespace Lethe.Grains.Hypernet;
 
 /// <summary>
-/// Packs a <c>HypernetTrainer</c> folder into one archive for the artifact store and unpacks it on another silo. Published
-/// version folders (<c>models/v*/</c>) stay out: they are artifacts of their own, and the trainer needs only
-/// <c>models/best.json</c> to go on.
+/// Packs a <c>HypernetTrainer</c> folder into one archive for the artifact store and unpacks it on another silo. The
+/// published versions' model files (<c>models/v*/model.safetensors</c>) stay out: they are artifacts of their own, and
+/// the trainer needs only <c>models/best.json</c> to go on. Their small alignment reports and plots stay in, so the
+/// archive plus the published model files is the folder an in-process training keeps (what <c>lethe train</c> exports).
 /// </summary>
 public static class TrainingFolderArchive
 {
@@ -46,5 +47,5 @@ public static class TrainingFolderArchive
     }
 
     private static bool IsVersionFile(string name) =>
-        name.StartsWith("models/v", StringComparison.Ordinal) && name.Count(c => c == '/') >= 2;
+        name.StartsWith("models/v", StringComparison.Ordinal) && name.Count(c => c == '/') >= 2 && name.EndsWith(".safetensors", StringComparison.Ordinal);
 }

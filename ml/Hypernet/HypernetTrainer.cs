@@ -229,7 +229,10 @@ public sealed class HypernetTrainer : IDisposable
         _alignment.Evaluate(model, step, nets, _options.Prompts, sampler, steps, _options.Seed + 7);
 
     /// <summary>The options a training folder was created with (<c>training.json</c>).</summary>
-    public static HypernetOptions StoredOptions(string folder)
+    public static HypernetOptions StoredOptions(string folder) => StoredTraining(folder).Options;
+
+    /// <summary>The options and dataset identity (<c>job:rows</c>) a training folder was created with (<c>training.json</c>).</summary>
+    public static (HypernetOptions Options, string Dataset) StoredTraining(string folder)
     {
         var path = Path.Combine(folder, "training.json");
         if (!File.Exists(path))
@@ -237,7 +240,8 @@ public sealed class HypernetTrainer : IDisposable
             throw new FileNotFoundException($"{folder} holds no hypernetwork training ({path} not found).");
         }
 
-        return (JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty.")).Options.Validated();
+        var record = JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty.");
+        return (record.Options.Validated(), record.Dataset);
     }
 
     public void Dispose()
