@@ -3,11 +3,15 @@ namespace Lethe.Contracts.Unlearning;
 /// <summary>
 /// What to forget: a trained task net (an MLP safetensors state dict: fc1.weight, fc1.bias, fc2.weight, fc2.bias), the
 /// classes to forget and the method (<c>retrain</c>, <c>finetune</c>, <c>neggrad</c>, <c>neggrad+</c>, <c>randomlabel</c>,
-/// <c>ssd</c>, <c>tasknegation</c>).
+/// <c>ssd</c>, <c>tasknegation</c>, or <c>dihyfo1</c>/<c>dihyfo2</c> with a published hypernetwork).
 /// </summary>
 /// <param name="Preset">Task preset (<c>mnist4</c>, <c>mnist</c>); null picks the one whose architecture the model has.</param>
 /// <param name="Tenant">The tenant the request is charged to.</param>
 /// <param name="Data"><c>npm</c> (the bundled digits) or a folder of MNIST IDX files on the silos.</param>
+/// <param name="Hypernet"><c>dihyfo1</c>/<c>dihyfo2</c>: name of the published hypernetwork (model registry) to sample from.</param>
+/// <param name="HypernetVersion">A published version of it; null takes the best-aligned one.</param>
+/// <param name="Checkpoints">Collection job ids whose checkpoints set the target-loss prompts; null takes the ones the hypernetwork was trained on.</param>
+/// <param name="Candidates">Sampled models the best on the validation split is chosen from.</param>
 [GenerateSerializer, Immutable, Alias("lethe.unlearning-request-spec")]
 public sealed record UnlearningRequestSpec(
     [property: Id(0)] byte[] Model,
@@ -16,4 +20,8 @@ public sealed record UnlearningRequestSpec(
     [property: Id(3)] string? Preset = null,
     [property: Id(4)] int Seed = 1,
     [property: Id(5)] string Tenant = "default",
-    [property: Id(6)] string Data = "npm");
+    [property: Id(6)] string Data = "npm",
+    [property: Id(7)] string? Hypernet = null,
+    [property: Id(8)] string? HypernetVersion = null,
+    [property: Id(9)] string[]? Checkpoints = null,
+    [property: Id(10)] int Candidates = 64);

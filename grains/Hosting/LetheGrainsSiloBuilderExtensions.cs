@@ -4,6 +4,7 @@ using Lethe.Grains.Compute;
 using Lethe.Grains.Hypernet;
 using Lethe.Grains.Placement;
 using Lethe.Grains.Telemetry;
+using Lethe.Grains.Unlearning;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,6 +28,7 @@ public static class LetheGrainsSiloBuilderExtensions
         services.AddOptions<CollectionOptions>().Bind(configuration.GetSection(CollectionOptions.Section));
         services.AddOptions<ArtifactStoreOptions>().Bind(configuration.GetSection(ArtifactStoreOptions.Section));
         services.AddOptions<HypernetTrainerOptions>().Bind(configuration.GetSection(HypernetTrainerOptions.Section));
+        services.AddOptions<UnlearningOptions>().Bind(configuration.GetSection(UnlearningOptions.Section));
         services.AddMetrics();
         services.TryAddSingleton<LetheMetrics>();
         services.TryAddSingleton<ComputeExecutor>();

@@ -43,15 +43,30 @@ public sealed class PublishedHypernetCache(IArtifactStore artifacts, ComputeExec
         }
     }
 
+    /// <summary>
+    /// The published model file on this silo's disk (fetched from the artifact store and verified the first time), for
+    /// work that loads a model of its own, e.g. an unlearning request that owns and disposes it.
+    /// </summary>
+    public async Task<string> LocalFile(PublishedHypernet published, CancellationToken ct)
+    {
+        var folder = Path.Combine(options.Value.WorkPath, "published");
+        var path = Path.Combine(folder, $"{published.Name}-{published.Version}-{published.Sha256[..12]}.safetensors");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var bytes = await artifacts.ReadVerified(published.ArtifactKey, published.Sha256, ct);
+        Directory.CreateDirectory(folder);
+        var partial = $"{path}.partial-{Guid.NewGuid():N}";
+        await File.WriteAllBytesAsync(partial, bytes, ct);
+        File.Move(partial, path, overwrite: true);
+        return path;
+    }
+
     private async Task<HypernetModel> Load(PublishedHypernet published)
     {
-        var bytes = await artifacts.ReadVerified(published.ArtifactKey, published.Sha256, CancellationToken.None);
-        var folder = Path.Combine(options.Value.WorkPath, "published");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, $"{published.Name}-{published.Version}-{published.Sha256[..12]}.safetensors");
-        var partial = $"{path}.partial-{Guid.NewGuid():N}";
-        await File.WriteAllBytesAsync(partial, bytes);
-        File.Move(partial, path, overwrite: true);
+        var path = await LocalFile(published, CancellationToken.None);
         var model = await executor.Run(() => HypernetModel.Load(path), CancellationToken.None);
         Loads++;
         return model;

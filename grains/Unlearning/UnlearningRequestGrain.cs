@@ -5,12 +5,14 @@ using Lethe.Contracts.Unlearning;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
 using Lethe.Grains.Compute;
+using Lethe.Grains.Hypernet;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Data;
 using Lethe.ML.Evaluation;
 using Lethe.ML.Nets;
 using Lethe.ML.Unlearning;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Lethe.Grains.Unlearning;
 
@@ -19,15 +21,21 @@ namespace Lethe.Grains.Unlearning;
 /// forget set) before any work, stores the input model as an artifact, and returns; the method then runs on the compute
 /// executor with the retrained reference it is measured against, and the unlearned model and its report are written
 /// to the artifact store; the retrained reference is registered as a reference model and reused by later requests for
-/// the same task, forget set and seed. A request whose silo died restarts from its stored input when next asked.
+/// the same task, forget set and seed. DiHyFo requests sample a published hypernetwork (the version is pinned at
+/// submission) with target losses from the checkpoints of collection jobs. A request whose silo died restarts from its
+/// stored input at the next call or reminder tick.
 /// </summary>
 public sealed class UnlearningRequestGrain(
     [PersistentState("unlearning", CollectionOptions.StorageName)] IPersistentState<UnlearningRequestState> state,
     ComputeExecutor executor,
     IArtifactStore artifacts,
+    PublishedHypernetCache hypernets,
+    IOptions<UnlearningOptions> options,
     LetheMetrics metrics,
-    ILogger<UnlearningRequestGrain> log) : Grain, IUnlearningRequestGrain
+    ILogger<UnlearningRequestGrain> log) : Grain, IUnlearningRequestGrain, IRemindable
 {
+    private const string ResumeReminder = "resume";
+
     private readonly CancellationTokenSource _deactivating = new();
     private Task? _work;
 
@@ -46,6 +54,12 @@ public sealed class UnlearningRequestGrain(
         {
             await work.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
         }
+
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.Status == UnlearningStatus.Running)
+        {
+            // Hand over now rather than at the next reminder tick.
+            _ = this.AsReference<IUnlearningRequestGrain>().GetOutcome();
+        }
     }
 
     async Task<UnlearningOutcome> IUnlearningRequestGrain.Submit(UnlearningRequestSpec spec)
@@ -54,15 +68,18 @@ public sealed class UnlearningRequestGrain(
         var sha = ArtifactChecksum.Sha256Of(spec.Model ?? []);
         if (state.State.Status != UnlearningStatus.None)
         {
-            if (state.State.Tenant != spec.Tenant || state.State.InputSha256 != sha || state.State.Method != UnlearningMethodCatalog.RequireKnown(spec.Method) || !state.State.Forget.SequenceEqual((spec.Forget ?? []).Distinct().Order()))
+            if (state.State.Tenant != spec.Tenant || state.State.InputSha256 != sha || state.State.Method != UnlearningMethodCatalog.RequireKnown(spec.Method) || !state.State.Forget.SequenceEqual((spec.Forget ?? []).Distinct().Order())
+                || state.State.Hypernet?.Name != spec.Hypernet)
             {
-                throw new InvalidOperationException($"Request {Id} was submitted before with another model, method or forget set; use a new id.");
+                throw new InvalidOperationException($"Request {Id} was submitted before with another model, method, forget set or hypernetwork; use a new id.");
             }
 
             return Outcome();
         }
 
         var (task, _) = Validate(spec);
+        var method = UnlearningMethodCatalog.RequireKnown(spec.Method!);
+        var (hypernet, checkpoints) = UnlearningMethodCatalog.HypernetMethods.Contains(method) ? await ResolveHypernet(spec, method, task) : (null, []);
         var key = $"unlearning/{Id}/input.safetensors";
         await artifacts.Put(key, spec.Model!, CancellationToken.None);
         state.State.Status = UnlearningStatus.Running;
@@ -75,20 +92,68 @@ public sealed class UnlearningRequestGrain(
         state.State.InputKey = key;
         state.State.InputSha256 = sha;
         state.State.SubmittedUtc = DateTimeOffset.UtcNow;
+        state.State.Hypernet = hypernet;
+        state.State.Checkpoints = checkpoints;
+        state.State.Candidates = spec.Candidates;
         await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ResumeReminder, options.Value.ResumePeriod, options.Value.ResumePeriod);
         EnsureWork();
         return Outcome();
     }
 
     Task<UnlearningOutcome> IUnlearningRequestGrain.GetOutcome() => Task.FromResult(Outcome());
 
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Status == UnlearningStatus.Running)
+        {
+            EnsureWork();
+        }
+        else
+        {
+            await StopReminder();
+        }
+    }
+
+    /// <summary>
+    /// The published hypernetwork a DiHyFo request samples (pinned to a version) and the collection jobs that set its
+    /// prompts; throws before any work when either is missing or does not fit the method and task.
+    /// </summary>
+    private async Task<(PublishedHypernet Hypernet, string[] Checkpoints)> ResolveHypernet(UnlearningRequestSpec spec, string method, TaskPreset task)
+    {
+        if (string.IsNullOrWhiteSpace(spec.Hypernet))
+        {
+            throw new ArgumentException($"{method} samples a published {method} hypernetwork: name one (train it with 'lethe train --variant {method} --data JOB').");
+        }
+
+        var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        var published = await registry.Find(spec.Hypernet, spec.HypernetVersion)
+            ?? throw new ArgumentException($"No published hypernetwork '{spec.Hypernet}'{(spec.HypernetVersion is null ? "" : $" version {spec.HypernetVersion}")} in the model registry; train one with 'lethe train --variant {method} --data JOB --name {spec.Hypernet}'.");
+        if (published.Variant != method)
+        {
+            throw new ArgumentException($"Hypernetwork {published.Name} is a {published.Variant} model; method {method} needs a {method} one.");
+        }
+
+        if (published.Task != task.Name)
+        {
+            throw new InvalidDataException($"Hypernetwork {published.Name} samples {published.Task} nets; the model to unlearn is {task.Name} ({task.Architecture}).");
+        }
+
+        var checkpoints = spec.Checkpoints is { Length: > 0 } named
+            ? named
+            : (await GrainFactory.GetGrain<IHypernetTrainerGrain>(published.Name).GetStatus()).Request?.DatasetJobIds
+                ?? throw new ArgumentException($"The silos do not know which collection jobs hypernetwork {published.Name} was trained on; name them as the request's checkpoints.");
+        await CollectedCheckpoints.Shards(GrainFactory, checkpoints);
+        return (published, checkpoints.Distinct().Order().ToArray());
+    }
+
     /// <summary>Every check that needs no data and no training; messages name what was wrong and what is accepted.</summary>
     private static (TaskPreset Task, float[] Parameters) Validate(UnlearningRequestSpec spec)
     {
         var method = UnlearningMethodCatalog.RequireKnown(spec.Method ?? "");
-        if (UnlearningMethodCatalog.HypernetMethods.Contains(method))
+        if (UnlearningMethodCatalog.HypernetMethods.Contains(method) && spec.Candidates < 1)
         {
-            throw new ArgumentException($"{method} requests are not served yet (they need a hypernetwork sampler wired into the request); available methods: {string.Join(", ", UnlearningMethodCatalog.Baselines)}.");
+            throw new ArgumentException($"{method} needs at least one candidate; got {spec.Candidates}.");
         }
 
         var named = spec.Preset is { } preset ? TaskPreset.Get(preset) : null;
@@ -143,6 +208,11 @@ public sealed class UnlearningRequestGrain(
                 stored = MlpFile.Deserialize(await artifacts.ReadVerified(known.ArtifactKey, known.Sha256, ct), known.ArtifactKey, task.Architecture).Flat;
             }
 
+            var hypernet = s.Hypernet;
+            var candidates = s.Candidates;
+            var jobs = s.Checkpoints;
+            var hypernetFile = hypernet is null ? null : await hypernets.LocalFile(hypernet, ct);
+            var checkpoints = hypernet is null ? null : await CollectedCheckpoints.Read(GrainFactory, artifacts, s.Checkpoints, ct);
             var (parameters, report, reference) = await executor.Run(() =>
             {
                 var data = DigitsSource.Load(dataSource).For(task);
@@ -150,8 +220,10 @@ public sealed class UnlearningRequestGrain(
                 using var evaluator = new UnlearningEvaluator(split);
                 var reference = stored ?? new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), ct).Parameters;
                 var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), evaluator.Evaluate(reference, reference));
+                using var dihyfo = checkpoints is null ? null : DiHyFoHypernet.Load(method, hypernetFile!, checkpoints.Batch, checkpoints.Spec.Task,
+                    $"collection jobs {string.Join(",", jobs)}", checkpoints.Identity, task, candidates);
                 var (result, report) = UnlearningExperiment.Run(
-                    UnlearningMethodCatalog.CreateBaseline(method), new UnlearningRequest(original, split, seed), evaluator, retrained,
+                    dihyfo?.Method ?? UnlearningMethodCatalog.CreateBaseline(method), new UnlearningRequest(original, split, seed), evaluator, retrained,
                     new Dictionary<string, int>(), data.Source, evaluator.Evaluate(original, reference), ct);
                 return (result.Parameters, report, reference);
             }, ct);
@@ -198,8 +270,17 @@ public sealed class UnlearningRequestGrain(
         }
 
         await state.WriteStateAsync();
+        await StopReminder();
         metrics.UnlearningRequests.Add(1, new("method", s.Method), new("outcome", outcome));
         metrics.UnlearningDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("method", s.Method));
         await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
+    }
+
+    private async Task StopReminder()
+    {
+        if (await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
 
 namespace Lethe.Grains.Unlearning;
@@ -27,4 +28,12 @@ public sealed class UnlearningRequestState
     [Id(9)] public UnlearningOutcome? Outcome { get; set; }
 
     [Id(10)] public DateTimeOffset? SubmittedUtc { get; set; }
+
+    /// <summary>DiHyFo: the exact published version resolved at submission, so a resumed request samples the same model.</summary>
+    [Id(11)] public PublishedHypernet? Hypernet { get; set; }
+
+    /// <summary>DiHyFo: the collection jobs whose checkpoints set the target-loss prompts.</summary>
+    [Id(12)] public string[] Checkpoints { get; set; } = [];
+
+    [Id(13)] public int Candidates { get; set; }
 }

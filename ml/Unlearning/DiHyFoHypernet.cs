@@ -1,5 +1,6 @@
 using Lethe.ML.Data;
 using Lethe.ML.Hypernet;
+using Lethe.ML.Storage;
 
 namespace Lethe.ML.Unlearning;
 
@@ -53,22 +54,26 @@ public sealed class DiHyFoHypernet : IDisposable
     /// </summary>
     public static DiHyFoHypernet Load(string method, string hypernet, string checkpoints, TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile)
     {
-        if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
-        {
-            throw new ArgumentException($"'{method}' is not a hypernetwork method; accepted: {string.Join(", ", UnlearningMethodCatalog.HypernetMethods)}.");
-        }
-
-        if (candidates < 1)
-        {
-            throw new ArgumentException($"DiHyFo needs at least one candidate; got {candidates}.");
-        }
-
+        RequireMethod(method, candidates);
         var modelPath = ResolveModel(method, hypernet);
         if (!File.Exists(Path.Combine(checkpoints, "manifest.json")))
         {
             throw new FileNotFoundException($"{method} derives its target losses from the hypernetwork's checkpoint dataset: '{checkpoints}' is not a checkpoint folder (no manifest.json); pass the folder 'lethe collect --out' wrote.");
         }
 
+        var dataset = CheckpointDataset.Open(checkpoints);
+        return Load(method, modelPath, dataset.Batch, dataset.Task, checkpoints, dataset.Identity, preset, candidates, steps, forgetQuantile);
+    }
+
+    /// <summary>
+    /// As the folder overload, with the checkpoint dataset already in memory (a platform reads it from its artifact
+    /// store); <paramref name="checkpointsSource"/> names it in messages and reports.
+    /// </summary>
+    public static DiHyFoHypernet Load(string method, string hypernet, CheckpointBatch checkpoints, TaskPreset checkpointTask, string checkpointsSource, string checkpointIdentity,
+        TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile)
+    {
+        RequireMethod(method, candidates);
+        var modelPath = ResolveModel(method, hypernet);
         var model = HypernetModel.Load(modelPath);
         try
         {
@@ -83,19 +88,31 @@ public sealed class DiHyFoHypernet : IDisposable
                 throw new InvalidDataException($"{modelPath} samples {task ?? "unknown-task"} nets ({model.Layout.Architecture}); the model to unlearn is {preset.Name} ({preset.Architecture}).");
             }
 
-            var dataset = CheckpointDataset.Open(checkpoints);
-            if (dataset.Task.Name != preset.Name || dataset.Batch.ParameterCount != model.Layout.Count)
+            if (checkpointTask.Name != preset.Name || checkpoints.ParameterCount != model.Layout.Count)
             {
-                throw new InvalidDataException($"{checkpoints} holds {dataset.Task.Name} checkpoints ({dataset.Batch.ParameterCount} parameters); the request is {preset.Name} ({model.Layout.Count} parameters).");
+                throw new InvalidDataException($"{checkpointsSource} holds {checkpointTask.Name} checkpoints ({checkpoints.ParameterCount} parameters); the request is {preset.Name} ({model.Layout.Count} parameters).");
             }
 
-            var prompt = TargetLossPrompt.FromCheckpoints(dataset.Batch, preset, forgetQuantile: forgetQuantile);
-            return new DiHyFoHypernet(model, modelPath, prompt, new NeverLearnedReference(dataset.Batch, preset), checkpoints, dataset.Identity, candidates, steps);
+            var prompt = TargetLossPrompt.FromCheckpoints(checkpoints, preset, forgetQuantile: forgetQuantile);
+            return new DiHyFoHypernet(model, modelPath, prompt, new NeverLearnedReference(checkpoints, preset), checkpointsSource, checkpointIdentity, candidates, steps);
         }
         catch
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    private static void RequireMethod(string method, int candidates)
+    {
+        if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
+        {
+            throw new ArgumentException($"'{method}' is not a hypernetwork method; accepted: {string.Join(", ", UnlearningMethodCatalog.HypernetMethods)}.");
+        }
+
+        if (candidates < 1)
+        {
+            throw new ArgumentException($"DiHyFo needs at least one candidate; got {candidates}.");
         }
     }
 

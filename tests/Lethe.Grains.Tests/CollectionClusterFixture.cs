@@ -4,6 +4,7 @@ using Lethe.Grains.Hosting;
 using Lethe.Grains.Placement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 
@@ -32,6 +33,7 @@ public sealed class CollectionClusterFixture : IAsyncLifetime
             ["Lethe:Collection:PollInterval"] = "00:00:00.050",
             ["Lethe:Hypernet:WorkPath"] = Path.Combine(_artifacts.FullName, "work"),
             ["Lethe:Hypernet:StepsPerBatch"] = "20",
+            ["Lethe:Unlearning:ResumePeriod"] = "00:00:02",
         }).Build();
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
@@ -39,6 +41,8 @@ public sealed class CollectionClusterFixture : IAsyncLifetime
             silo.AddLetheGrains(configuration, SiloAccelerator.Cpu);
             silo.AddMemoryGrainStorage(CollectionOptions.StorageName);
             silo.UseInMemoryReminderService();
+            // Unlearning requests resume every 2 s here, so a test sees a reminder bring one back.
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

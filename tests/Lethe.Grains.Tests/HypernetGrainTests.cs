@@ -14,9 +14,6 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(4);
 
-    /// <summary>10 runs of 2 epochs in two shards: enough runs for a held-out one, seconds to collect.</summary>
-    private static readonly CollectionSpec Dataset = new() { Runs = 10, Epochs = 2, RunsPerShard = 5, Seed = 301 };
-
     [Fact]
     public async Task Start_rejects_an_unknown_variant_naming_the_accepted_ones()
     {
@@ -102,23 +99,9 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
         Assert.Equal(60, done.Step);
     }
 
-    private async Task<string> Collect()
-    {
-        var job = fixture.Client.GetGrain<ICollectionJobGrain>(Dataset.Id);
-        await job.Plan(Dataset.ToJobSpec());
-        await job.Start();
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!(await job.GetProgress()).IsFinished)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the dataset was not collected in time");
-            await Task.Delay(100);
-        }
+    private Task<string> Collect() => TinyDataset.Collect(fixture.Client, Deadline);
 
-        Assert.Equal(JobStatus.Completed, (await job.GetProgress()).Status);
-        return Dataset.Id;
-    }
-
-    private static async Task<HypernetTrainerStatus> WaitFor(IHypernetTrainerGrain trainer, Func<HypernetTrainerStatus, bool> condition)
+    internal static async Task<HypernetTrainerStatus> WaitFor(IHypernetTrainerGrain trainer, Func<HypernetTrainerStatus, bool> condition)
     {
         var deadline = DateTime.UtcNow + Deadline;
         while (true)

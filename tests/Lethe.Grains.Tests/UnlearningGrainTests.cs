@@ -59,6 +59,66 @@ public sealed class UnlearningGrainTests(CollectionClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_dihyfo_request_samples_the_published_hypernetwork_with_prompts_from_its_training_jobs()
+    {
+        var jobId = await TinyDataset.Collect(fixture.Client, Deadline);
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("unlearning-dihyfo2");
+        await trainer.Start(new HypernetTrainingRequest("dihyfo2", "tiny", [jobId], Steps: 20));
+        var trained = await HypernetGrainTests.WaitFor(trainer, s => s.IsFinished);
+        Assert.Equal(HypernetTrainingState.Completed, trained.State);
+        var request = fixture.Client.GetGrain<IUnlearningRequestGrain>($"dihyfo2-{Guid.NewGuid():N}");
+
+        await request.Submit(new UnlearningRequestSpec(Model("mnist4"), [2], "dihyfo2", Hypernet: "unlearning-dihyfo2", Candidates: 3));
+        var done = await WaitForOutcome(request);
+
+        Assert.Equal(UnlearningStatus.Completed, done.Status);
+        Assert.Equal("dihyfo2", done.Method);
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        var report = System.Text.Encoding.UTF8.GetString(await store.ReadVerified(done.ReportKey!, done.ReportSha256!, default));
+        using var json = System.Text.Json.JsonDocument.Parse(report);
+        var hyperParameters = json.RootElement.GetProperty("hyper_parameters");
+        Assert.Equal(3, hyperParameters.GetProperty("candidates").GetInt32());
+        Assert.Contains(trained.LatestVersion!, hyperParameters.GetProperty("hypernet").GetString());
+        Assert.Contains(jobId, hyperParameters.GetProperty("prompt_checkpoints").GetString());
+    }
+
+    [Theory]
+    [InlineData("dihyfo2", null, "samples a published dihyfo2 hypernetwork")]
+    [InlineData("dihyfo2", "never-trained", "No published hypernetwork 'never-trained'")]
+    public async Task A_dihyfo_request_without_a_published_hypernetwork_fails_before_any_work(string method, string? hypernet, string message)
+    {
+        var request = fixture.Client.GetGrain<IUnlearningRequestGrain>($"dihyfo-invalid-{Guid.NewGuid():N}");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => request.Submit(new UnlearningRequestSpec(Model("mnist4"), [2], method, Hypernet: hypernet)));
+
+        Assert.Contains(message, error.Message);
+        Assert.Equal(UnlearningStatus.None, (await request.GetOutcome()).Status);
+    }
+
+    [Fact]
+    public async Task A_request_whose_activation_went_away_is_finished_by_its_reminder_without_being_called()
+    {
+        var id = $"resume-{Guid.NewGuid():N}";
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        var unlearned = $"unlearning/{id}/unlearned.safetensors";
+        // A seed no other test uses: the retrained reference is trained first, so the work is still running below.
+        await fixture.Client.GetGrain<IUnlearningRequestGrain>(id).Submit(new UnlearningRequestSpec(Model("mnist4"), [3], "retrain", Seed: 4242));
+
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Null(await store.Find(unlearned, default));
+
+        // Only the reminder can bring the request back now: nothing calls the grain until its result is stored.
+        var deadline = DateTime.UtcNow + Deadline;
+        while (await store.Find(unlearned, default) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the request was not finished within {Deadline}");
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(UnlearningStatus.Completed, (await fixture.Client.GetGrain<IUnlearningRequestGrain>(id).GetOutcome()).Status);
+    }
+
+    [Fact]
     public async Task A_tenant_admits_its_key_within_quota_and_refuses_a_wrong_key_or_a_full_quota()
     {
         var tenant = fixture.Client.GetGrain<ITenantGrain>($"tenant-{Guid.NewGuid():N}");
