@@ -73,38 +73,47 @@ public sealed class CollectionJobSession(LetheConnection connection, CollectionS
     }
 
     /// <summary>
-    /// Makes sure job <paramref name="jobId"/> is completed on the silos, as a training's dataset must be. A job the silos
-    /// do not know (an embedded silo keeps grain state in memory, so each CLI process starts empty) is planned again
-    /// from the collection spec stored in its first sealed shard in the artifact store; its shards then adopt the
-    /// committed files and nothing is trained again.
+    /// Makes sure job <paramref name="jobId"/> is completed on the silos, as a training's or a request's dataset must be:
+    /// a planned job is started and a running one awaited. A job the silos do not know (an embedded silo keeps grain
+    /// state in memory, so each CLI process starts empty) is planned again from the collection spec stored in its first
+    /// sealed shard in the artifact store; its shards then adopt the committed files and nothing is trained again.
     /// </summary>
     /// <exception cref="ArgumentException">No such job on the silos and no sealed shard of it in the artifact store.</exception>
     public static async Task<JobProgress> Attach(LetheConnection connection, string jobId, CancellationToken ct)
     {
         var job = connection.Client.GetGrain<ICollectionJobGrain>(jobId);
         var progress = await job.GetProgress();
-        if (progress.Status != JobStatus.Planned || progress.ShardsPlanned > 0)
+        if (progress.IsFinished)
         {
             return progress;
         }
 
-        var key = CollectionJobSpecExtensions.ShardKey(jobId, 0);
-        if (await connection.Artifacts.Find(key, ct) is not { } first)
+        if (progress.Status == JobStatus.Planned && progress.ShardsPlanned == 0)
         {
-            throw new ArgumentException(
-                $"Collection job {jobId} is unknown: the silos do not know it and the artifact store has no sealed shard of it ({connection.Artifacts.UriOf(key)}); collect it first with 'lethe collect' (which prints the job id), or pass a checkpoint folder.");
+            var key = CollectionJobSpecExtensions.ShardKey(jobId, 0);
+            if (await connection.Artifacts.Find(key, ct) is not { } first)
+            {
+                throw new ArgumentException(
+                    $"Collection job {jobId} is unknown: the silos do not know it and the artifact store has no sealed shard of it ({connection.Artifacts.UriOf(key)}); collect it first with 'lethe collect' (which prints the job id), or pass a checkpoint folder.");
+            }
+
+            var metadata = ShardFile.Deserialize(await connection.Artifacts.ReadVerified(key, first.Sha256, ct), key).Metadata;
+            var spec = metadata.TryGetValue("spec", out var json) ? JsonSerializer.Deserialize<CollectionSpec>(json) : null;
+            if (spec is null || spec.Id != jobId)
+            {
+                throw new InvalidDataException($"{connection.Artifacts.UriOf(key)} carries no collection spec of job {jobId}; collect the job again with 'lethe collect'.");
+            }
+
+            await new CollectionJobSession(connection, spec).Plan();
         }
 
-        var metadata = ShardFile.Deserialize(await connection.Artifacts.ReadVerified(key, first.Sha256, ct), key).Metadata;
-        var spec = metadata.TryGetValue("spec", out var json) ? JsonSerializer.Deserialize<CollectionSpec>(json) : null;
-        if (spec is null || spec.Id != jobId)
+        await job.Start();
+        while (!(progress = await job.GetProgress()).IsFinished)
         {
-            throw new InvalidDataException($"{connection.Artifacts.UriOf(key)} carries no collection spec of job {jobId}; collect the job again with 'lethe collect'.");
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
         }
 
-        var session = new CollectionJobSession(connection, spec);
-        await session.Start();
-        return await session.WaitForCompletion(_ => { }, TimeSpan.FromMilliseconds(100), ct);
+        return progress;
     }
 
     private void RequireSameJob(ShardFolder folder)

@@ -1,5 +1,11 @@
+using System.Globalization;
 using Lethe.Contracts.Hypernet;
+using Lethe.Grains.Artifacts;
 using Lethe.Grains.Hypernet;
+using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
+using Lethe.ML.Nets;
+using Lethe.ML.Storage;
 
 namespace Lethe.Client.Cluster;
 
@@ -87,5 +93,25 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
                 Directory.Delete(assembling, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Publishes the best version of a training folder under <paramref name="name"/>, so requests can sample it on
+    /// silos that never saw the training (an embedded silo's registry starts empty in each process); the registry keeps
+    /// a version published before.
+    /// </summary>
+    public static async Task<PublishedHypernet> Publish(LetheConnection connection, string name, string folder, CancellationToken ct)
+    {
+        var path = HypernetTrainer.ModelPath(folder);
+        var version = Path.GetFileName(Path.GetDirectoryName(path)!);
+        var bytes = await File.ReadAllBytesAsync(path, ct);
+        var key = $"hypernets/{name}/versions/{version}-{ArtifactChecksum.Sha256Of(bytes)[..12]}.safetensors";
+        var sha = await connection.Artifacts.Put(key, bytes, ct);
+        var metadata = SafetensorsFile.Read(bytes, path).Metadata;
+        var options = HypernetTrainer.StoredOptions(folder);
+        var task = TaskPreset.Get(metadata.GetValueOrDefault("task") ?? throw new InvalidDataException($"{path} does not say which task it samples."));
+        return await connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).Publish(new PublishedHypernet(
+            name, version, options.Variant, options.Preset, int.Parse(metadata.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture), key, sha, bytes.Length,
+            double.Parse(metadata.GetValueOrDefault("score", "NaN"), CultureInfo.InvariantCulture), ParameterLayout.For(task.Architecture).Count, task.Name, DateTimeOffset.UtcNow));
     }
 }

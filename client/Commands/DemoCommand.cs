@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using System.Text;
 using Lethe.Client.Cluster;
+using Lethe.Contracts.Hypernet;
+using Lethe.Contracts.Unlearning;
+using Lethe.Grains.Artifacts;
+using Lethe.Grains.Unlearning;
 using Lethe.ML.Collection;
 using Lethe.ML.Data;
 using Lethe.ML.Evaluation;
@@ -14,10 +18,12 @@ using Spectre.Console;
 namespace Lethe.Client.Commands;
 
 /// <summary>
-/// <c>lethe demo</c>: the whole pipeline on MNIST-4 in one command, embedded: collect checkpoints through the grains,
-/// train DiHyFo-1 and DiHyFo-2 (<c>cpu</c> preset, shortened), train the model to unlearn, then one unlearning request
-/// per paper forget set with both variants, retrain and two fast baselines, compared with the retrained model and the
-/// paper's Table 3/4. Every stage keeps its results in the work folder, so a second run reuses them.
+/// <c>lethe demo</c>: the whole pipeline on MNIST-4 in one command, through the grains of an embedded silo as the
+/// platform runs it: a collection job; DiHyFo-1 and DiHyFo-2 (<c>cpu</c> preset, shortened) trained side by side by two
+/// trainer grains on two compute threads; the model to unlearn and the retrained references (in this process: no grain
+/// trains an original model); then one unlearning request per paper forget set and method (DiHyFo-1, DiHyFo-2 and two
+/// fast baselines) admitted by a tenant and run by request grains, compared with the retrained model and the paper's
+/// Table 3/4. Every stage keeps its results in the work folder, so a second run reuses them.
 /// </summary>
 public static class DemoCommand
 {
@@ -29,6 +35,8 @@ public static class DemoCommand
 
     private static readonly string[] TableFigures = ["acc_Dr", "acc_Df", "acc_T", "mia", "overlap_T", "phi"];
 
+    private const string Tenant = "demo";
+
     public static Command Create()
     {
         var work = new Option<string>("--work") { Description = "Folder for the demo's datasets, models and reports.", DefaultValueFactory = _ => Path.Combine(".lethe", "demo") };
@@ -36,14 +44,18 @@ public static class DemoCommand
         // The cpu preset's full 12,000 steps take ~26 min per variant on this machine; the demo's budget is 20 min in
         // all, so it trains each variant for a fraction of that (the full preset: 'lethe train --preset cpu').
         var steps = new Option<int>("--hypernet-steps") { Description = "Optimiser steps per DiHyFo variant (cpu preset; its full schedule is 12,000).", DefaultValueFactory = _ => 1500 };
-        var command = new Command("demo", "Run the pipeline end to end on MNIST-4: collect checkpoints -> train DiHyFo-1/2 -> train a model -> unlearn {2} and {2,3} -> compare with retrain.")
+        var threads = new Option<int>("--threads")
         {
-            work, runs, steps, UnlearnCommand.Candidates, TrainCommand.Threads,
+            Description = "Compute threads of the embedded silo, one torch thread each (the two DiHyFo trainings run side by side), and torch threads of the in-process stages.",
+            DefaultValueFactory = _ => 2,
+        };
+        var command = new Command("demo", "Run the pipeline end to end on MNIST-4 on an embedded silo: collect checkpoints -> train DiHyFo-1/2 -> train a model -> unlearn {2} and {2,3} -> compare with retrain.")
+        {
+            work, runs, steps, UnlearnCommand.Candidates, threads,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             var watch = Stopwatch.StartNew();
-            TrainCommand.ApplyThreads(result);
             var folder = result.GetValue(work)!;
             var hypernetSteps = result.GetValue(steps);
             if (hypernetSteps < 1)
@@ -57,132 +69,174 @@ public static class DemoCommand
                 throw new ArgumentException($"--candidates must be at least 1; got {candidates}.");
             }
 
-            var spec = new CollectionSpec { Preset = "mnist4", Runs = result.GetValue(runs) }.Validated();
-            var checkpoints = Path.Combine(folder, "mnist4-checkpoints");
-            // The demo keeps everything, the artifact store included, under its work folder.
-            await using (var connection = await LetheConnection.Open(null, new Dictionary<string, string?>
+            var computeThreads = result.GetValue(threads);
+            if (computeThreads < 1)
             {
-                ["Lethe:Artifacts:LocalPath"] = Path.GetFullPath(Path.Combine(folder, "artifacts")),
-            }, cancellation))
-            {
-                AnsiConsole.Write(new Rule("[bold]1. Collect a checkpoint dataset (grains)[/]").LeftJustified());
-                await CollectCommand.Collect(connection, spec, checkpoints, cancellation);
+                throw new ArgumentException($"--threads must be at least 1; got {computeThreads}.");
             }
 
-            await Task.Run(() => RunStages(folder, checkpoints, hypernetSteps, candidates, cancellation), cancellation);
+            var spec = new CollectionSpec { Preset = "mnist4", Runs = result.GetValue(runs) }.Validated();
+            var checkpoints = Path.Combine(folder, "mnist4-checkpoints");
+            // The demo keeps everything, the artifact store and the trainers' scratch folders included, under its work folder.
+            await using var connection = await LetheConnection.Open(null, new Dictionary<string, string?>
+            {
+                ["Lethe:Artifacts:LocalPath"] = Path.GetFullPath(Path.Combine(folder, "artifacts")),
+                ["Lethe:Hypernet:WorkPath"] = Path.GetFullPath(Path.Combine(folder, "scratch")),
+                ["Lethe:Compute:Threads"] = computeThreads.ToString(CultureInfo.InvariantCulture),
+                ["Lethe:Compute:TorchThreads"] = "1",
+            }, cancellation);
+            AnsiConsole.Write(new Rule("[bold]1. Collect a checkpoint dataset (collection job grain)[/]").LeftJustified());
+            await CollectCommand.Collect(connection, spec, checkpoints, cancellation);
+            // A dataset reused from an earlier run is planned but not completed on this new silo: completing it adopts the stored shards.
+            await CollectionJobSession.Attach(connection, spec.Id, cancellation);
+
+            AnsiConsole.Write(new Rule($"[bold]2. Train DiHyFo-1 and DiHyFo-2 side by side (trainer grains, cpu preset, {hypernetSteps} steps each)[/]").LeftJustified());
+            // One evaluation at the end publishes the model (each alignment sweep costs as much as hundreds of steps).
+            var trainings = UnlearningMethodCatalog.HypernetMethods
+                .Select(v => (Request: new HypernetTrainingRequest(v, "cpu", [spec.Id], Steps: hypernetSteps, EvaluateEvery: hypernetSteps), Folder: Path.Combine(folder, "hypernets", $"{v}-cpu-{hypernetSteps}")))
+                .ToList();
+            await TrainCommand.TrainOnGrains(connection, trainings, cancellation);
+            var hypernets = new Dictionary<string, PublishedHypernet>();
+            foreach (var (request, trainingFolder) in trainings)
+            {
+                hypernets[request.Variant] = await HypernetTrainingSession.Publish(connection, Path.GetFileName(trainingFolder), trainingFolder, cancellation);
+            }
+
+            var task = TaskPreset.Get(spec.Preset);
+            var log = (string m) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]");
+            var data = DigitsSource.Load(spec.Data, log: log).For(task);
+            var models = Path.Combine(folder, "models");
+            var (original, references) = await Task.Run(() => TrainModels(models, data, task, computeThreads, cancellation), cancellation);
+
+            AnsiConsole.Write(new Rule("[bold]4. Unlearn {2} and {2,3}: DiHyFo-1, DiHyFo-2 and fast baselines (tenant + unlearning request grains)[/]").LeftJustified());
+            var rows = await Unlearn(connection, folder, task, spec, original, references, hypernets, candidates, cancellation);
+            Print(rows);
             AnsiConsole.MarkupLine($"[bold]demo finished in {watch.Elapsed.TotalMinutes:F1} min[/]; everything is in {Markup.Escape(Path.GetFullPath(folder))}");
             return 0;
         }));
         return command;
     }
 
-    /// <summary>The torch stages, synchronous on one thread (no await inside torch work).</summary>
-    private static void RunStages(string folder, string checkpoints, int hypernetSteps, int candidates, CancellationToken cancellation)
+    /// <summary>Stage 3, in this process on one thread (no await inside torch work): the model to unlearn and one retrained reference per forget set.</summary>
+    private static (float[] Original, Dictionary<string, (float[] Parameters, double Seconds)> References) TrainModels(
+        string models, DigitsDataset data, TaskPreset task, int threads, CancellationToken cancellation)
     {
-        var dataset = CheckpointDataset.Open(checkpoints);
-        var task = dataset.Task;
-        var log = (string m) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]");
-        var data = DigitsSource.Load(dataset.DigitsSource, log: log).For(task);
-
-        AnsiConsole.Write(new Rule($"[bold]2. Train DiHyFo-1 and DiHyFo-2 (cpu preset, {hypernetSteps} steps each)[/]").LeftJustified());
-        var hypernetFolders = new Dictionary<string, string>();
-        foreach (var variant in UnlearningMethodCatalog.HypernetMethods)
-        {
-            var trainingFolder = Path.Combine(folder, "hypernets", $"{variant}-cpu-{hypernetSteps}");
-            TrainHypernet(trainingFolder, variant, hypernetSteps, dataset, data.Test, cancellation);
-            hypernetFolders[variant] = trainingFolder;
-        }
-
-        AnsiConsole.Write(new Rule("[bold]3. Train the model to unlearn[/]").LeftJustified());
+        TorchSharp.torch.set_num_threads(threads);
+        AnsiConsole.Write(new Rule("[bold]3. Train the model to unlearn and the retrained references (in process)[/]").LeftJustified());
         var recipe = new TrainingRecipe();
-        var models = Path.Combine(folder, "models");
         Directory.CreateDirectory(models);
-        Directory.CreateDirectory(Path.Combine(folder, "unlearned"));
         var (original, _) = CachedModel(Path.Combine(models, "original.safetensors"), task, "original", () =>
             OriginalModelTrainer.Train(ForgetSplit.Create(data, task, ForgetSets[0]).Train, task.Architecture, recipe, seed: 1, cancellation));
-
-        AnsiConsole.Write(new Rule("[bold]4. Unlearn {2} and {2,3}: DiHyFo-1, DiHyFo-2, retrain and fast baselines[/]").LeftJustified());
-        var hypernets = UnlearningMethodCatalog.HypernetMethods
-            .Select(v => DiHyFoHypernet.Load(v, hypernetFolders[v], checkpoints, task, candidates))
-            .ToList();
-        var rows = new List<(int[] Forget, string Method, ModelMetrics Metrics, double Seconds)>();
-        try
+        var references = new Dictionary<string, (float[], double)>();
+        foreach (var forget in ForgetSets)
         {
-            var reports = Path.Combine(folder, "reports");
-            foreach (var forget in ForgetSets)
-            {
-                var split = ForgetSplit.Create(data, task, forget);
-                using var evaluator = new UnlearningEvaluator(split);
-                var tag = $"forget{string.Join("-", forget)}";
-                var (reference, retrainSeconds) = CachedModel(Path.Combine(models, $"retrain-{tag}.safetensors"), task, $"retrained reference for {{{string.Join(",", forget)}}}", () =>
-                    new RetrainMethod(recipe).Unlearn(new UnlearningRequest(original, split, 1), cancellation).Parameters);
-                var referenceMetrics = evaluator.Evaluate(reference, reference);
-                var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(1), referenceMetrics);
-                var originalMetrics = evaluator.Evaluate(original, reference);
-                rows.Add((forget, "original", originalMetrics, 0));
-                rows.Add((forget, "retrain", referenceMetrics, retrainSeconds));
-                IEnumerable<IUnlearningMethod> methods = [.. hypernets.Select(h => h.Method), .. FastBaselines.Select(b => UnlearningMethodCatalog.CreateBaseline(b, recipe))];
-                foreach (var method in methods)
-                {
-                    var (unlearned, report) = AnsiConsole.Status().Start($"{method.Name} unlearning {{{string.Join(",", forget)}}} ...", _ =>
-                        UnlearningExperiment.Run(method, new UnlearningRequest(original, split, 1), evaluator, retrained, new Dictionary<string, int> { ["original_init"] = 1 }, data.Source, originalMetrics, cancellation));
-                    var name = $"mnist4-{tag}-{method.Name.Replace("+", "plus")}";
-                    MlpFile.Save(Path.Combine(folder, "unlearned", $"{name}.safetensors"), ParameterLayout.For(task.Architecture), unlearned.Parameters, new Dictionary<string, string>
-                    {
-                        ["lethe.method"] = method.Name,
-                        ["lethe.preset"] = task.Name,
-                        ["lethe.forget"] = string.Join(",", forget),
-                    });
-                    report.WriteTo(reports, name);
-                    rows.Add((forget, method.Name, report.Unlearned, report.WallSeconds));
-                    var m = report.Unlearned;
-                    AnsiConsole.MarkupLine(Markup.Escape($"  {{{string.Join(",", forget)}}} {method.Name,-9} acc D_r {m.AccuracyRetainTrain:F4}  acc D_f {m.AccuracyForgetTrain:F4}  MIA {m.Mia:F4}  phi {m.UnlearningScore:F4}  {report.WallSeconds:F2} s"));
-                }
-            }
-
-            AnsiConsole.MarkupLine($"reports (JSON, Markdown, PNG): {Markup.Escape(Path.GetFullPath(reports))}");
-        }
-        finally
-        {
-            hypernets.ForEach(h => h.Dispose());
+            var split = ForgetSplit.Create(data, task, forget);
+            references[Tag(forget)] = CachedModel(Path.Combine(models, $"retrain-{Tag(forget)}.safetensors"), task, $"retrained reference for {{{string.Join(",", forget)}}}", () =>
+                new RetrainMethod(recipe).Unlearn(new UnlearningRequest(original, split, 1), cancellation).Parameters);
         }
 
-        Print(rows);
+        return (original, references);
     }
 
-    /// <summary>Trains (or resumes) one variant in its own folder; a finished training is reused as it is.</summary>
-    private static void TrainHypernet(string trainingFolder, string variant, int steps, CheckpointDataset dataset, LabeledImages test, CancellationToken cancellation)
+    /// <summary>
+    /// Registers each retrained reference where the request grains look for it (so none is trained again), then submits
+    /// every request through the demo tenant at once, follows them, and writes each report and unlearned model into the
+    /// work folder. Returns the table rows: original and retrain from the reports, then one per request.
+    /// </summary>
+    private static async Task<List<(int[] Forget, string Method, ModelMetrics Metrics, double Seconds)>> Unlearn(
+        LetheConnection connection, string folder, TaskPreset task, CollectionSpec spec, float[] original,
+        Dictionary<string, (float[] Parameters, double Seconds)> references, Dictionary<string, PublishedHypernet> hypernets, int candidates, CancellationToken cancellation)
     {
-        var statusPath = Path.Combine(trainingFolder, "status.json");
-        if (File.Exists(statusPath) && HypernetTrainer.ReadBest(trainingFolder) is not null
-            && JsonSerializer.Deserialize<HypernetTrainingStatus>(File.ReadAllText(statusPath)) is { } done && done.Step >= steps
-            && File.Exists(HypernetTrainer.ModelPath(trainingFolder)))
+        var layout = ParameterLayout.For(task.Architecture);
+        var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        foreach (var forget in ForgetSets)
         {
-            AnsiConsole.MarkupLine($"[green]{variant}: trained ({done.Step} steps, best {done.BestVersion}); reusing {Markup.Escape(trainingFolder)}[/]");
-            return;
+            var name = UnlearningRequestGrain.ReferenceName(task, forget, 1, spec.Data);
+            var bytes = MlpFile.Serialize(layout, references[Tag(forget)].Parameters);
+            var key = $"references/{name}-{ArtifactChecksum.Sha256Of(bytes)[..12]}.safetensors";
+            await registry.RegisterReference(new ReferenceModel(name, task.Name, key, await connection.Artifacts.Put(key, bytes, cancellation), $"lethe demo: {task.Name} retrained without {{{string.Join(",", forget)}}}"));
         }
 
-        // One evaluation at the end publishes the model (each alignment sweep costs as much as hundreds of steps).
-        var options = HypernetOptions.ForPreset("cpu", variant) with { Steps = steps, EvaluateEvery = steps };
-        using var trainer = HypernetTrainer.Open(trainingFolder, options, dataset.Task, dataset.Batch, dataset.Identity, test);
-        var status = trainer.Status();
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
+        var tenant = connection.Client.GetGrain<ITenantGrain>(Tenant);
+        var secret = (await tenant.IssueKey()).Split('.', 2)[1];
+        var methods = UnlearningMethodCatalog.HypernetMethods.Concat(FastBaselines).ToList();
+        await tenant.SetQuota(new TenantQuota(MaxConcurrent: ForgetSets.Length * methods.Count, MaxPerDay: 1000));
+        var model = MlpFile.Serialize(layout, original);
+        var submitted = new List<(int[] Forget, string Method, IUnlearningRequestGrain Grain)>();
+        foreach (var forget in ForgetSets)
+        {
+            foreach (var method in methods)
             {
-                var bar = ctx.AddTask($"{variant}", maxValue: steps);
-                bar.Value = trainer.Step;
-                while (!trainer.Done && !cancellation.IsCancellationRequested)
+                var id = $"demo-{Tag(forget)}-{method.Replace("+", "plus")}-{Guid.NewGuid():N}"[..48];
+                var admission = await tenant.Admit(secret, id);
+                if (!admission.Admitted)
                 {
-                    // Whole logging intervals: status.json cannot hold the NaN loss of a call that logged nothing.
-                    status = trainer.Advance(options.LogEvery, cancellation);
-                    bar.Value = status.Step;
-                    bar.Description = $"{variant} step {status.Step}: loss {status.TrainLoss:G3}, {status.SamplesPerSecond:F0} samples/s";
+                    throw new InvalidOperationException($"Tenant {Tenant} refused request {id}: {admission.Message}");
+                }
+
+                var hypernet = hypernets.GetValueOrDefault(method);
+                var grain = connection.Client.GetGrain<IUnlearningRequestGrain>(id);
+                await grain.Submit(new UnlearningRequestSpec(model, forget, method, task.Name, Seed: 1, Tenant: Tenant, Data: spec.Data,
+                    Hypernet: hypernet?.Name, HypernetVersion: hypernet?.Version, Checkpoints: hypernet is null ? null : [spec.Id], Candidates: candidates));
+                submitted.Add((forget, method, grain));
+            }
+        }
+
+        var outcomes = new Dictionary<IUnlearningRequestGrain, UnlearningOutcome>();
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var bars = submitted.ToDictionary(r => r.Grain, r => ctx.AddTask($"{r.Method} {{{string.Join(",", r.Forget)}}}", maxValue: 1));
+                while (outcomes.Count < submitted.Count)
+                {
+                    foreach (var (_, _, grain) in submitted.Where(r => !outcomes.ContainsKey(r.Grain)))
+                    {
+                        if (await grain.GetOutcome() is { IsFinished: true } outcome)
+                        {
+                            outcomes[grain] = outcome;
+                            bars[grain].Value = 1;
+                        }
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), cancellation);
                 }
             });
-        cancellation.ThrowIfCancellationRequested();
-        AnsiConsole.MarkupLine($"{variant}: {status.Step} steps in {status.ElapsedSeconds / 60:F1} min; alignment {(status.LatestAlignment is null ? "n/a" : TrainCommand.Format(status.LatestAlignment))}");
+
+        var rows = new List<(int[] Forget, string Method, ModelMetrics Metrics, double Seconds)>();
+        var reports = Path.Combine(folder, "reports");
+        Directory.CreateDirectory(Path.Combine(folder, "unlearned"));
+        foreach (var forget in ForgetSets)
+        {
+            foreach (var (_, method, grain) in submitted.Where(r => r.Forget == forget))
+            {
+                var outcome = outcomes[grain];
+                if (outcome.Status != UnlearningStatus.Completed)
+                {
+                    throw new InvalidOperationException($"Request {outcome.Id} ({method} {{{string.Join(",", forget)}}}) failed: {outcome.Error}");
+                }
+
+                var report = UnlearningReport.FromJson(Encoding.UTF8.GetString(await connection.Artifacts.ReadVerified(outcome.ReportKey!, outcome.ReportSha256!, cancellation)), outcome.ReportKey!);
+                if (rows.Count(r => r.Forget == forget) == 0)
+                {
+                    rows.Add((forget, "original", report.Original!, 0));
+                    rows.Add((forget, "retrain", report.Retrained, references[Tag(forget)].Seconds));
+                }
+
+                var name = $"mnist4-{Tag(forget)}-{method.Replace("+", "plus")}";
+                await File.WriteAllBytesAsync(Path.Combine(folder, "unlearned", $"{name}.safetensors"), await connection.Artifacts.ReadVerified(outcome.ModelKey!, outcome.ModelSha256!, cancellation), cancellation);
+                report.WriteTo(reports, name);
+                rows.Add((forget, method, report.Unlearned, report.WallSeconds));
+                var m = report.Unlearned;
+                AnsiConsole.MarkupLine(Markup.Escape($"  {{{string.Join(",", forget)}}} {method,-9} acc D_r {m.AccuracyRetainTrain:F4}  acc D_f {m.AccuracyForgetTrain:F4}  MIA {m.Mia:F4}  phi {m.UnlearningScore:F4}  {report.WallSeconds:F2} s  (request {outcome.Id})"));
+            }
+        }
+
+        AnsiConsole.MarkupLine($"reports (JSON, Markdown, PNG): {Markup.Escape(Path.GetFullPath(reports))}");
+        return rows;
     }
+
+    private static string Tag(int[] forget) => $"forget{string.Join("-", forget)}";
 
     /// <summary>
     /// Loads a model the demo saved before (architecture checked), or trains and saves it (temp + rename); with the

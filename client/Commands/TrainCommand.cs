@@ -84,7 +84,7 @@ public static partial class TrainCommand
             {
                 ["Lethe:Compute:TorchThreads"] = threads.ToString(CultureInfo.InvariantCulture),
             }, cancellation);
-            await TrainOnGrains(connection, request with { DatasetJobIds = [source] }, folder, cancellation);
+            await TrainOnGrains(connection, [(request with { DatasetJobIds = [source] }, folder)], cancellation);
             return 0;
         }));
         return command;
@@ -125,68 +125,87 @@ public static partial class TrainCommand
     }
 
     /// <summary>
-    /// Trains on the grains: attaches the dataset job, starts the trainer grain named after <paramref name="folder"/>,
-    /// follows it with a progress bar (Ctrl+C cancels it), then exports the training into <paramref name="folder"/>.
-    /// A folder that already holds this training, finished, is reused as it is.
+    /// Trains on the grains, all <paramref name="trainings"/> at once (each on its own trainer grain, named after its
+    /// folder): attaches the dataset jobs, starts the trainers, follows them with one progress bar each (Ctrl+C cancels
+    /// them), then exports each training into its folder. A folder that already holds its training, finished, is
+    /// reused as it is.
     /// </summary>
-    public static async Task<HypernetTrainerStatus?> TrainOnGrains(LetheConnection connection, HypernetTrainingRequest request, string folder, CancellationToken cancellation)
+    public static async Task TrainOnGrains(LetheConnection connection, IReadOnlyList<(HypernetTrainingRequest Request, string Folder)> trainings, CancellationToken cancellation)
     {
-        var options = request.ToOptions();
-        var name = Path.GetFileName(Path.GetFullPath(folder));
-        if (FinishedIn(folder, options, request.DatasetJobIds) is { } finished)
+        var pending = new List<(HypernetTrainingSession Session, HypernetTrainingRequest Request, string Folder)>();
+        foreach (var (request, folder) in trainings)
         {
-            AnsiConsole.MarkupLine($"[green]{name}: trained ({finished.Step} steps, best {finished.BestVersion}); reusing {Markup.Escape(folder)}[/]");
-            return null;
+            var options = request.ToOptions();
+            var name = Path.GetFileName(Path.GetFullPath(folder));
+            if (FinishedIn(folder, options, request.DatasetJobIds) is { } finished)
+            {
+                AnsiConsole.MarkupLine($"[green]{Markup.Escape(name)}: trained ({finished.Step} steps, best {finished.BestVersion}); reusing {Markup.Escape(folder)}[/]");
+                continue;
+            }
+
+            foreach (var job in request.DatasetJobIds)
+            {
+                await CollectionJobSession.Attach(connection, job, cancellation);
+            }
+
+            var session = new HypernetTrainingSession(connection, name);
+            var started = await session.Start(request);
+            AnsiConsole.MarkupLine(
+                $"Training [bold]{options.Variant}[/] ({options.Preset}: d={options.Width}, {options.Layers} layers, {options.Heads} heads) as [bold]{Markup.Escape(name)}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
+                $"on {(connection.Embedded ? "an embedded silo" : "the cluster")}, from step {started.Step} of {options.Steps}.");
+            pending.Add((session, request, folder));
         }
 
-        foreach (var job in request.DatasetJobIds)
+        if (pending.Count == 0)
         {
-            await CollectionJobSession.Attach(connection, job, cancellation);
+            return;
         }
 
-        var session = new HypernetTrainingSession(connection, name);
-        var started = await session.Start(request);
-        AnsiConsole.MarkupLine(
-            $"Training [bold]{options.Variant}[/] ({options.Preset}: d={options.Width}, {options.Layers} layers, {options.Heads} heads) as [bold]{name}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
-            $"on {(connection.Embedded ? "an embedded silo" : "the cluster")}, from step {started.Step} of {options.Steps}.");
-        var status = await Follow(session, options.Steps, cancellation);
-        var exported = await session.Export(folder, cancellation);
-        var best = await connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).Find(name);
-        HypernetCommand.PrintStatus(exported, HypernetTrainingStatus.Read(exported) ?? throw new InvalidDataException($"The exported training {exported} has no status.json."));
-        if (best is not null)
+        await Follow(pending.Select(p => (p.Session, p.Request.ToOptions().Steps)).ToList(), cancellation);
+        var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        foreach (var (session, _, folder) in pending)
         {
-            AnsiConsole.MarkupLine($"published: [bold]{Markup.Escape(name)}[/] {best.Version} (alignment score {best.Score:F3}) at {Markup.Escape(connection.Artifacts.UriOf(best.ArtifactKey))}; exported to {Markup.Escape(exported)}");
+            var exported = await session.Export(folder, cancellation);
+            HypernetCommand.PrintStatus(exported, HypernetTrainingStatus.Read(exported) ?? throw new InvalidDataException($"The exported training {exported} has no status.json."));
+            if (await registry.Find(session.Name) is { } best)
+            {
+                AnsiConsole.MarkupLine($"published: [bold]{Markup.Escape(session.Name)}[/] {best.Version} (alignment score {best.Score:F3}) at {Markup.Escape(connection.Artifacts.UriOf(best.ArtifactKey))}; exported to {Markup.Escape(exported)}");
+            }
         }
-
-        return status;
     }
 
-    /// <summary>A progress bar over the trainer's status; Ctrl+C cancels the training on the silo, then this throws.</summary>
-    private static async Task<HypernetTrainerStatus> Follow(HypernetTrainingSession session, int steps, CancellationToken cancellation)
+    /// <summary>One progress bar per training over its trainer's status; Ctrl+C cancels every training on the silo, then this throws.</summary>
+    private static async Task Follow(IReadOnlyList<(HypernetTrainingSession Session, int Steps)> trainings, CancellationToken cancellation)
     {
         try
         {
-            HypernetTrainerStatus? last = null;
             await AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .StartAsync(async ctx =>
                 {
-                    var bar = ctx.AddTask(session.Name, maxValue: steps);
-                    last = await session.WaitForCompletion(s =>
+                    var followed = trainings.Select(async t =>
                     {
-                        bar.Value = s.Step;
-                        bar.Description = s.Step == 0
-                            ? $"{session.Name}: loading the dataset"
-                            : $"{session.Name} step {s.Step}: loss {s.TrainLoss:G3} (held-out {s.HeldOutLoss:G3}){(s.LatestVersion is null ? "" : $", {s.LatestVersion} published")}";
-                    }, TimeSpan.FromMilliseconds(500), cancellation);
-                    bar.Value = steps;
+                        var bar = ctx.AddTask(t.Session.Name, maxValue: t.Steps);
+                        await t.Session.WaitForCompletion(s =>
+                        {
+                            bar.Value = s.Step;
+                            bar.Description = s.Step == 0
+                                ? $"{t.Session.Name}: loading the dataset"
+                                : $"{t.Session.Name} step {s.Step}: loss {s.TrainLoss:G3} (held-out {s.HeldOutLoss:G3}){(s.LatestVersion is null ? "" : $", {s.LatestVersion} published")}";
+                        }, TimeSpan.FromMilliseconds(500), cancellation);
+                        bar.Value = t.Steps;
+                    }).ToList();
+                    await Task.WhenAll(followed);
                 });
-            return last!;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            var cancelled = await session.Cancel();
-            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(session.Name)} cancelled at step {cancelled.Step}; published versions stay in the registry.[/]");
+            foreach (var (session, _) in trainings)
+            {
+                var cancelled = await session.Cancel();
+                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(session.Name)} cancelled at step {cancelled.Step}; published versions stay in the registry.[/]");
+            }
+
             throw;
         }
     }

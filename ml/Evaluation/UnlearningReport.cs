@@ -61,6 +61,10 @@ public sealed record UnlearningReport
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Reads a report written by <see cref="ToJson"/> (e.g. by a silo); hyper-parameters and details come back as JSON values.</summary>
+    public static UnlearningReport FromJson(string json, string source) =>
+        JsonSerializer.Deserialize<UnlearningReport>(json, Json) ?? throw new InvalidDataException($"{source} holds no unlearning report.");
+
     /// <summary>Writes <c>{name}.json</c>, <c>{name}.md</c> and <c>{name}.png</c> into <paramref name="folder"/> (temp name + rename).</summary>
     public IReadOnlyList<string> WriteTo(string folder, string name)
     {
@@ -115,6 +119,10 @@ public sealed record UnlearningReport
         double d => d.ToString("G6", CultureInfo.InvariantCulture),
         float s => s.ToString("G6", CultureInfo.InvariantCulture),
         System.Collections.IEnumerable e and not string => "[" + string.Join(", ", e.Cast<object>().Select(Format)) + "]",
+        // A report read back with FromJson holds JSON values; print them as the original numbers and lists.
+        JsonElement { ValueKind: JsonValueKind.Array } a => "[" + string.Join(", ", a.EnumerateArray().Select(v => Format(v))) + "]",
+        JsonElement { ValueKind: JsonValueKind.Number } n => n.GetDouble().ToString("G6", CultureInfo.InvariantCulture),
+        JsonElement j => j.ToString(),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 

@@ -77,6 +77,24 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
+    public void ReportReadBackFromItsJsonGivesTheSameJsonAndMarkdown()
+    {
+        var split = TinyTask.Split([2]);
+        using var evaluator = new UnlearningEvaluator(split);
+        var retrained = OriginalModelTrainer.Train(split.RetainTrain, split.Preset.Architecture, TinyTask.Recipe, seed: 21);
+        var reference = new UnlearningExperiment.Reference(retrained, 21, evaluator.Evaluate(retrained, retrained));
+        var (_, run) = UnlearningExperiment.Run(new FinetuneMethod(), new UnlearningRequest(TinyTask.Original, split, 1), evaluator, reference,
+            new Dictionary<string, int> { ["original_init"] = 1 }, "tiny", evaluator.Evaluate(TinyTask.Original, retrained));
+        var report = run with { HyperParameters = new Dictionary<string, object>(run.HyperParameters) { ["prompt_targets"] = new[] { 0.25f, 3.5f } } };
+
+        var read = UnlearningReport.FromJson(report.ToJson(), "test");
+
+        Assert.Equal(report.ToJson(), read.ToJson());
+        Assert.Equal(report.ToMarkdown("r.png"), read.ToMarkdown("r.png"));
+        Assert.Contains("prompt_targets = [0.25, 3.5]", read.ToMarkdown());
+    }
+
+    [Fact]
     public void PaperTablesHoldEveryForgetSetOfTheBench()
     {
         Assert.Equal(3, PaperTables.For("mnist4", [2]).Count);
