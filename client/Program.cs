@@ -20,4 +20,5 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     TrainOriginalCommand.Create(),
     UnlearnCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C / SIGTERM cancel the command's token; a command then has this long to cancel its work and stop its silo.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

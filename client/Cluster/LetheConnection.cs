@@ -57,6 +57,7 @@ public sealed class LetheConnection : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Services.AddSingleton<IHostLifetime, CommandHostLifetime>();
         if (cluster is null)
         {
             // Free ports, so several embedded CLIs (or a CLI next to a dev silo) never collide.
