@@ -44,10 +44,11 @@ public static class TrainCommand
         var normalization = new Option<string?>("--normalization") { Description = "global (G.pt's one coefficient) or tensor (one per state-dict tensor)." };
         var weighting = new Option<string?>("--loss-weighting") { Description = "element (mean over all parameters, G.pt) or tensor (mean of per-tensor MSEs)." };
         var ema = new Option<double?>("--ema") { Description = "EMA decay." };
+        var lossFrequency = new Option<double?>("--loss-frequency") { Description = "Highest frequency (log2) of the loss embeddings (default: the timestep's, G.pt's 14)." };
         var seed = new Option<int?>("--seed") { Description = "Training seed." };
         var command = new Command("train", "Train a weight-space diffusion hypernetwork on a checkpoint folder (resumes; publishes versions to NAME/models).")
         {
-            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, seed,
+            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, seed,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
@@ -63,6 +64,7 @@ public static class TrainCommand
                 Normalization = result.GetValue(normalization) ?? options.Normalization,
                 LossWeighting = result.GetValue(weighting) ?? options.LossWeighting,
                 EmaDecay = result.GetValue(ema) ?? options.EmaDecay,
+                LossFrequencyLog2 = result.GetValue(lossFrequency) ?? options.LossFrequencyLog2,
                 Seed = result.GetValue(seed) ?? options.Seed,
             };
             options = options.Validated();

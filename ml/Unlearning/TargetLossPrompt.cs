@@ -20,7 +20,7 @@ public sealed record TargetLossPrompt(
     double ForgetQuantile,
     int Checkpoints)
 {
-    public const double DefaultForgetQuantile = 0.75;
+    public const double DefaultForgetQuantile = 0.5;
 
     public static TargetLossPrompt FromCheckpoints(
         CheckpointBatch batch,
