@@ -6,6 +6,7 @@ using Lethe.Client.Cluster;
 using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
 using Lethe.Grains.Artifacts;
+using Lethe.Grains.Hypernet;
 using Lethe.Grains.Unlearning;
 using Lethe.ML.Collection;
 using Lethe.ML.Data;
@@ -92,8 +93,10 @@ public static class DemoCommand
 
             AnsiConsole.Write(new Rule($"[bold]2. Train DiHyFo-1 and DiHyFo-2 side by side (trainer grains, cpu preset, {hypernetSteps} steps each)[/]").LeftJustified());
             // One evaluation at the end publishes the model (each alignment sweep costs as much as hundreds of steps).
+            // The options' hash in the name: a training made with other preset settings (an older build) is kept aside, not reused.
             var trainings = UnlearningMethodCatalog.HypernetMethods
-                .Select(v => (Request: new HypernetTrainingRequest(v, "cpu", [spec.Id], Steps: hypernetSteps, EvaluateEvery: hypernetSteps), Folder: Path.Combine(folder, "hypernets", $"{v}-cpu-{hypernetSteps}")))
+                .Select(v => new HypernetTrainingRequest(v, "cpu", [spec.Id], Steps: hypernetSteps, EvaluateEvery: hypernetSteps))
+                .Select(r => (Request: r, Folder: Path.Combine(folder, "hypernets", $"{r.Variant}-cpu-{hypernetSteps}-{r.ToOptions().Id[..6]}")))
                 .ToList();
             await TrainCommand.TrainOnGrains(connection, trainings, cancellation);
             var hypernets = new Dictionary<string, PublishedHypernet>();

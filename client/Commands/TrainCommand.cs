@@ -51,16 +51,17 @@ public static partial class TrainCommand
         var normalization = new Option<string?>("--normalization") { Description = "global (G.pt's one coefficient) or tensor (one per state-dict tensor)." };
         var weighting = new Option<string?>("--loss-weighting") { Description = "element (mean over all parameters, G.pt) or tensor (mean of per-tensor MSEs)." };
         var ema = new Option<double?>("--ema") { Description = "EMA decay." };
+        var lossFrequency = new Option<double?>("--loss-frequency") { Description = "Highest frequency (log2) of the loss embeddings (default: the timestep's, G.pt's 14)." };
         var seed = new Option<int?>("--seed") { Description = "Training seed." };
         var command = new Command("train", "Train a weight-space diffusion hypernetwork on a checkpoint folder (in process) or a collection job (on the grains); resumes; publishes versions to NAME/models.")
         {
-            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, seed, CollectCommand.Cluster,
+            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, seed, CollectCommand.Cluster,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             var request = new HypernetTrainingRequest(result.GetValue(variant)!, result.GetValue(preset)!, [], result.GetValue(steps), result.GetValue(seed),
                 result.GetValue(evaluateEvery), result.GetValue(batch), result.GetValue(learningRate), result.GetValue(balance), result.GetValue(normalization),
-                result.GetValue(weighting), result.GetValue(ema));
+                result.GetValue(weighting), result.GetValue(ema), result.GetValue(lossFrequency));
             var options = request.ToOptions();
             var source = result.GetValue(data)!;
             var folder = Path.Combine(result.GetValue(Root)!, result.GetValue(name) ?? $"{options.Variant}-{options.Preset}");

@@ -22,4 +22,5 @@ public sealed record HypernetTrainingRequest(
     [property: Id(8)] double? Balance = null,
     [property: Id(9)] string? Normalization = null,
     [property: Id(10)] string? LossWeighting = null,
-    [property: Id(11)] double? EmaDecay = null);
+    [property: Id(11)] double? EmaDecay = null,
+    [property: Id(12)] double? LossFrequencyLog2 = null);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Lethe.Contracts.Collection;
 using Lethe.ML.Collection;
 
@@ -21,55 +22,17 @@ public static class CollectionJobSpecExtensions
         return spec;
     }
 
-    public static CollectionSpec ToEngineSpec(this CollectionJobSpec spec) => new()
-    {
-        Preset = spec.Preset,
-        Data = spec.Data,
-        Runs = spec.Runs,
-        Epochs = spec.Epochs,
-        BatchSize = spec.BatchSize,
-        Seed = spec.Seed,
-        LearningRateMin = spec.LearningRateMin,
-        LearningRateMax = spec.LearningRateMax,
-        Momentum = spec.Momentum,
-        SelectionProbability = spec.SelectionProbability,
-        PivotAccuracy = spec.PivotAccuracy,
-        LossBinEdges = spec.LossBinEdges,
-        MaxPerBin = spec.MaxPerBin,
-        MaxCheckpointsPerRun = spec.MaxCheckpointsPerRun,
-        RandomSaveRunFraction = spec.RandomSaveRunFraction,
-        RandomSaveProbability = spec.RandomSaveProbability,
-        ForgettingRunFraction = spec.ForgettingRunFraction,
-        NeverLearnedProbability = spec.NeverLearnedProbability,
-        UndersampleProbability = spec.UndersampleProbability,
-        RunsPerShard = spec.RunsPerShard,
-        Pivots = spec.Pivots,
-    };
+    /// <summary>
+    /// The engine's spec and the grain-call spec (contracts cannot reference TorchSharp) carry the same properties under
+    /// the same names, so one JSON round trip maps either way; a test keeps the two property sets equal.
+    /// </summary>
+    public static CollectionSpec ToEngineSpec(this CollectionJobSpec spec) => Convert<CollectionJobSpec, CollectionSpec>(spec);
 
-    public static CollectionJobSpec ToJobSpec(this CollectionSpec spec) => new()
-    {
-        Preset = spec.Preset,
-        Data = spec.Data,
-        Runs = spec.Runs,
-        Epochs = spec.Epochs,
-        BatchSize = spec.BatchSize,
-        Seed = spec.Seed,
-        LearningRateMin = spec.LearningRateMin,
-        LearningRateMax = spec.LearningRateMax,
-        Momentum = spec.Momentum,
-        SelectionProbability = spec.SelectionProbability,
-        PivotAccuracy = spec.PivotAccuracy,
-        LossBinEdges = spec.LossBinEdges,
-        MaxPerBin = spec.MaxPerBin,
-        MaxCheckpointsPerRun = spec.MaxCheckpointsPerRun,
-        RandomSaveRunFraction = spec.RandomSaveRunFraction,
-        RandomSaveProbability = spec.RandomSaveProbability,
-        ForgettingRunFraction = spec.ForgettingRunFraction,
-        NeverLearnedProbability = spec.NeverLearnedProbability,
-        UndersampleProbability = spec.UndersampleProbability,
-        RunsPerShard = spec.RunsPerShard,
-        Pivots = spec.Pivots,
-    };
+    public static CollectionJobSpec ToJobSpec(this CollectionSpec spec) => Convert<CollectionSpec, CollectionJobSpec>(spec);
+
+    private static TTo Convert<TFrom, TTo>(TFrom spec) =>
+        JsonSerializer.Deserialize<TTo>(JsonSerializer.Serialize(spec))
+        ?? throw new InvalidDataException($"A {typeof(TFrom).Name} did not convert to a {typeof(TTo).Name}.");
 
     /// <summary>Artifact key of a shard: one folder per job, file names as in a dataset folder.</summary>
     public static string ShardKey(string jobId, int index) => $"jobs/{jobId}/{CollectionSpec.ShardName(index)}";

@@ -20,6 +20,7 @@ public static class HypernetTrainingRequestExtensions
             Normalization = request.Normalization ?? options.Normalization,
             LossWeighting = request.LossWeighting ?? options.LossWeighting,
             EmaDecay = request.EmaDecay ?? options.EmaDecay,
+            LossFrequencyLog2 = request.LossFrequencyLog2 ?? options.LossFrequencyLog2,
         }).Validated();
     }
 }

@@ -201,7 +201,7 @@ public sealed class UnlearningRequestGrain(
             // The retrained model (never saw the forget classes) is what every unlearned model is measured against; it
             // depends only on the task, forget set, seed and data, so the registry keeps one per combination.
             var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
-            var referenceName = $"retrain-{task.Name}-forget{string.Join("-", forget)}-seed{seed}-{ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(dataSource))[..8]}";
+            var referenceName = ReferenceName(task, forget, seed, dataSource);
             float[]? stored = null;
             if (await registry.FindReference(referenceName) is { } known)
             {
@@ -275,6 +275,13 @@ public sealed class UnlearningRequestGrain(
         metrics.UnlearningDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("method", s.Method));
         await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
     }
+
+    /// <summary>
+    /// Registry name of the retrained model requests for this task, forget set, seed and data are measured against; a
+    /// caller that trained it already (e.g. the demo) registers it under this name and no request trains it again.
+    /// </summary>
+    public static string ReferenceName(TaskPreset task, IEnumerable<int> forget, int seed, string data) =>
+        $"retrain-{task.Name}-forget{string.Join("-", forget.Distinct().Order())}-seed{seed}-{ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(data))[..8]}";
 
     private async Task StopReminder()
     {

@@ -34,8 +34,8 @@ public sealed record HypernetOptions
     /// <summary>
     /// Highest frequency (log2, rad per unit of loss) of the loss embeddings; G.pt uses <see cref="MaxFrequencyLog2"/> for
     /// both. At 2^14 a loss change of 1e-4 turns the top features around, so on tens of thousands of checkpoints the
-    /// denoiser can key on a checkpoint's exact losses and memorise it; the cpu preset caps losses at 2^4 (period 0.4).
-    /// Null: the same as <see cref="MaxFrequencyLog2"/>.
+    /// denoiser could key on a checkpoint's exact losses. Measured on MNIST-4 (2,048 runs, dihyfo2 cpu, 12,000 steps) a
+    /// cap of 4 did not improve prompt alignment, so every preset keeps G.pt's embedding. Null: <see cref="MaxFrequencyLog2"/>.
     /// </summary>
     public double? LossFrequencyLog2 { get; init; }
 
@@ -114,7 +114,7 @@ public sealed record HypernetOptions
             LearningRate = 2e-3, WarmupSteps = 10, EmaDecay = 0.9, LogEvery = 20, EvaluateEvery = 40, CheckpointEvery = 40,
             EvaluationNets = 2, Prompts = 5, SamplingSteps = 10,
         },
-        "cpu" => new HypernetOptions { Preset = "cpu", Variant = variant, LossFrequencyLog2 = 4 },
+        "cpu" => new HypernetOptions { Preset = "cpu", Variant = variant },
         "paper" => new HypernetOptions
         {
             Preset = "paper", Variant = variant, Width = 1536, Layers = 12, Heads = 16, Frequencies = 128, BatchSize = 1024,

@@ -6,10 +6,10 @@ namespace Lethe.ML.Unlearning;
 /// <summary>
 /// Target class losses for a forgetting request, derived from the checkpoint dataset the hypernetwork learned from, so
 /// the prompt stays inside the distribution it saw (G.pt prompts at or slightly above the best loss seen; HyperForget
-/// A.4). A retained class gets a low quantile of that class's losses over all checkpoints. A forgotten class gets a high
-/// quantile of the losses reached by checkpoints that never learned it (class accuracy ≤ <c>neverLearnedAccuracy</c>)
+/// A.4). A retained class gets a low quantile of that class's losses over all checkpoints. A forgotten class gets a
+/// quantile (the median by default) of the losses reached by checkpoints that never learned it (class accuracy ≤ <c>neverLearnedAccuracy</c>)
 /// while every pivot was accurate — what a retrained model looks like on that class. When the dataset has no such
-/// checkpoint, the high quantile of all the class's losses is used and <see cref="ForgetFallback"/> says so.
+/// checkpoint, that quantile of all the class's losses is used and <see cref="ForgetFallback"/> says so.
 /// </summary>
 public sealed record TargetLossPrompt(
     float[] RetainTarget,
@@ -20,7 +20,7 @@ public sealed record TargetLossPrompt(
     double ForgetQuantile,
     int Checkpoints)
 {
-    public const double DefaultForgetQuantile = 0.75;
+    public const double DefaultForgetQuantile = 0.5;
 
     public static TargetLossPrompt FromCheckpoints(
         CheckpointBatch batch,
