@@ -24,6 +24,7 @@ namespace Lethe.ML.Hypernet;
 public sealed class HypernetTrainer : IDisposable
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly Lock InitialisationLock = new();
 
     private readonly string _folder;
     private readonly HypernetOptions _options;
@@ -65,8 +66,15 @@ public sealed class HypernetTrainer : IDisposable
             ["dataset"] = dataIdentity,
             ["retain_levels"] = string.Join(",", _alignment.RetainLevels.Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
         };
-        _model = new HypernetModel(options, task.Architecture, normalizer, _modelMetadata);
-        _ema = new HypernetModel(options, task.Architecture, normalizer, _modelMetadata, _model.Device);
+        // Module initialisation draws from torch's global generator: seed it, under a lock because trainers of one
+        // process (the demo's two variants) may be opened on different threads at once.
+        lock (InitialisationLock)
+        {
+            manual_seed(options.Seed);
+            _model = new HypernetModel(options, task.Architecture, normalizer, _modelMetadata);
+            _ema = new HypernetModel(options, task.Architecture, normalizer, _modelMetadata, _model.Device);
+        }
+
         using (no_grad())
         {
             // DiHyFo-2's fixed base: the mean normalized checkpoint, averaged over hidden-unit permutations so the

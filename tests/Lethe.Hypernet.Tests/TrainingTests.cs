@@ -116,6 +116,22 @@ public sealed class TrainingTests : IDisposable
         Assert.Contains("needs 4 values", error.Message);
     }
 
+    [Fact]
+    public void TwoTrainingsWithTheSameOptionsInOneProcessTrainTheSameModel()
+    {
+        float[] TrainedWeights()
+        {
+            using var trainer = Open("dihyfo2", steps: 20, evaluateEvery: 1000);
+            _ = rand(100);   // whatever else used torch's global generator in between must not matter
+            trainer.Advance(20);
+            var weights = trainer.EmaModel.Denoiser.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+            Dispose();
+            return weights;
+        }
+
+        Assert.Equal(TrainedWeights(), TrainedWeights());
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_folder))
