@@ -41,10 +41,11 @@ public static class DemoCommand
     public static Command Create()
     {
         var work = new Option<string>("--work") { Description = "Folder for the demo's datasets, models and reports.", DefaultValueFactory = _ => Path.Combine(".lethe", "demo") };
-        var runs = new Option<int>("--runs") { Description = "Training runs to collect.", DefaultValueFactory = _ => 256 };
-        // The cpu preset's full 12,000 steps take ~26 min per variant on this machine; the demo's budget is 20 min in
-        // all, so it trains each variant for a fraction of that (the full preset: 'lethe train --preset cpu').
-        var steps = new Option<int>("--hypernet-steps") { Description = "Optimiser steps per DiHyFo variant (cpu preset; its full schedule is 12,000).", DefaultValueFactory = _ => 1500 };
+        var runs = new Option<int>("--runs") { Description = "Training runs to collect.", DefaultValueFactory = _ => 512 };
+        // The cpu preset's full 12,000 steps take 20-40 min per variant on this 2-core machine; the demo's budget is
+        // 20 min in all, so the two variants train side by side for a fraction of that ('lethe train --preset cpu'
+        // runs the full schedule).
+        var steps = new Option<int>("--hypernet-steps") { Description = "Optimiser steps per DiHyFo variant (cpu preset; its full schedule is 12,000).", DefaultValueFactory = _ => 2500 };
         var threads = new Option<int>("--threads")
         {
             Description = "Compute threads of the embedded silo, one torch thread each (the two DiHyFo trainings run side by side), and torch threads of the in-process stages.",
