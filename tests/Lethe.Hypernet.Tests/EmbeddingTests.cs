@@ -16,8 +16,10 @@ public class EmbeddingTests
             return (f[0] - f[1]).abs().max().item<float>();
         }
 
-        Assert.True(Change(new FrequencyEmbedding(64, 4), losses) < 0.02f);
-        Assert.True(Change(new FrequencyEmbedding(64, 14), losses) > 0.5f);
+        using var capped = new FrequencyEmbedding(64, 4);
+        using var gpt = new FrequencyEmbedding(64, 14);
+        Assert.True(Change(capped, losses) < 0.02f);
+        Assert.True(Change(gpt, losses) > 0.5f);
     }
 
     [Fact]
