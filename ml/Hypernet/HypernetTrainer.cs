@@ -25,6 +25,7 @@ public sealed class HypernetTrainer : IDisposable
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private static readonly Lock InitialisationLock = new();
+    private static readonly Lock NoCollectionLock = new();
 
     private readonly string _folder;
     private readonly HypernetOptions _options;
@@ -299,7 +300,7 @@ public sealed class HypernetTrainer : IDisposable
             group.LearningRate = rate;
         }
 
-        _optimizer.step();
+        StepWithoutCollection(_optimizer);
         using (no_grad())
         {
             // EMA of the parameters only (G.pt), updated after every optimiser step.
@@ -347,6 +348,32 @@ public sealed class HypernetTrainer : IDisposable
         var rng = new Random(_options.Seed + 99);
         using var generator = new Generator((ulong)_options.Seed + 99, _model.Device);
         return DiffusionLoss(_model, _heldOut, _heldOutPairs, Math.Min(512, Math.Max(64, _heldOut.Count)), rng, generator, permute: false).item<float>();
+    }
+
+    /// <summary>
+    /// TorchSharp 0.107's AdamW.step converts its coefficients to temporary native Scalars and drops them while the
+    /// native call still reads them; a garbage collection at that moment frees one mid-call ("Expected false to be
+    /// true" in c10::Scalar::toDouble/toFloat, seen twice in full test runs). No collection may run during the step:
+    /// it allocates only those small objects. The region is process-wide, hence the lock (the demo trains two variants
+    /// at once).
+    /// </summary>
+    private static void StepWithoutCollection(optim.Optimizer optimizer)
+    {
+        lock (NoCollectionLock)
+        {
+            var region = GC.TryStartNoGCRegion(16 * 1024 * 1024);
+            try
+            {
+                optimizer.step();
+            }
+            finally
+            {
+                if (region && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+                {
+                    GC.EndNoGCRegion();
+                }
+            }
+        }
     }
 
     private double CurrentLearningRate() => CosineSchedule.At(Step, _options.Steps, _options.LearningRate, _options.WarmupSteps);
