@@ -50,12 +50,7 @@ public sealed class EvaluatorTests
     [Fact]
     public void ReportWritesJsonMarkdownAndPng()
     {
-        var split = TinyTask.Split([2]);
-        using var evaluator = new UnlearningEvaluator(split);
-        var retrained = OriginalModelTrainer.Train(split.RetainTrain, split.Preset.Architecture, TinyTask.Recipe, seed: 21);
-        var reference = new UnlearningExperiment.Reference(retrained, 21, evaluator.Evaluate(retrained, retrained));
-        var (_, report) = UnlearningExperiment.Run(new FinetuneMethod(), new UnlearningRequest(TinyTask.Original, split, 1), evaluator, reference,
-            new Dictionary<string, int> { ["original_init"] = 1 }, "tiny", evaluator.Evaluate(TinyTask.Original, retrained));
+        var report = FinetuneReport();
         var folder = Directory.CreateTempSubdirectory("lethe-report-").FullName;
         try
         {
@@ -79,12 +74,7 @@ public sealed class EvaluatorTests
     [Fact]
     public void ReportReadBackFromItsJsonGivesTheSameJsonAndMarkdown()
     {
-        var split = TinyTask.Split([2]);
-        using var evaluator = new UnlearningEvaluator(split);
-        var retrained = OriginalModelTrainer.Train(split.RetainTrain, split.Preset.Architecture, TinyTask.Recipe, seed: 21);
-        var reference = new UnlearningExperiment.Reference(retrained, 21, evaluator.Evaluate(retrained, retrained));
-        var (_, run) = UnlearningExperiment.Run(new FinetuneMethod(), new UnlearningRequest(TinyTask.Original, split, 1), evaluator, reference,
-            new Dictionary<string, int> { ["original_init"] = 1 }, "tiny", evaluator.Evaluate(TinyTask.Original, retrained));
+        var run = FinetuneReport();
         var report = run with { HyperParameters = new Dictionary<string, object>(run.HyperParameters) { ["prompt_targets"] = new[] { 0.25f, 3.5f } } };
 
         var read = UnlearningReport.FromJson(report.ToJson(), "test");
@@ -102,5 +92,16 @@ public sealed class EvaluatorTests
         var dihyfo2 = PaperTables.For("mnist", [2]).Single(r => r.Model == "dihyfo2");
         Assert.Equal(0.7369, dihyfo2.Figures["acc_Dr"]);
         Assert.Null(PaperTables.For("mnist4", [2, 3]).Single(r => r.Model == "retrain").Figures["phi"]);
+    }
+
+    /// <summary>Finetune unlearning {2} from the tiny original, measured against a model retrained on D_r.</summary>
+    private static UnlearningReport FinetuneReport()
+    {
+        var split = TinyTask.Split([2]);
+        using var evaluator = new UnlearningEvaluator(split);
+        var retrained = OriginalModelTrainer.Train(split.RetainTrain, split.Preset.Architecture, TinyTask.Recipe, seed: 21);
+        var reference = new UnlearningExperiment.Reference(retrained, 21, evaluator.Evaluate(retrained, retrained));
+        return UnlearningExperiment.Run(new FinetuneMethod(), new UnlearningRequest(TinyTask.Original, split, 1), evaluator, reference,
+            new Dictionary<string, int> { ["original_init"] = 1 }, "tiny", evaluator.Evaluate(TinyTask.Original, retrained)).Report;
     }
 }
