@@ -54,7 +54,8 @@ public static partial class UnlearningApi
         try
         {
             var outcome = await grains.GetGrain<IUnlearningRequestGrain>(id).Submit(new UnlearningRequestSpec(
-                model, body.Forget ?? [], body.Method ?? "", body.Preset, body.Seed ?? 1, tenantName));
+                model, body.Forget ?? [], body.Method ?? "", body.Preset, body.Seed ?? 1, tenantName,
+                Hypernet: body.Hypernet, HypernetVersion: body.HypernetVersion, Checkpoints: body.Checkpoints, Candidates: body.Candidates ?? 64));
             if (outcome.IsFinished)
             {
                 // A repeat of a finished request holds no slot.

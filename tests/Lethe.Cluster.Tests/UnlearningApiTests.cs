@@ -45,6 +45,7 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
             var badKey = await Post(http, "acme.wrong", new { model, forget = new[] { 2 }, method = "finetune" });
             var pivot = await Post(http, key, new { model, forget = new[] { 0 }, method = "finetune" });
             var unknown = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/unlearning/nope") { Headers = { { "X-Api-Key", key } } });
+            var noHypernet = await Post(http, key, new { model, forget = new[] { 2 }, method = "dihyfo2", hypernet = "never-trained" });
             var accepted = await Post(http, key, new { model, forget = new[] { 2 }, method = "finetune", id = "req-1" });
             var conflict = await Post(http, key, new { model, forget = new[] { 3 }, method = "finetune", id = "req-1" });
 
@@ -53,6 +54,8 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Equal(HttpStatusCode.BadRequest, pivot.StatusCode);
             Assert.Contains("pivot class 0", (await Problem(pivot)).GetProperty("detail").GetString());
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, noHypernet.StatusCode);
+            Assert.Contains("'never-trained'", (await Problem(noHypernet)).GetProperty("detail").GetString());
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
             Assert.Equal("/api/unlearning/req-1", accepted.Headers.Location?.OriginalString);
             Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
