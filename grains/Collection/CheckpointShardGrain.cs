@@ -1,4 +1,5 @@
 using Lethe.Contracts.Collection;
+using Lethe.Grains.Activation;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Compute;
 using Lethe.Grains.Telemetry;
@@ -23,8 +24,7 @@ public sealed class CheckpointShardGrain(
     IClusterMembershipService membership,
     ILogger<CheckpointShardGrain> log) : Grain, ICheckpointShardGrain
 {
-    private readonly CancellationTokenSource _deactivating = new();
-    private Task? _loop;
+    private readonly ActivationWork _loop = new();
     private int _runsTrained;
     private long _runEpochsDone;
 
@@ -36,11 +36,7 @@ public sealed class CheckpointShardGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _deactivating.Cancel();
-        if (_loop is { } loop)
-        {
-            await loop.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
-        }
+        await _loop.StopAsync(cancellationToken);
     }
 
     async Task<ShardProgress> ICheckpointShardGrain.Start(CollectionJobSpec spec)
@@ -89,12 +85,10 @@ public sealed class CheckpointShardGrain(
 
     private void EnsureLoop()
     {
-        if (state.State.Spec is null || state.State.Status == ShardStatus.Sealed || state.State.Error is not null || _loop is { IsCompleted: false })
+        if (state.State is { Spec: { } spec, Error: null } && state.State.Status != ShardStatus.Sealed)
         {
-            return;
+            _loop.EnsureRunning(ct => Seal(spec, ct));
         }
-
-        _loop = Seal(state.State.Spec, _deactivating.Token);
     }
 
     private async Task Seal(CollectionJobSpec spec, CancellationToken ct)

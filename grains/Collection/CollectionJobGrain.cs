@@ -1,4 +1,5 @@
 using Lethe.Contracts.Collection;
+using Lethe.Grains.Activation;
 using Lethe.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,8 +20,7 @@ public sealed class CollectionJobGrain(
 
     // The loop and the calls interleave at awaits; Orleans storage rejects a write while another is in flight.
     private readonly SemaphoreSlim _writing = new(1, 1);
-    private CancellationTokenSource _loopStop = new();
-    private Task? _loop;
+    private readonly ActivationWork _loop = new();
     private long _activeRunEpochs;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -31,11 +31,7 @@ public sealed class CollectionJobGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _loopStop.Cancel();
-        if (_loop is { } loop)
-        {
-            await loop.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
-        }
+        await _loop.StopAsync(cancellationToken);
 
         if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.Status == JobStatus.Running)
         {
@@ -95,7 +91,7 @@ public sealed class CollectionJobGrain(
     {
         if (state.State.Status is JobStatus.Planned or JobStatus.Running)
         {
-            _loopStop.Cancel();
+            _loop.Cancel();
             state.State.Status = JobStatus.Cancelled;
             state.State.FinishedUtc = DateTimeOffset.UtcNow;
             await Write();
@@ -140,13 +136,10 @@ public sealed class CollectionJobGrain(
 
     private void EnsureLoop()
     {
-        if (state.State.Status != JobStatus.Running || _loop is { IsCompleted: false })
+        if (state.State.Status == JobStatus.Running)
         {
-            return;
+            _loop.EnsureRunning(ct => Run(state.State.Spec!, ct));
         }
-
-        _loopStop = new CancellationTokenSource();
-        _loop = Run(state.State.Spec!, _loopStop.Token);
     }
 
     private async Task Run(CollectionJobSpec spec, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Lethe.Contracts.Hypernet;
+using Lethe.Grains.Activation;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
 using Lethe.Grains.Compute;
@@ -33,8 +34,7 @@ public sealed partial class HypernetTrainerGrain(
     private const string ResumeReminder = "resume";
 
     private readonly SemaphoreSlim _writing = new(1, 1);
-    private CancellationTokenSource _loopStop = new();
-    private Task? _loop;
+    private readonly ActivationWork _loop = new();
     private int _resumedFromStep;
 
     private string Name => this.GetPrimaryKeyString();
@@ -47,11 +47,7 @@ public sealed partial class HypernetTrainerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _loopStop.Cancel();
-        if (_loop is { } loop)
-        {
-            await loop.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
-        }
+        await _loop.StopAsync(cancellationToken);
 
         if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.State == HypernetTrainingState.Training)
         {
@@ -102,11 +98,7 @@ public sealed partial class HypernetTrainerGrain(
     {
         if (state.State.State == HypernetTrainingState.Training)
         {
-            _loopStop.Cancel();
-            if (_loop is { } loop)
-            {
-                await loop.ContinueWith(_ => { }, TaskScheduler.Current);
-            }
+            await _loop.StopAsync();
 
             await Finish(HypernetTrainingState.Cancelled, null);
         }
@@ -144,13 +136,10 @@ public sealed partial class HypernetTrainerGrain(
 
     private void EnsureLoop()
     {
-        if (state.State.State != HypernetTrainingState.Training || state.State.Request is null || _loop is { IsCompleted: false })
+        if (state.State is { State: HypernetTrainingState.Training, Request: { } request })
         {
-            return;
+            _loop.EnsureRunning(ct => Train(request, ct));
         }
-
-        _loopStop = new CancellationTokenSource();
-        _loop = Train(state.State.Request, _loopStop.Token);
     }
 
     private async Task Train(HypernetTrainingRequest request, CancellationToken ct)

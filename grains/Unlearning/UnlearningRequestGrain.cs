@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
+using Lethe.Grains.Activation;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
 using Lethe.Grains.Compute;
@@ -36,8 +37,7 @@ public sealed class UnlearningRequestGrain(
 {
     private const string ResumeReminder = "resume";
 
-    private readonly CancellationTokenSource _deactivating = new();
-    private Task? _work;
+    private readonly ActivationWork _work = new();
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -49,11 +49,7 @@ public sealed class UnlearningRequestGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _deactivating.Cancel();
-        if (_work is { } work)
-        {
-            await work.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
-        }
+        await _work.StopAsync(cancellationToken);
 
         if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.Status == UnlearningStatus.Running)
         {
@@ -175,12 +171,10 @@ public sealed class UnlearningRequestGrain(
 
     private void EnsureWork()
     {
-        if (state.State.Status != UnlearningStatus.Running || _work is { IsCompleted: false })
+        if (state.State.Status == UnlearningStatus.Running)
         {
-            return;
+            _work.EnsureRunning(Run);
         }
-
-        _work = Run(_deactivating.Token);
     }
 
     private async Task Run(CancellationToken ct)
