@@ -53,10 +53,7 @@ public sealed class ValidationProbe : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var correct = BatchedMlp.Logits(_layout, flat.to(_images.device), _images).argmax(2).eq(_labels.unsqueeze(0)).to(ScalarType.Float32);
-        var forget = (correct.matmul(_forgetMask) / Math.Max(1, ForgetCount)).cpu().data<float>().Select(v => (double)v).ToArray();
-        var retain = (correct.matmul(_retainMask) / Math.Max(1, RetainCount)).cpu().data<float>().Select(v => (double)v).ToArray();
-        return (forget, retain);
+        return AccuracyOf(Logits(flat));
     }
 
     /// <summary>Mean softmax entropy (nats) of each row of <paramref name="flat"/> [K, P] on the forget samples of the validation split.</summary>
@@ -64,9 +61,17 @@ public sealed class ValidationProbe : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var logProbabilities = nn.functional.log_softmax(BatchedMlp.Logits(_layout, flat.to(_images.device), _images), 2);
-        var entropy = -(logProbabilities.exp() * logProbabilities).sum(2);   // [K, N]
-        return (entropy.matmul(_forgetMask) / Math.Max(1, ForgetCount)).cpu().data<float>().Select(v => (double)v).ToArray();
+        return ForgetEntropyOf(Logits(flat));
+    }
+
+    /// <summary><see cref="Accuracy(Tensor)"/> and <see cref="ForgetEntropy(Tensor)"/> from one forward pass.</summary>
+    public (double[] Forget, double[] Retain, double[] ForgetEntropy) AccuracyAndForgetEntropy(Tensor flat)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var logits = Logits(flat);
+        var (forget, retain) = AccuracyOf(logits);
+        return (forget, retain, ForgetEntropyOf(logits));
     }
 
     public (double Forget, double Retain) Accuracy(float[] flat)
@@ -85,6 +90,24 @@ public sealed class ValidationProbe : IDisposable
         var nll = -nn.functional.log_softmax(logits, 1).gather(1, _labels.unsqueeze(1)).squeeze(1);
         return nll.matmul(_classMeans).cpu().data<float>().ToArray();
     }
+
+    private Tensor Logits(Tensor flat) => BatchedMlp.Logits(_layout, flat.to(_images.device), _images);   // [K, N, m]
+
+    private (double[] Forget, double[] Retain) AccuracyOf(Tensor logits)
+    {
+        var correct = logits.argmax(2).eq(_labels.unsqueeze(0)).to(ScalarType.Float32);
+        return (PerRowMean(correct, _forgetMask, ForgetCount), PerRowMean(correct, _retainMask, RetainCount));
+    }
+
+    private double[] ForgetEntropyOf(Tensor logits)
+    {
+        var logProbabilities = nn.functional.log_softmax(logits, 2);
+        return PerRowMean(-(logProbabilities.exp() * logProbabilities).sum(2), _forgetMask, ForgetCount);
+    }
+
+    /// <summary>The mean of a per-sample value [K, N] over the samples a mask selects, per row.</summary>
+    private static double[] PerRowMean(Tensor perSample, Tensor mask, int count) =>
+        (perSample.matmul(mask) / Math.Max(1, count)).cpu().data<float>().Select(v => (double)v).ToArray();
 
     public void Dispose()
     {

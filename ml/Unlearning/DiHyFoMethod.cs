@@ -78,29 +78,26 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
         double[] forget, retain, entropy;
         using (var scope = NewDisposeScope())
         {
-            var flat = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, request.Layout.Count]);
-            (forget, retain) = probe.Accuracy(flat);
-            entropy = probe.ForgetEntropy(flat);
+            (forget, retain, entropy) = probe.AccuracyAndForgetEntropy(tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, request.Layout.Count]));
         }
 
         var paperChoice = CandidateSelection.Best(forget, retain);
         var best = paperChoice;
-        var details = new Dictionary<string, object>();
-        if (reference?.For(request.Forget) is { Count: > 0 } matches)
+        var matches = reference?.For(request.Forget);
+        var neverLearnedEntropy = double.NaN;
+        if (matches is { Count: > 0 } m)
         {
             double[] referenceEntropy;
             using (var scope = NewDisposeScope())
             {
-                referenceEntropy = probe.ForgetEntropy(tensor(matches.Rows, [matches.Count, request.Layout.Count]));
+                referenceEntropy = probe.ForgetEntropy(tensor(m.Rows, [m.Count, request.Layout.Count]));
             }
 
-            var target = TargetLossPrompt.Quantile(referenceEntropy.Select(e => (float)e).ToList(), 0.5);
-            best = CandidateSelection.Best(forget, retain, entropy.Select(e => Math.Abs(e - target)).ToArray(), retainTolerance);
-            details["never_learned_checkpoints"] = matches.Matches;
-            details["never_learned_pivots_only"] = matches.PivotsOnly;
-            details["never_learned_validation_forget_entropy"] = target;
+            neverLearnedEntropy = TargetLossPrompt.Quantile(referenceEntropy.Select(e => (float)e).ToList(), 0.5);
+            best = CandidateSelection.Best(forget, retain, entropy.Select(e => Math.Abs(e - neverLearnedEntropy)).ToArray(), retainTolerance);
         }
-        foreach (var (key, value) in new Dictionary<string, object>
+
+        var details = new Dictionary<string, object>
         {
             ["target_losses"] = targets,
             ["prompt_forget_evidence_checkpoints"] = prompt.ForgetEvidence,
@@ -117,10 +114,14 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
             ["validation_forget_entropy"] = entropy[best],
             ["paper_rule_candidate"] = paperChoice,
             ["paper_rule_validation_forget_entropy"] = entropy[paperChoice],
-        })
+        };
+        if (matches is { Count: > 0 })
         {
-            details[key] = value;
+            details["never_learned_checkpoints"] = matches.Value.Matches;
+            details["never_learned_pivots_only"] = matches.Value.PivotsOnly;
+            details["never_learned_validation_forget_entropy"] = (float)neverLearnedEntropy;
         }
+
         if (current is not null)
         {
             details["current_losses_validation"] = current;
