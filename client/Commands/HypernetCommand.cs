@@ -26,9 +26,10 @@ public static class HypernetCommand
         var sampler = new Option<string>("--sampler") { Description = "ddim or ddpm.", DefaultValueFactory = _ => "ddim" };
         var steps = new Option<int>("--steps") { Description = "Sampling steps.", DefaultValueFactory = _ => 50 };
         var nets = new Option<int>("--nets") { Description = "Evaluation nets per sweep.", DefaultValueFactory = _ => 8 };
+        var guidance = new Option<double?>("--guidance") { Description = "Classifier-free guidance scale (default: the training's; 1: none; others need a model trained with --condition-dropout)." };
         var evaluate = new Command("evaluate", "Re-measure prompt alignment of a published version (e.g. DDPM vs DDIM), printing the per-class table.")
         {
-            evaluateName, TrainCommand.Root, data, version, sampler, steps, nets, TrainCommand.Threads,
+            evaluateName, TrainCommand.Root, data, version, sampler, steps, nets, guidance, TrainCommand.Threads,
         };
         evaluate.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
@@ -41,9 +42,9 @@ public static class HypernetCommand
             using var model = HypernetModel.Load(path);
             var step = int.Parse(model.Metadata.GetValueOrDefault("step", "0"), System.Globalization.CultureInfo.InvariantCulture);
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var report = trainer.Evaluate(model, step, result.GetValue(nets), result.GetValue(sampler)!, result.GetValue(steps));
+            var report = trainer.Evaluate(model, step, result.GetValue(nets), result.GetValue(sampler)!, result.GetValue(steps), result.GetValue(guidance));
             AnsiConsole.MarkupLine($"{Markup.Escape(path)} evaluated in {watch.Elapsed.TotalSeconds:F1} s");
-            PrintReport(report, $"{Markup.Escape(Path.GetFileName(Path.GetDirectoryName(path)!))} (step {report.Step}, {report.Sampler}-{report.SamplingSteps}, held-out nets)");
+            PrintReport(report, $"{Markup.Escape(Path.GetFileName(Path.GetDirectoryName(path)!))} (step {report.Step}, {report.Sampler}-{report.SamplingSteps}, guidance {report.Guidance:G3}, held-out nets)");
             return 0;
         }, cancellation)));
         return new Command("hypernet", "Inspect hypernetwork trainings.") { status, evaluate };

@@ -23,4 +23,8 @@ public sealed record HypernetTrainingRequest(
     [property: Id(9)] string? Normalization = null,
     [property: Id(10)] string? LossWeighting = null,
     [property: Id(11)] double? EmaDecay = null,
-    [property: Id(12)] double? LossFrequencyLog2 = null);
+    [property: Id(12)] double? LossFrequencyLog2 = null,
+    [property: Id(13)] double? ConditionDropout = null,
+    [property: Id(14)] double? Guidance = null,
+    [property: Id(15)] int? Width = null,
+    [property: Id(16)] int? Layers = null);

@@ -21,6 +21,10 @@ public static class HypernetTrainingRequestExtensions
             LossWeighting = request.LossWeighting ?? options.LossWeighting,
             EmaDecay = request.EmaDecay ?? options.EmaDecay,
             LossFrequencyLog2 = request.LossFrequencyLog2 ?? options.LossFrequencyLog2,
+            ConditionDropout = request.ConditionDropout ?? options.ConditionDropout,
+            Guidance = request.Guidance ?? options.Guidance,
+            Width = request.Width ?? options.Width,
+            Layers = request.Layers ?? options.Layers,
         }).Validated();
     }
 }

@@ -102,7 +102,7 @@ public sealed class HypernetModel : IDisposable
         Denoiser.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Append(("base_params", Denoiser.Base));
 
     /// <summary>Samples <paramref name="count"/> raw parameter vectors for one set of conditions.</summary>
-    public float[][] Sample(SampleConditions conditions, int count, long seed, int steps = 50, string sampler = "ddim")
+    public float[][] Sample(SampleConditions conditions, int count, long seed, int steps = 50, string sampler = "ddim", double? guidance = null)
     {
         using var scope = NewDisposeScope();
         var target = tensor(Repeat(CheckWidth(conditions.TargetLoss, LossWidth, "target loss"), count), [count, LossWidth]);
@@ -113,16 +113,28 @@ public sealed class HypernetModel : IDisposable
             currentLoss = tensor(Repeat(CheckWidth(conditions.CurrentLoss ?? throw new ArgumentException($"{Variant} needs the current losses to sample from."), LossWidth, "current loss"), count), [count, LossWidth]);
         }
 
-        var flat = Sample(target, current, currentLoss, seed, steps, sampler).cpu().data<float>().ToArray();
+        var flat = Sample(target, current, currentLoss, seed, steps, sampler, guidance).cpu().data<float>().ToArray();
         return Enumerable.Range(0, count).Select(i => flat[(i * Layout.Count)..((i + 1) * Layout.Count)]).ToArray();
     }
 
     /// <summary>
     /// Raw parameters [N, P] for raw conditions: target losses [N, w] and, for DiHyFo-1 / G.pt, current raw parameters
-    /// [N, P] and their losses [N, w]. The same seed gives the same samples.
+    /// [N, P] and their losses [N, w]. The same seed gives the same samples. <paramref name="guidance"/> (default: the
+    /// options' <see cref="HypernetOptions.Guidance"/>, else 1) is the classifier-free guidance scale.
     /// </summary>
-    public Tensor Sample(Tensor targetLoss, Tensor? current, Tensor? currentLoss, long seed, int steps = 50, string sampler = "ddim")
+    public Tensor Sample(Tensor targetLoss, Tensor? current, Tensor? currentLoss, long seed, int steps = 50, string sampler = "ddim", double? guidance = null)
     {
+        var scale = guidance ?? Options.Guidance ?? 1;
+        if (scale != 1 && !Denoiser.CanPredictUnconditionally)
+        {
+            throw new ArgumentException($"Guidance {scale} needs a hypernetwork trained with condition dropout; this one ({Options.Variant}/{Options.Preset}) was not, so only guidance 1 is accepted.");
+        }
+
+        if (scale <= 0)
+        {
+            throw new ArgumentException($"The guidance scale must be positive; got {scale}.");
+        }
+
         if (Variant.ConditionsOnCurrent && (current is null || currentLoss is null))
         {
             throw new ArgumentException($"{Variant} samples from current parameters and their losses; pass both.");
@@ -134,9 +146,11 @@ public sealed class HypernetModel : IDisposable
         using var _ = no_grad();
         Denoiser.eval();
         var target = targetLoss.to(Device);
-        var normalizedCurrent = current is null ? null : Normalizer.Normalize(current.to(Device));
-        var currentLosses = currentLoss?.to(Device);
-        Tensor Predict(Tensor x, Tensor t) => Denoiser.Predict(x, t, target, Variant.ConditionsOnCurrent ? normalizedCurrent : null, Variant.ConditionsOnCurrent ? currentLosses : null);
+        var normalizedCurrent = current is null || !Variant.ConditionsOnCurrent ? null : Normalizer.Normalize(current.to(Device));
+        var currentLosses = Variant.ConditionsOnCurrent ? currentLoss?.to(Device) : null;
+        Tensor Predict(Tensor x, Tensor t) => scale == 1
+            ? Denoiser.Predict(x, t, target, normalizedCurrent, currentLosses)
+            : Guided(x, t, target, normalizedCurrent, currentLosses, (float)scale);
         long[] shape = [n, Layout.Count];
         var normalized = sampler switch
         {
@@ -145,6 +159,18 @@ public sealed class HypernetModel : IDisposable
             _ => throw new ArgumentException($"Unknown sampler '{sampler}'; accepted: ddim, ddpm."),
         };
         return Normalizer.Denormalize(normalized);
+    }
+
+    /// <summary>x̂0(∅) + w·(x̂0(ℓ*) − x̂0(∅)), both predictions from one forward pass over the doubled batch.</summary>
+    private Tensor Guided(Tensor x, Tensor t, Tensor target, Tensor? current, Tensor? currentLoss, float scale)
+    {
+        var n = x.shape[0];
+        static Tensor? Twice(Tensor? v) => v is null ? null : cat([v, v], 0);
+        var unconditioned = cat([zeros(n, ScalarType.Bool, x.device), ones(n, ScalarType.Bool, x.device)], 0);
+        var both = Denoiser.Predict(Twice(x)!, Twice(t)!, Twice(target)!, Twice(current), Twice(currentLoss), unconditioned);
+        var conditional = both.narrow(0, 0, n);
+        var free = both.narrow(0, n, n);
+        return free + (scale * (conditional - free));
     }
 
     public void Dispose() => Denoiser.Dispose();

@@ -54,6 +54,21 @@ public sealed record HypernetOptions
     /// </summary>
     public double Balance { get; init; } = 0.75;
 
+    /// <summary>
+    /// Probability that a training pair's target-loss tokens (ℓ*, and Δℓ for the variants that see ℓ) are replaced by
+    /// learned null tokens, so one denoiser also learns the unconditional prediction (classifier-free guidance, Ho &amp;
+    /// Salimans 2022). 0 (G.pt) trains no null tokens and samples only conditionally.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double ConditionDropout { get; init; }
+
+    /// <summary>
+    /// Guidance scale w of sampling: x̂0 = x̂0(∅) + w·(x̂0(ℓ*) − x̂0(∅)); w &gt; 1 pushes samples towards their prompt.
+    /// Null: 1, plain conditional sampling (G.pt). Needs <see cref="ConditionDropout"/> &gt; 0.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Guidance { get; init; }
+
     public int BatchSize { get; init; } = 128;
 
     public int Steps { get; init; } = 12000;
@@ -102,7 +117,7 @@ public sealed record HypernetOptions
     /// <summary>Hash of the options that shape the model and its training data order (resume refuses other options).</summary>
     [JsonIgnore]
     public string Id => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        JsonSerializer.Serialize(this with { Steps = 0, LogEvery = 0, EvaluateEvery = 0, CheckpointEvery = 0, EvaluationNets = 0, Prompts = 0, Sampler = "", SamplingSteps = 0 }))))[..16];
+        JsonSerializer.Serialize(this with { Steps = 0, LogEvery = 0, EvaluateEvery = 0, CheckpointEvery = 0, EvaluationNets = 0, Prompts = 0, Sampler = "", SamplingSteps = 0, Guidance = null }))))[..16];
 
     public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "cpu", "paper"];
 
@@ -146,6 +161,8 @@ public sealed record HypernetOptions
         Require(LogEvery >= 1 && EvaluateEvery >= 1 && CheckpointEvery >= 1, "log, evaluation and checkpoint intervals must be at least 1.");
         Require(EvaluationNets >= 1 && Prompts >= 2, "alignment needs at least 1 net and 2 prompts.");
         Require(Sampler is "ddim" or "ddpm", $"sampler '{Sampler}' is not accepted; use ddim or ddpm.");
+        Require(ConditionDropout is >= 0 and < 1, $"condition dropout must be in [0, 1); got {ConditionDropout}.");
+        Require(Guidance is null || (Guidance > 0 && ConditionDropout > 0), $"guidance {Guidance} needs a positive scale and a model trained with condition dropout > 0 (got {ConditionDropout}).");
         Require(SamplingSteps is >= 1 and <= GaussianDiffusion.TrainingSteps, $"sampling steps must be in [1, {GaussianDiffusion.TrainingSteps}]; got {SamplingSteps}.");
         return this;
     }

@@ -234,8 +234,8 @@ public sealed class HypernetTrainer : IDisposable
         _alignment.Evaluate(_ema, Step, _options.EvaluationNets, _options.Prompts, _options.Sampler, _options.SamplingSteps, _options.Seed + 7);
 
     /// <summary>Measures prompt alignment of any model of this training (e.g. a published version) with other sampler settings.</summary>
-    public AlignmentReport Evaluate(HypernetModel model, int step, int nets, string sampler, int steps) =>
-        _alignment.Evaluate(model, step, nets, _options.Prompts, sampler, steps, _options.Seed + 7);
+    public AlignmentReport Evaluate(HypernetModel model, int step, int nets, string sampler, int steps, double? guidance = null) =>
+        _alignment.Evaluate(model, step, nets, _options.Prompts, sampler, steps, _options.Seed + 7, guidance);
 
     /// <summary>The options a training folder was created with (<c>training.json</c>).</summary>
     public static HypernetOptions StoredOptions(string folder) => StoredTraining(folder).Options;
@@ -290,7 +290,7 @@ public sealed class HypernetTrainer : IDisposable
         _model.Denoiser.train();
         var rng = new Random(unchecked((_options.Seed * 1_000_003) + Step));
         using var generator = new Generator((ulong)((_options.Seed * 1_000_003L) + Step), _model.Device);
-        var loss = DiffusionLoss(_model, _train, _trainPairs, _options.BatchSize, rng, generator, _options.Permute);
+        var loss = DiffusionLoss(_model, _train, _trainPairs, _options.BatchSize, rng, generator, _options.Permute, _options.ConditionDropout);
         _optimizer.zero_grad();
         loss.backward();
         nn.utils.clip_grad_norm_(_model.Denoiser.parameters(), _options.GradientClip);
@@ -314,8 +314,11 @@ public sealed class HypernetTrainer : IDisposable
         _runningCount++;
     }
 
-    /// <summary>Weighted x0 MSE of one batch of pairs (spec §4.2): uniform t, q_sample, predict, compare with θ*.</summary>
-    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute)
+    /// <summary>
+    /// Weighted x0 MSE of one batch of pairs (spec §4.2): uniform t, q_sample, predict, compare with θ*. A fraction
+    /// <paramref name="conditionDropout"/> of the pairs is predicted without its target losses (classifier-free guidance).
+    /// </summary>
+    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute, double conditionDropout = 0)
     {
         var device = model.Device;
         var (targetRows, currentRows) = pairs.Draw(batch, rng);
@@ -335,7 +338,8 @@ public sealed class HypernetTrainer : IDisposable
         var steps = randint(0, GaussianDiffusion.TrainingSteps, [batch], generator: generator, device: device);
         var noise = randn([batch, model.Layout.Count], generator: generator, device: device);
         var noisy = _diffusion.QSample(target, steps, noise);
-        var predicted = model.Denoiser.Predict(noisy, steps, targetLoss, current, currentLoss);
+        var unconditioned = conditionDropout > 0 ? rand([batch], generator: generator, device: device) < conditionDropout : null;
+        var predicted = model.Denoiser.Predict(noisy, steps, targetLoss, current, currentLoss, unconditioned);
         return ((predicted - target).square() * _lossWeights).sum(1).mean();
     }
 

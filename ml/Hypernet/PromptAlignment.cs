@@ -50,7 +50,7 @@ public sealed class PromptAlignment
     /// <summary>The retained level each class is prompted at when it is not the swept class.</summary>
     public IReadOnlyList<float> RetainLevels => _retain;
 
-    public AlignmentReport Evaluate(HypernetModel model, int step, int nets, int prompts, string sampler, int steps, long seed)
+    public AlignmentReport Evaluate(HypernetModel model, int step, int nets, int prompts, string sampler, int steps, long seed, double? guidance = null)
     {
         var perClass = model.Variant.PerClassLosses;
         var swept = perClass ? Enumerable.Range(0, _classes).ToArray() : [-1];
@@ -97,7 +97,7 @@ public sealed class PromptAlignment
             currentLoss = _heldOut.Losses.index_select(0, rows);
         }
 
-        var samples = model.Sample(target, current, currentLoss, seed, steps, sampler);
+        var samples = model.Sample(target, current, currentLoss, seed, steps, sampler, guidance);
         var observed = ObservedLosses(model.Layout, samples);   // [count × classes]
         var results = new List<ClassAlignment>();
         var pivotLosses = _pivots.ToDictionary(p => p, _ => new List<double>());
@@ -130,7 +130,7 @@ public sealed class PromptAlignment
             var sorted = p.Value.Order().ToArray();
             return new PivotHold(p.Key, _pivotBound[p.Key], Quantile(sorted, 0.5), Quantile(sorted, 0.9), sorted.Count(v => v <= _pivotBound[p.Key]) / (double)sorted.Length);
         }).ToList();
-        return new AlignmentReport(step, sampler, steps, results, holds);
+        return new AlignmentReport(step, sampler, steps, results, holds, guidance ?? model.Options.Guidance ?? 1);
     }
 
     /// <summary>

@@ -26,6 +26,12 @@ public sealed class WeightDenoiser : nn.Module
     private readonly Tensor base_params;
 #pragma warning restore IDE1006
 
+    // Classifier-free guidance: the learned tokens that stand in for the target-loss tokens (registered only when the
+    // options train them, so models without them keep their tensor set).
+    private readonly Parameter? _nullConditions;
+    private readonly int _conditionStart;
+    private readonly int _conditionCount;
+
     public WeightDenoiser(HypernetOptions options, ParameterTokenizer tokenizer, int classCount) : base("denoiser")
     {
         Options = options;
@@ -45,6 +51,10 @@ public sealed class WeightDenoiser : nn.Module
         widths.Add(scalar);
         widths.AddRange(Variant.ConditionsOnCurrent ? [lossToken, lossToken, lossToken] : [lossToken]);
         TokenCount = widths.Count;
+
+        // The tokens that carry ℓ*: (Δℓ, ℓ*) before ℓ when the variant sees the current losses, else the last one.
+        _conditionCount = Variant.ConditionsOnCurrent ? 2 : 1;
+        _conditionStart = Variant.ConditionsOnCurrent ? TokenCount - 3 : TokenCount - 1;
         encoder = new TokenEncoder(widths, options.Width);
         ln_in = nn.LayerNorm(options.Width);
         pos_emb = new Parameter(zeros(1, TokenCount, options.Width));
@@ -54,7 +64,15 @@ public sealed class WeightDenoiser : nn.Module
         base_params = zeros(ParameterCount);
         RegisterComponents();
         InitialiseLinears();
+        if (options.ConditionDropout > 0)
+        {
+            _nullConditions = new Parameter(zeros(1, _conditionCount, options.Width));
+            register_parameter("null_conditions", _nullConditions);
+        }
     }
+
+    /// <summary>Whether the denoiser has learned null target-loss tokens, i.e. can predict unconditionally for guidance.</summary>
+    public bool CanPredictUnconditionally => _nullConditions is not null;
 
     public HypernetOptions Options { get; }
 
@@ -73,9 +91,10 @@ public sealed class WeightDenoiser : nn.Module
     /// <summary>
     /// x̂0 [B, P] from the noised target [B, P] at original timestep indices [B]. <paramref name="targetLoss"/> is [B, w]
     /// (w = class count, or 1 for G.pt); <paramref name="current"/> [B, P] and <paramref name="currentLoss"/> [B, w] are
-    /// required exactly when the variant conditions on the current parameters.
+    /// required exactly when the variant conditions on the current parameters. Rows where <paramref name="unconditioned"/>
+    /// [B] (bool) is true see the learned null tokens in place of their target-loss tokens.
     /// </summary>
-    public Tensor Predict(Tensor noisy, Tensor timesteps, Tensor targetLoss, Tensor? current = null, Tensor? currentLoss = null)
+    public Tensor Predict(Tensor noisy, Tensor timesteps, Tensor targetLoss, Tensor? current = null, Tensor? currentLoss = null, Tensor? unconditioned = null)
     {
         if (Variant.ConditionsOnCurrent != (current is not null && currentLoss is not null))
         {
@@ -102,7 +121,13 @@ public sealed class WeightDenoiser : nn.Module
             parts.Add(lossEmbedding.forward(targetLoss));
         }
 
-        var x = ln_in.forward(encoder.forward(cat(parts, 1))) + pos_emb;
+        var tokens = encoder.forward(cat(parts, 1));
+        if (unconditioned is not null)
+        {
+            tokens = WithoutConditions(tokens, unconditioned);
+        }
+
+        var x = ln_in.forward(tokens) + pos_emb;
         foreach (var block in blocks)
         {
             x = block.forward(x);
@@ -112,13 +137,32 @@ public sealed class WeightDenoiser : nn.Module
         return delta + (current ?? base_params.unsqueeze(0));
     }
 
-    /// <summary>Parameters that AdamW decays (spec §5.1): every matrix except the positional embedding.</summary>
-    public IEnumerable<Parameter> DecayedParameters() =>
-        named_parameters().Where(p => p.parameter.ndim >= 2 && p.name != "pos_emb").Select(p => p.parameter);
+    /// <summary>Tokens [B, T, d] with the target-loss tokens of the <paramref name="rows"/> [B] (bool) replaced by the null tokens.</summary>
+    private Tensor WithoutConditions(Tensor tokens, Tensor rows)
+    {
+        if (_nullConditions is null)
+        {
+            throw new InvalidOperationException("This denoiser was trained without condition dropout, so it has no unconditional prediction to guide with.");
+        }
 
-    /// <summary>Biases, LayerNorm gains and the positional embedding: not decayed.</summary>
+        var conditions = tokens.narrow(1, _conditionStart, _conditionCount);
+        var parts = new List<Tensor> { tokens.narrow(1, 0, _conditionStart), where(rows.view(-1, 1, 1), _nullConditions, conditions) };
+        var after = TokenCount - _conditionStart - _conditionCount;
+        if (after > 0)
+        {
+            parts.Add(tokens.narrow(1, _conditionStart + _conditionCount, after));
+        }
+
+        return cat(parts, 1);
+    }
+
+    /// <summary>Parameters that AdamW decays (spec §5.1): every matrix except the positional embedding and the null tokens.</summary>
+    public IEnumerable<Parameter> DecayedParameters() =>
+        named_parameters().Where(p => p.parameter.ndim >= 2 && p.name is not ("pos_emb" or "null_conditions")).Select(p => p.parameter);
+
+    /// <summary>Biases, LayerNorm gains, the positional embedding and the null tokens: not decayed.</summary>
     public IEnumerable<Parameter> UndecayedParameters() =>
-        named_parameters().Where(p => p.parameter.ndim < 2 || p.name == "pos_emb").Select(p => p.parameter);
+        named_parameters().Where(p => p.parameter.ndim < 2 || p.name is "pos_emb" or "null_conditions").Select(p => p.parameter);
 
     /// <summary>Forward FLOPs per sample (spec §10.2): 2·(projection + head weights) + L·(24·d²·T + 4·T²·d).</summary>
     public double ForwardFlopsPerSample()
