@@ -25,6 +25,18 @@ public static class UnlearnCommand
         DefaultValueFactory = _ => TargetLossPrompt.DefaultForgetQuantile,
     };
 
+    public static readonly Option<string?> Guidance = new("--guidance")
+    {
+        Description = "dihyfo1/dihyfo2: classifier-free guidance scales the candidates are spread over, comma-separated (default: 1,1.5,2,3,4,6,8 for a hypernetwork trained with --condition-dropout, else 1).",
+    };
+
+    /// <summary>The scales of <c>--guidance</c>, or null for the default.</summary>
+    public static IReadOnlyList<double>? ParseGuidance(string? text) => text is null ? null
+        : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v =>
+            double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var g) && g > 0
+                ? g
+                : throw new ArgumentException($"--guidance takes positive numbers separated by commas (e.g. 1,2,4); '{v}' is not one.")).ToArray();
+
     public static readonly Option<int> Candidates = new("--candidates") { Description = "dihyfo1/dihyfo2: models sampled per request; the best on the validation split is kept.", DefaultValueFactory = _ => 64 };
 
     public static Command Create()
@@ -35,7 +47,7 @@ public static class UnlearnCommand
         var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
         var command = new Command("unlearn", "Unlearn classes from a model with one method; writes the unlearned model and its report.")
         {
-            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, CollectCommand.Data, output, report,
+            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, Guidance, CollectCommand.Data, output, report,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
@@ -48,7 +60,7 @@ public static class UnlearnCommand
             var (layout, original, _) = MlpFile.Load(modelPath, named?.Architecture);
             var task = named ?? PresetOf(layout.Architecture, modelPath);
             task.RequireForgetSet(forget);
-            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates), result.GetValue(ForgetQuantile));
+            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates), result.GetValue(ForgetQuantile), ParseGuidance(result.GetValue(Guidance)));
             var outputPath = result.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
@@ -85,7 +97,7 @@ public static class UnlearnCommand
     }
 
     /// <summary>For dihyfo1/dihyfo2 the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
-    public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates, double forgetQuantile)
+    public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates, double forgetQuantile, IReadOnlyList<double>? guidance = null)
     {
         if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
         {
@@ -98,7 +110,7 @@ public static class UnlearnCommand
         }
 
         AnsiConsole.MarkupLine($"[grey]loading the {method} hypernetwork and its checkpoint statistics ...[/]");
-        return DiHyFoHypernet.Load(method, hypernet, checkpoints, task, candidates, forgetQuantile: forgetQuantile);
+        return DiHyFoHypernet.Load(method, hypernet, checkpoints, task, candidates, forgetQuantile: forgetQuantile, guidance: guidance);
     }
 
     /// <summary>The preset whose task net has this architecture.</summary>

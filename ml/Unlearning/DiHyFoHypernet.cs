@@ -12,14 +12,14 @@ namespace Lethe.ML.Unlearning;
 /// </summary>
 public sealed class DiHyFoHypernet : IDisposable
 {
-    private DiHyFoHypernet(HypernetModel model, string modelPath, TargetLossPrompt prompt, NeverLearnedReference reference, string checkpoints, string checkpointIdentity, int candidates, int steps)
+    private DiHyFoHypernet(HypernetModel model, string modelPath, TargetLossPrompt prompt, NeverLearnedReference reference, string checkpoints, string checkpointIdentity, int candidates, int steps, IReadOnlyList<double>? guidance)
     {
         Model = model;
         ModelPath = modelPath;
         Prompt = prompt;
         Checkpoints = checkpoints;
         CheckpointIdentity = checkpointIdentity;
-        Sampler = new HypernetParameterSampler(model, steps);
+        Sampler = new HypernetParameterSampler(model, steps, guidance: guidance);
         Method = new DiHyFoMethod(model.Variant == HypernetVariant.Dihyfo1 ? 1 : 2, Sampler, prompt, candidates, Provenance, reference);
     }
 
@@ -45,14 +45,14 @@ public sealed class DiHyFoHypernet : IDisposable
         ["hypernet_dataset"] = Model.Metadata.GetValueOrDefault("dataset", "unknown"),
         ["hypernet_step"] = Model.Metadata.GetValueOrDefault("step", "unknown"),
         ["prompt_checkpoints"] = $"{Checkpoints} ({CheckpointIdentity})",
-        ["sampler"] = $"{Sampler.Sampler}-{Sampler.Steps}",
+        ["sampler"] = $"{Sampler.Sampler}-{Sampler.Steps}, guidance {string.Join(", ", Sampler.Guidances)}",
     };
 
     /// <summary>
     /// Resolves <paramref name="hypernet"/> (a model.safetensors, or a training folder: its best version), loads it and
     /// the checkpoint folder, and checks both against <paramref name="method"/> and <paramref name="preset"/>.
     /// </summary>
-    public static DiHyFoHypernet Load(string method, string hypernet, string checkpoints, TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile)
+    public static DiHyFoHypernet Load(string method, string hypernet, string checkpoints, TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile, IReadOnlyList<double>? guidance = null)
     {
         RequireMethod(method, candidates);
         var modelPath = ResolveModel(method, hypernet);
@@ -62,7 +62,7 @@ public sealed class DiHyFoHypernet : IDisposable
         }
 
         var dataset = CheckpointDataset.Open(checkpoints);
-        return Load(method, modelPath, dataset.Batch, dataset.Task, checkpoints, dataset.Identity, preset, candidates, steps, forgetQuantile);
+        return Load(method, modelPath, dataset.Batch, dataset.Task, checkpoints, dataset.Identity, preset, candidates, steps, forgetQuantile, guidance);
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ public sealed class DiHyFoHypernet : IDisposable
     /// store); <paramref name="checkpointsSource"/> names it in messages and reports.
     /// </summary>
     public static DiHyFoHypernet Load(string method, string hypernet, CheckpointBatch checkpoints, TaskPreset checkpointTask, string checkpointsSource, string checkpointIdentity,
-        TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile)
+        TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile, IReadOnlyList<double>? guidance = null)
     {
         RequireMethod(method, candidates);
         var modelPath = ResolveModel(method, hypernet);
@@ -94,7 +94,7 @@ public sealed class DiHyFoHypernet : IDisposable
             }
 
             var prompt = TargetLossPrompt.FromCheckpoints(checkpoints, preset, forgetQuantile: forgetQuantile);
-            return new DiHyFoHypernet(model, modelPath, prompt, new NeverLearnedReference(checkpoints, preset), checkpointsSource, checkpointIdentity, candidates, steps);
+            return new DiHyFoHypernet(model, modelPath, prompt, new NeverLearnedReference(checkpoints, preset), checkpointsSource, checkpointIdentity, candidates, steps, guidance);
         }
         catch
         {

@@ -127,6 +127,12 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
             details["current_losses_validation"] = current;
         }
 
+        if (sampler is HypernetParameterSampler hypernet)
+        {
+            details["guidance_scales"] = hypernet.Guidances;
+            details["selected_guidance"] = hypernet.GuidanceOf(best, rows.Length);
+        }
+
         return new UnlearningResult(rows[best], Needs, details);
     }
 }

@@ -4,28 +4,85 @@ namespace Lethe.ML.Unlearning;
 
 /// <summary>
 /// A trained <see cref="HypernetModel"/> as the <see cref="IParameterSampler"/> that <see cref="DiHyFoMethod"/> draws its
-/// N candidates from: all N in one batched reverse-diffusion pass (DDIM by default, HyperForget A.4), raw parameters in
-/// <see cref="Nets.ParameterLayout"/> order.
+/// N candidates from: reverse diffusion (DDIM by default, HyperForget A.4), raw parameters in
+/// <see cref="Nets.ParameterLayout"/> order. The candidates are spread evenly over the classifier-free guidance scales
+/// of <see cref="Guidances"/> (each scale one batched pass from the same seed), so best-of-N also chooses how hard the
+/// prompt is followed: DiHyFo-1's candidates barely depend on the noise, and its unguided step from the model to
+/// unlearn falls short of the prompted losses.
 /// </summary>
-public sealed class HypernetParameterSampler(HypernetModel model, int steps = 50, string sampler = "ddim") : IParameterSampler
+public sealed class HypernetParameterSampler : IParameterSampler
 {
-    public HypernetModel Model => model;
+    /// <summary>Scales a guided hypernetwork's candidates are spread over unless told otherwise.</summary>
+    public static readonly IReadOnlyList<double> DefaultLadder = [1, 1.5, 2, 3, 4, 6, 8];
 
-    public int Steps => steps;
+    private readonly HypernetModel _model;
 
-    public string Sampler => sampler;
+    /// <param name="guidance">Guidance scales; default: <see cref="DefaultLadder"/> for a model trained with condition
+    /// dropout, else 1 (the only scale such a model accepts).</param>
+    public HypernetParameterSampler(HypernetModel model, int steps = 50, string sampler = "ddim", IReadOnlyList<double>? guidance = null)
+    {
+        _model = model;
+        Steps = steps;
+        Sampler = sampler;
+        Guidances = guidance is { Count: > 0 } ? guidance : model.Denoiser.CanPredictUnconditionally ? DefaultLadder : [1];
+        if (Guidances.Any(g => g <= 0 || double.IsNaN(g)))
+        {
+            throw new ArgumentException($"Guidance scales must be positive; got {string.Join(", ", Guidances)}.");
+        }
+
+        if (Guidances.Any(g => g != 1) && !model.Denoiser.CanPredictUnconditionally)
+        {
+            throw new ArgumentException($"Guidance {string.Join(", ", Guidances)} needs a hypernetwork trained with condition dropout ('lethe train --condition-dropout'); this {model.Variant} one was not, so only guidance 1 is accepted.");
+        }
+    }
+
+    public HypernetModel Model => _model;
+
+    public int Steps { get; }
+
+    public string Sampler { get; }
+
+    public IReadOnlyList<double> Guidances { get; }
+
+    /// <summary>The guidance scale candidate <paramref name="row"/> of <paramref name="count"/> is sampled with.</summary>
+    public double GuidanceOf(int row, int count)
+    {
+        var start = 0;
+        for (var g = 0; g < Guidances.Count; g++)
+        {
+            start += RowsAt(g, count);
+            if (row < start)
+            {
+                return Guidances[g];
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(row), $"Candidate {row} is not among {count}.");
+    }
 
     public float[][] Sample(SamplingConditions conditions, int count, int seed, CancellationToken cancellation = default)
     {
-        cancellation.ThrowIfCancellationRequested();
-        if (conditions.TargetLosses.Length != model.LossWidth)
+        if (conditions.TargetLosses.Length != _model.LossWidth)
         {
-            throw new ArgumentException($"The hypernetwork ({model.Variant}) takes {model.LossWidth} target losses; got {conditions.TargetLosses.Length}.");
+            throw new ArgumentException($"The hypernetwork ({_model.Variant}) takes {_model.LossWidth} target losses; got {conditions.TargetLosses.Length}.");
         }
 
         // DiHyFo-2 ignores the model to unlearn: passing it would not change the samples, so it is not passed.
-        var current = model.Variant.ConditionsOnCurrent ? conditions.CurrentParameters : null;
-        var currentLoss = model.Variant.ConditionsOnCurrent ? conditions.CurrentLosses : null;
-        return model.Sample(new SampleConditions(conditions.TargetLosses, current, currentLoss), count, seed, steps, sampler);
+        var current = _model.Variant.ConditionsOnCurrent ? conditions.CurrentParameters : null;
+        var currentLoss = _model.Variant.ConditionsOnCurrent ? conditions.CurrentLosses : null;
+        var rows = new List<float[]>(count);
+        for (var g = 0; g < Guidances.Count; g++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var n = RowsAt(g, count);
+            if (n > 0)
+            {
+                rows.AddRange(_model.Sample(new SampleConditions(conditions.TargetLosses, current, currentLoss), n, seed, Steps, Sampler, Guidances[g]));
+            }
+        }
+
+        return [.. rows];
     }
+
+    private int RowsAt(int scale, int count) => (count / Guidances.Count) + (scale < count % Guidances.Count ? 1 : 0);
 }

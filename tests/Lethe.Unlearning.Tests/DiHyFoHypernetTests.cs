@@ -9,7 +9,8 @@ namespace Lethe.Unlearning.Tests;
 
 /// <summary>
 /// Tiny DiHyFo-1 and DiHyFo-2 hypernetworks trained once (a few steps on synthetic MNIST-4 checkpoints) and the
-/// checkpoint folder they came from, written as 'lethe collect' writes it.
+/// checkpoint folder they came from, written as 'lethe collect' writes it. DiHyFo-1 is trained with condition dropout
+/// (it can be guided), DiHyFo-2 without.
 /// </summary>
 public sealed class TinyHypernets : IDisposable
 {
@@ -24,7 +25,10 @@ public sealed class TinyHypernets : IDisposable
             "shard-00000.safetensors", ShardFile.Serialize(batch, ShardedCollection.Metadata(spec, "npm", 0)), batch.Count, 0, 11, ShardedCollection.Metadata(spec, "npm"));
         foreach (var variant in UnlearningMethodCatalog.HypernetMethods)
         {
-            var options = HypernetOptions.ForPreset("tiny", variant) with { Steps = 20, EvaluateEvery = 20, CheckpointEvery = 20, LogEvery = 10 };
+            var options = HypernetOptions.ForPreset("tiny", variant) with
+            {
+                Steps = 20, EvaluateEvery = 20, CheckpointEvery = 20, LogEvery = 10, ConditionDropout = variant == "dihyfo1" ? 0.2 : 0,
+            };
             using var trainer = HypernetTrainer.Open(Folder(variant), options, task, batch, "synthetic", SyntheticCheckpoints.Images(task, 40, 3));
             trainer.Advance(options.Steps);
         }
@@ -71,6 +75,35 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
         Assert.Equal(4, result.Details["candidates_sampled"]);
         Assert.Equal(loaded.Prompt.For([2]), result.Details["target_losses"]);
         Assert.Equal(loaded.ModelPath, loaded.Method.HyperParameters["hypernet"]);
+    }
+
+    [Fact]
+    public void AGuidedHypernetworkSpreadsItsCandidatesOverTheGuidanceLadderAndTheMethodRecordsTheChosenScale()
+    {
+        using var loaded = DiHyFoHypernet.Load("dihyfo1", hypernets.Folder("dihyfo1"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 9, steps: 4);
+        var conditions = new SamplingConditions(loaded.Prompt.For([2]), TinyTask.Original, [0.1f, 0.1f, 0.2f, 0.2f]);
+
+        var rows = loaded.Sampler.Sample(conditions, 9, seed: 3);
+
+        Assert.Equal(HypernetParameterSampler.DefaultLadder, loaded.Sampler.Guidances);
+        // 9 candidates over 7 scales: two at 1, two at 1.5, one at each other scale, in ladder order.
+        Assert.Equal([1, 1, 1.5, 1.5, 2, 3, 4, 6, 8], Enumerable.Range(0, 9).Select(i => loaded.Sampler.GuidanceOf(i, 9)));
+        var sample = new SampleConditions(conditions.TargetLosses, conditions.CurrentParameters, conditions.CurrentLosses);
+        Assert.Equal(loaded.Model.Sample(sample, 2, 3, 4, guidance: 1.5), rows[2..4]);
+        Assert.Equal(loaded.Model.Sample(sample, 1, 3, 4, guidance: 8), rows[8..]);
+        Assert.NotEqual(rows[0], rows[8]);
+        var result = loaded.Method.Unlearn(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
+        Assert.Equal(loaded.Sampler.GuidanceOf((int)result.Details["selected_candidate"], 9), result.Details["selected_guidance"]);
+    }
+
+    [Fact]
+    public void AnUnguidedHypernetworkSamplesAtScaleOneAndRefusesOtherScales()
+    {
+        using var loaded = DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 2, steps: 2);
+        Assert.Equal([1.0], loaded.Sampler.Guidances);
+
+        var error = Assert.Throws<ArgumentException>(() => DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, guidance: [1, 2]));
+        Assert.Contains("condition dropout", error.Message);
     }
 
     [Fact]
