@@ -55,12 +55,13 @@ public static class UnlearnCommand
             // Every check happens before any data is loaded or any model trained.
             var methodName = UnlearningMethodCatalog.RequireKnown(result.GetValue(Method)!);
             var forget = CollectCommand.ParseClasses(result.GetValue(Forget)!);
+            var guidance = ParseGuidance(result.GetValue(Guidance));
             var modelPath = result.GetValue(model)!;
             var named = result.GetValue(preset) is { } presetName ? TaskPreset.Get(presetName) : null;
             var (layout, original, _) = MlpFile.Load(modelPath, named?.Architecture);
             var task = named ?? PresetOf(layout.Architecture, modelPath);
             task.RequireForgetSet(forget);
-            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates), result.GetValue(ForgetQuantile), ParseGuidance(result.GetValue(Guidance)));
+            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates), result.GetValue(ForgetQuantile), guidance);
             var outputPath = result.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;

@@ -27,6 +27,7 @@ public class UnlearnCommandTests : IDisposable
     [InlineData("holds a 784-2-4 MLP; this preset needs 784-7-10", "--preset", "mnist")]
     [InlineData("Unknown unlearning method 'amnesia'", "--method", "amnesia")]
     [InlineData("dihyfo1 samples unlearned models from a trained hypernetwork: pass --hypernet", "--method", "dihyfo1")]
+    [InlineData("--guidance takes positive numbers separated by commas (e.g. 1,2,4); '-2' is not one", "--guidance", "1,-2")]
     public void Invalid_request_is_one_error_line_exit_2_and_no_output(string message, string option, string value)
     {
         string[] forget = option == "--forget" ? [] : ["--forget", "2"];
