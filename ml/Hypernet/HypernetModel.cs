@@ -124,17 +124,7 @@ public sealed class HypernetModel : IDisposable
     /// </summary>
     public Tensor Sample(Tensor targetLoss, Tensor? current, Tensor? currentLoss, long seed, int steps = 50, string sampler = "ddim", double? guidance = null)
     {
-        var scale = guidance ?? Options.Guidance ?? 1;
-        if (scale != 1 && !Denoiser.CanPredictUnconditionally)
-        {
-            throw new ArgumentException($"Guidance {scale} needs a hypernetwork trained with condition dropout; this one ({Options.Variant}/{Options.Preset}) was not, so only guidance 1 is accepted.");
-        }
-
-        if (scale <= 0)
-        {
-            throw new ArgumentException($"The guidance scale must be positive; got {scale}.");
-        }
-
+        var scale = GuidanceScale(guidance);
         if (Variant.ConditionsOnCurrent && (current is null || currentLoss is null))
         {
             throw new ArgumentException($"{Variant} samples from current parameters and their losses; pass both.");
@@ -159,6 +149,26 @@ public sealed class HypernetModel : IDisposable
             _ => throw new ArgumentException($"Unknown sampler '{sampler}'; accepted: ddim, ddpm."),
         };
         return Normalizer.Denormalize(normalized);
+    }
+
+    /// <summary>
+    /// The guidance scale a sample is drawn with: <paramref name="requested"/>, else the options', else 1. Throws when it
+    /// is not positive, or differs from 1 on a model trained without condition dropout (no null tokens to guide with).
+    /// </summary>
+    public double GuidanceScale(double? requested = null)
+    {
+        var scale = requested ?? Options.Guidance ?? 1;
+        if (!(scale > 0))
+        {
+            throw new ArgumentException($"The guidance scale must be positive; got {scale}.");
+        }
+
+        if (scale != 1 && !Denoiser.CanPredictUnconditionally)
+        {
+            throw new ArgumentException($"Guidance {scale} needs a hypernetwork trained with condition dropout ('lethe train --condition-dropout'); this {Options.Variant}/{Options.Preset} one was not, so only guidance 1 is accepted.");
+        }
+
+        return scale;
     }
 
     /// <summary>x̂0(∅) + w·(x̂0(ℓ*) − x̂0(∅)), both predictions from one forward pass over the doubled batch.</summary>

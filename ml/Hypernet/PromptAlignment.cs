@@ -130,7 +130,7 @@ public sealed class PromptAlignment
             var sorted = p.Value.Order().ToArray();
             return new PivotHold(p.Key, _pivotBound[p.Key], Quantile(sorted, 0.5), Quantile(sorted, 0.9), sorted.Count(v => v <= _pivotBound[p.Key]) / (double)sorted.Length);
         }).ToList();
-        return new AlignmentReport(step, sampler, steps, results, holds, guidance ?? model.Options.Guidance ?? 1);
+        return new AlignmentReport(step, sampler, steps, results, holds, model.GuidanceScale(guidance));
     }
 
     /// <summary>

@@ -24,16 +24,9 @@ public sealed class HypernetParameterSampler : IParameterSampler
         _model = model;
         Steps = steps;
         Sampler = sampler;
-        Guidances = guidance is { Count: > 0 } ? guidance : model.Denoiser.CanPredictUnconditionally ? DefaultLadder : [1];
-        if (Guidances.Any(g => g <= 0 || double.IsNaN(g)))
-        {
-            throw new ArgumentException($"Guidance scales must be positive; got {string.Join(", ", Guidances)}.");
-        }
-
-        if (Guidances.Any(g => g != 1) && !model.Denoiser.CanPredictUnconditionally)
-        {
-            throw new ArgumentException($"Guidance {string.Join(", ", Guidances)} needs a hypernetwork trained with condition dropout ('lethe train --condition-dropout'); this {model.Variant} one was not, so only guidance 1 is accepted.");
-        }
+        // Every scale is checked against the model here, before any request work starts.
+        Guidances = (guidance is { Count: > 0 } ? guidance : model.Denoiser.CanPredictUnconditionally ? DefaultLadder : [1])
+            .Select(g => model.GuidanceScale(g)).ToArray();
     }
 
     public HypernetModel Model => _model;

@@ -6,11 +6,8 @@ using static TorchSharp.torch;
 namespace Lethe.Hypernet.Tests;
 
 /// <summary>Classifier-free guidance: null target-loss tokens, the guided x̂0, and models trained without it.</summary>
-public sealed class GuidanceTests : IDisposable
+public sealed class GuidanceTests : TinyTrainingFolder
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"lethe-guidance-tests-{Guid.NewGuid():N}");
-    private readonly TaskPreset _task = TaskPreset.Mnist4;
-
     [Theory]
     [InlineData("dihyfo1")]
     [InlineData("dihyfo2")]
@@ -77,7 +74,7 @@ public sealed class GuidanceTests : IDisposable
     {
         using var trainer = Open("dihyfo2", dropout: 0.2, steps: 30, guidance: 2);
         trainer.Advance(30);
-        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(_folder));
+        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(Folder));
         var conditions = new SampleConditions([0.1f, 0.1f, 3f, 0.2f]);
 
         Assert.Equal(2, model.Options.Guidance);
@@ -102,14 +99,6 @@ public sealed class GuidanceTests : IDisposable
         Assert.Contains("condition dropout", optionError.Message);
     }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
-
     private static (Tensor Noisy, Tensor Steps, Tensor? Current, Tensor? CurrentLoss) Inputs(HypernetModel model, string variant, int rows)
     {
         var noisy = randn(rows, model.Layout.Count, generator: new Generator(3));
@@ -130,7 +119,6 @@ public sealed class GuidanceTests : IDisposable
         {
             Steps = steps, EvaluateEvery = steps, CheckpointEvery = 10, LogEvery = 10, ConditionDropout = dropout, Guidance = guidance,
         };
-        var data = SyntheticCheckpoints.Create(_task, runs: 12, perRun: 6, seed: 3);
-        return HypernetTrainer.Open(_folder, options, _task, data, "synthetic", SyntheticCheckpoints.Images(_task, 40, 3));
+        return OpenTraining(options);
     }
 }

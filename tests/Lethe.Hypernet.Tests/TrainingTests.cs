@@ -4,11 +4,8 @@ using static TorchSharp.torch;
 
 namespace Lethe.Hypernet.Tests;
 
-public sealed class TrainingTests : IDisposable
+public sealed class TrainingTests : TinyTrainingFolder
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"lethe-hypernet-tests-{Guid.NewGuid():N}");
-    private readonly TaskPreset _task = TaskPreset.Mnist4;
-
     // The synthetic parameters are a function of the per-class losses, which G.pt's one global loss cannot see, so
     // only the per-class variants are expected to learn them.
     [Theory]
@@ -40,9 +37,9 @@ public sealed class TrainingTests : IDisposable
 
         Assert.Equal(60, status.Step);
         Assert.NotNull(status.BestVersion);
-        Assert.True(File.Exists(HypernetTrainer.ModelPath(_folder)));
-        Assert.True(File.Exists(Path.Combine(_folder, "learning-curves.png")));
-        Assert.Contains(Directory.GetFiles(Path.Combine(_folder, "models", status.LatestVersion!)), f => f.EndsWith("alignment-class2.png"));
+        Assert.True(File.Exists(HypernetTrainer.ModelPath(Folder)));
+        Assert.True(File.Exists(Path.Combine(Folder, "learning-curves.png")));
+        Assert.Contains(Directory.GetFiles(Path.Combine(Folder, "models", status.LatestVersion!)), f => f.EndsWith("alignment-class2.png"));
     }
 
     [Fact]
@@ -51,7 +48,7 @@ public sealed class TrainingTests : IDisposable
         using var trainer = Open("dihyfo2", steps: 60);
 
         var first = trainer.Advance(3);
-        var firstWritten = HypernetTrainingStatus.Read(_folder)!;
+        var firstWritten = HypernetTrainingStatus.Read(Folder)!;
         var logged = trainer.Advance(7);
         var between = trainer.Advance(4);
 
@@ -62,7 +59,7 @@ public sealed class TrainingTests : IDisposable
         Assert.True(double.IsFinite(logged.HeldOutLoss));
         Assert.Equal(logged.TrainLoss, between.TrainLoss);
         Assert.Equal(logged.HeldOutLoss, between.HeldOutLoss);
-        Assert.Equal(between.TrainLoss, HypernetTrainingStatus.Read(_folder)!.TrainLoss);
+        Assert.Equal(between.TrainLoss, HypernetTrainingStatus.Read(Folder)!.TrainLoss);
     }
 
     [Fact]
@@ -81,8 +78,8 @@ public sealed class TrainingTests : IDisposable
     {
         using var trainer = Open("dihyfo1", steps: 30);
         trainer.Advance(30);
-        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(_folder));
-        var current = Lethe.ML.Nets.ParameterLayout.For(_task.Architecture).InitialParameters(9);
+        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(Folder));
+        var current = Lethe.ML.Nets.ParameterLayout.For(Preset.Architecture).InitialParameters(9);
         var conditions = new SampleConditions([0.1f, 0.1f, 3f, 0.2f], current, [1.4f, 1.4f, 1.4f, 1.4f]);
 
         var first = model.Sample(conditions, 3, seed: 42, steps: 10, sampler: "ddpm");
@@ -99,7 +96,7 @@ public sealed class TrainingTests : IDisposable
     {
         using var trainer = Open("dihyfo2", steps: 30);
         trainer.Advance(30);
-        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(_folder));
+        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(Folder));
         var conditions = new SampleConditions([0.1f, 0.1f, 3f, 0.2f]);
 
         Assert.Equal(
@@ -132,18 +129,9 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(TrainedWeights(), TrainedWeights());
     }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
-
     private HypernetTrainer Open(string variant, int steps, int evaluateEvery = 30)
     {
         var options = HypernetOptions.ForPreset("tiny", variant) with { Steps = steps, EvaluateEvery = evaluateEvery, CheckpointEvery = 20, LogEvery = 10 };
-        var data = SyntheticCheckpoints.Create(_task, runs: 12, perRun: 6, seed: 3);
-        return HypernetTrainer.Open(_folder, options, _task, data, "synthetic", SyntheticCheckpoints.Images(_task, 40, 3));
+        return OpenTraining(options);
     }
 }
