@@ -98,10 +98,32 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         }
     }
 
-    /// <summary>The length of the bytes staged under this checksum, when every one of their blocks is still uncommitted.</summary>
+    public async Task<IReadOnlyList<ArtifactInfo>> List(string prefix, CancellationToken ct)
+    {
+        var found = new List<ArtifactInfo>();
+        try
+        {
+            // Listings show committed blobs only; one without a checksum was not written by this store.
+            await foreach (var blob in _container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix, ct))
+            {
+                if (blob.Metadata.TryGetValue(ChecksumMetadata, out var sha))
+                {
+                    found.Add(new ArtifactInfo(blob.Name, sha, blob.Properties.ContentLength ?? 0));
+                }
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // No container yet: nothing was ever committed.
+        }
+
+        return found.OrderBy(info => info.Key, StringComparer.Ordinal).ToList();
+    }
+
     public async Task Delete(string key, CancellationToken ct) =>
         await _container.GetBlobClient(key).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
 
+    /// <summary>The length of the bytes staged under this checksum, when every one of their blocks is still uncommitted.</summary>
     private static async Task<long?> StagedLength(BlockBlobClient blob, string sha256, CancellationToken ct)
     {
         BlockList list;

@@ -30,6 +30,9 @@ public interface IArtifactStore
     /// <exception cref="InvalidDataException">The bytes do not match the checksum.</exception>
     Task<byte[]> ReadVerified(string key, string sha256, CancellationToken ct);
 
+    /// <summary>The committed artifacts whose keys start with <paramref name="prefix"/>, in ordinal key order (staged bytes are not listed).</summary>
+    Task<IReadOnlyList<ArtifactInfo>> List(string prefix, CancellationToken ct);
+
     /// <summary>Removes a committed artifact that nothing refers to any more (e.g. a superseded training checkpoint); absent keys are fine.</summary>
     Task Delete(string key, CancellationToken ct);
 }

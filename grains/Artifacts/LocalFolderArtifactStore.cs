@@ -95,12 +95,37 @@ public sealed class LocalFolderArtifactStore : IArtifactStore
         return ArtifactChecksum.Verified(await File.ReadAllBytesAsync(path, ct), sha256, UriOf(key));
     }
 
+    public async Task<IReadOnlyList<ArtifactInfo>> List(string prefix, CancellationToken ct)
+    {
+        // Only the folder the prefix ends in (and below) can hold matching keys; staging and checksum files are bookkeeping.
+        var folder = Path.GetDirectoryName(PathOf(prefix + "_"))!;
+        var found = new List<ArtifactInfo>();
+        if (!Directory.Exists(folder))
+        {
+            return found;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            var key = Path.GetRelativePath(Root, path).Replace(Path.DirectorySeparatorChar, '/');
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsBookkeeping(key) && await Find(key, ct) is { } info)
+            {
+                found.Add(info);
+            }
+        }
+
+        return found.OrderBy(info => info.Key, StringComparer.Ordinal).ToList();
+    }
+
     public Task Delete(string key, CancellationToken ct)
     {
         File.Delete(PathOf(key));
         File.Delete(PathOf(key) + ChecksumSuffix);
         return Task.CompletedTask;
     }
+
+    private static bool IsBookkeeping(string key) =>
+        key.EndsWith(ChecksumSuffix, StringComparison.Ordinal) || key.Contains(".staged-", StringComparison.Ordinal) || key.Contains(".partial-", StringComparison.Ordinal);
 
     private string StagedPath(string key, string sha256) => $"{PathOf(key)}.staged-{sha256}";
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Lethe.Contracts.Hypernet;
 using Lethe.Grains.Activation;
@@ -80,6 +81,15 @@ public sealed partial class HypernetTrainerGrain(
             state.State.Error = null;
             state.State.FinishedUtc = null;
             state.State.StartedUtc ??= DateTimeOffset.UtcNow;
+            if (state.State.Checkpoint is null && await LatestCheckpointOf(request) is { } earlier)
+            {
+                // This grain's state is new but the store holds a checkpoint of the same request: the state was lost
+                // (an embedded silo keeps it in memory, so a killed process forgets it), the finished steps were not.
+                state.State.Checkpoint = earlier;
+                state.State.Step = earlier.Step;
+                log.LogInformation("Hypernet {Name} adopts its checkpoint at step {Step} from {Key}", Name, earlier.Step, earlier.Key);
+            }
+
             await Write();
         }
 
@@ -173,7 +183,7 @@ public sealed partial class HypernetTrainerGrain(
                 metrics.HypernetTrainSteps.Add(status.Step - before, variant);
                 metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
                 await PublishNewVersions(folder, request, data, ct);
-                await SaveCheckpoint(folder, status.Step, ct);
+                await SaveCheckpoint(folder, request, status.Step, ct);
                 state.State.Step = status.Step;
                 state.State.TrainLoss = status.TrainLoss;
                 state.State.HeldOutLoss = status.HeldOutLoss;
@@ -255,11 +265,11 @@ public sealed partial class HypernetTrainerGrain(
     }
 
     /// <summary>Archives the training folder to the artifact store, records it, then drops the checkpoint it replaces.</summary>
-    private async Task SaveCheckpoint(string folder, int step, CancellationToken ct)
+    private async Task SaveCheckpoint(string folder, HypernetTrainingRequest request, int step, CancellationToken ct)
     {
         var bytes = TrainingFolderArchive.Pack(folder);
         var sha = ArtifactChecksum.Sha256Of(bytes);
-        var key = $"hypernets/{Name}/checkpoints/{step:D7}-{sha[..12]}.zip";
+        var key = $"{CheckpointPrefix(request)}{step:D7}-{sha[..12]}.zip";
         await artifacts.Put(key, bytes, ct);
 
         var previous = state.State.Checkpoint;
@@ -269,6 +279,26 @@ public sealed partial class HypernetTrainerGrain(
         {
             await artifacts.Delete(previous.Key, ct);
         }
+    }
+
+    /// <summary>
+    /// Where the checkpoints of <paramref name="request"/> go: one folder per model options and dataset jobs, so a
+    /// training whose grain state was lost finds its own checkpoints and never those of another request.
+    /// </summary>
+    private string CheckpointPrefix(HypernetTrainingRequest request)
+    {
+        var jobs = string.Join(",", request.DatasetJobIds.Distinct().Order(StringComparer.Ordinal));
+        return $"hypernets/{Name}/checkpoints/{request.ToOptions().Id}-{ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(jobs))[..12]}/";
+    }
+
+    /// <summary>The newest checkpoint of <paramref name="request"/> in the artifact store, or null.</summary>
+    private async Task<TrainingCheckpoint?> LatestCheckpointOf(HypernetTrainingRequest request)
+    {
+        var prefix = CheckpointPrefix(request);
+        var newest = (await artifacts.List(prefix, CancellationToken.None)).LastOrDefault();
+        return newest is not null && int.TryParse(newest.Key[prefix.Length..].Split('-')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var step)
+            ? new TrainingCheckpoint(newest.Key, newest.Sha256, step)
+            : null;
     }
 
     private async Task Finish(HypernetTrainingState outcome, string? error)

@@ -13,14 +13,7 @@ public static class LetheProcess
     /// <summary>Runs lethe with its artifact store in <paramref name="artifacts"/> (tests never share the user's store).</summary>
     public static (int ExitCode, string Output, string Error) RunWithArtifacts(string artifacts, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "lethe.dll"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["Lethe__Artifacts__LocalPath"] = artifacts;
-        start.Environment["COLUMNS"] = "1000";
-        using var process = Process.Start(start)!;
+        using var process = Start(artifacts, args);
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
@@ -30,5 +23,18 @@ public static class LetheProcess
         }
 
         return (process.ExitCode, output, error.Result);
+    }
+
+    /// <summary>Starts lethe with its artifact store in <paramref name="artifacts"/>, output redirected, and returns at once.</summary>
+    public static Process Start(string artifacts, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "lethe.dll"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["Lethe__Artifacts__LocalPath"] = artifacts;
+        start.Environment["COLUMNS"] = "1000";
+        return Process.Start(start)!;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Lethe.Cli.Tests;
@@ -14,9 +15,7 @@ public sealed partial class TrainCommandTests : IDisposable
     [Fact]
     public void Training_a_collected_job_on_the_grains_exports_a_folder_that_status_reads_and_a_rerun_reuses()
     {
-        var collected = LetheProcess.RunWithArtifacts(Artifacts, "collect", "--out", Path.Combine(_root, "data"), "--runs", "10", "--epochs", "2");
-        Assert.True(collected.ExitCode == 0, collected.Output + collected.Error);
-        var job = JobLine().Match(collected.Output).Groups[1].Value;
+        var job = Collect();
         var hypernets = Path.Combine(_root, "hypernets");
 
         // A new process: its embedded silo has never heard of the job and finds it through the artifact store.
@@ -36,6 +35,41 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.Contains("reusing", again.Output);
     }
 
+    [Fact]
+    public void A_killed_training_on_the_embedded_silo_continues_from_its_last_durable_checkpoint()
+    {
+        var job = Collect();
+        var hypernets = Path.Combine(_root, "hypernets");
+        string[] train = ["train", "--data", job, "--preset", "tiny", "--steps", "600", "--root", hypernets, "--name", "killed", "--threads", "1"];
+        var checkpoints = Path.Combine(Artifacts, "hypernets", "killed", "checkpoints");
+
+        // The first process dies without warning (no Ctrl+C, no shutdown) once a checkpoint archive is committed.
+        using (var first = LetheProcess.Start(Artifacts, train))
+        {
+            _ = first.StandardOutput.ReadToEndAsync();
+            _ = first.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            while (!Committed(checkpoints).Any() && !first.HasExited)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "no checkpoint was committed within 3 minutes");
+                Thread.Sleep(50);
+            }
+
+            Assert.False(first.HasExited, "the first training ended before it could be killed");
+            first.Kill(entireProcessTree: true);
+            first.WaitForExit();
+        }
+
+        var killedAt = Committed(checkpoints).Select(f => int.Parse(Path.GetFileName(f)[..7], CultureInfo.InvariantCulture)).Max();
+        var second = LetheProcess.RunWithArtifacts(Artifacts, train);
+
+        Assert.True(second.ExitCode == 0, second.Output + second.Error);
+        var resumedFrom = int.Parse(StartLine().Match(second.Output).Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(resumedFrom >= killedAt && resumedFrom > 0, $"the second process started from step {resumedFrom}; step {killedAt} was checkpointed before the kill");
+        Assert.Contains("step 600/600 (done)", second.Output);
+        Assert.True(File.Exists(Path.Combine(hypernets, "killed", "models", "v000600", "model.safetensors")));
+    }
+
     [Theory]
     [InlineData("0123456789abcdef", "Collection job 0123456789abcdef is unknown")]
     [InlineData("not-a-job", "neither an existing checkpoint folder nor a collection job id")]
@@ -49,6 +83,20 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.Contains(message, line);
         Assert.False(Directory.Exists(Path.Combine(_root, "hypernets")));
     }
+
+    private string Collect()
+    {
+        var collected = LetheProcess.RunWithArtifacts(Artifacts, "collect", "--out", Path.Combine(_root, "data"), "--runs", "10", "--epochs", "2");
+        Assert.True(collected.ExitCode == 0, collected.Output + collected.Error);
+        return JobLine().Match(collected.Output).Groups[1].Value;
+    }
+
+    /// <summary>Committed checkpoint archives (staged ones end in <c>.staged-SHA</c>).</summary>
+    private static IEnumerable<string> Committed(string folder) =>
+        Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.zip", SearchOption.AllDirectories) : [];
+
+    [GeneratedRegex(@"from step (\d+) of 600")]
+    private static partial Regex StartLine();
 
     [GeneratedRegex(@"Job ([0-9a-f]{16}):")]
     private static partial Regex JobLine();

@@ -79,6 +79,24 @@ public sealed class ArtifactStoreTests(AzuriteServer azurite) : IClassFixture<Az
         Assert.NotNull(await store.Find("hypernets/m/checkpoints/0000040.zip", default));
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task List_shows_the_committed_artifacts_under_a_prefix_in_key_order(string kind)
+    {
+        var store = Store(kind);
+        await store.Put("hypernets/m/checkpoints/r1/0000500-b.zip", [2], default);
+        await store.Put("hypernets/m/checkpoints/r1/0000250-a.zip", [1], default);
+        await store.Put("hypernets/m/checkpoints/r2/0000750-c.zip", [3], default);
+        await store.Stage("hypernets/m/checkpoints/r1/0000750-d.zip", [4], ArtifactChecksum.Sha256Of([4]), default);
+
+        var listed = await store.List("hypernets/m/checkpoints/r1/", default);
+
+        Assert.Equal(["hypernets/m/checkpoints/r1/0000250-a.zip", "hypernets/m/checkpoints/r1/0000500-b.zip"], listed.Select(a => a.Key));
+        Assert.Equal(ArtifactChecksum.Sha256Of([2]), listed[1].Sha256);
+        Assert.Equal(1, listed[1].Bytes);
+        Assert.Empty(await store.List("hypernets/other/", default));
+    }
+
     [Fact]
     public async Task A_key_outside_the_local_folder_is_rejected()
     {
