@@ -14,32 +14,15 @@ namespace Lethe.Grains.Collection;
 public sealed class CollectionJobGrain(
     [PersistentState("job", CollectionOptions.StorageName)] IPersistentState<CollectionJobState> state,
     IOptions<CollectionOptions> options,
-    ILogger<CollectionJobGrain> log) : Grain, ICollectionJobGrain, IRemindable
+    ILogger<CollectionJobGrain> log) : ResumableGrain<CollectionJobState>(state), ICollectionJobGrain
 {
-    private const string ResumeReminder = "resume";
-
-    // The loop and the calls interleave at awaits; Orleans storage rejects a write while another is in flight.
-    private readonly SemaphoreSlim _writing = new(1, 1);
-    private readonly ActivationWork _loop = new();
     private long _activeRunEpochs;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        EnsureLoop();
-        return Task.CompletedTask;
-    }
+    protected override bool IsRunning => State.Status == JobStatus.Running;
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        await _loop.StopAsync(cancellationToken);
+    protected override Task RunAsync(CancellationToken ct) => Run(State.Spec!, ct);
 
-        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.Status == JobStatus.Running)
-        {
-            // Hand the work over now rather than at the next reminder tick: this call reaches a new activation on
-            // another silo once this one is gone.
-            _ = this.AsReference<ICollectionJobGrain>().Resume();
-        }
-    }
+    protected override Task HandOver() => this.AsReference<ICollectionJobGrain>().Resume();
 
     async Task<JobPlan> ICollectionJobGrain.Plan(CollectionJobSpec spec)
     {
@@ -51,10 +34,10 @@ public sealed class CollectionJobGrain(
             throw new ArgumentException($"The spec hashes to job id {id}, not to this job's id {this.GetPrimaryKeyString()}; address the job by the hash of its spec.");
         }
 
-        if (state.State.Spec is null)
+        if (State.Spec is null)
         {
-            state.State.Spec = spec;
-            state.State.Status = JobStatus.Planned;
+            State.Spec = spec;
+            State.Status = JobStatus.Planned;
             await Write();
         }
 
@@ -63,23 +46,22 @@ public sealed class CollectionJobGrain(
 
     async Task<JobProgress> ICollectionJobGrain.Start()
     {
-        if (state.State.Spec is null)
+        if (State.Spec is null)
         {
             throw new InvalidOperationException($"Job {this.GetPrimaryKeyString()} has no plan; submit its spec with Plan first.");
         }
 
-        if (state.State.Status != JobStatus.Completed && state.State.Status != JobStatus.Running)
+        if (State.Status != JobStatus.Completed && State.Status != JobStatus.Running)
         {
-            state.State.Status = JobStatus.Running;
-            state.State.Error = null;
-            state.State.StartedUtc ??= DateTimeOffset.UtcNow;
+            State.Status = JobStatus.Running;
+            State.Error = null;
+            State.StartedUtc ??= DateTimeOffset.UtcNow;
             await Write();
         }
 
-        if (state.State.Status == JobStatus.Running)
+        if (IsRunning)
         {
-            await this.RegisterOrUpdateReminder(ResumeReminder, options.Value.ResumePeriod, options.Value.ResumePeriod);
-            EnsureLoop();
+            await KeepResuming(options.Value.ResumePeriod);
         }
 
         return Progress();
@@ -89,63 +71,43 @@ public sealed class CollectionJobGrain(
 
     async Task<JobProgress> ICollectionJobGrain.Cancel()
     {
-        if (state.State.Status is JobStatus.Planned or JobStatus.Running)
+        if (State.Status is JobStatus.Planned or JobStatus.Running)
         {
-            _loop.Cancel();
-            state.State.Status = JobStatus.Cancelled;
-            state.State.FinishedUtc = DateTimeOffset.UtcNow;
+            Work.Cancel();
+            State.Status = JobStatus.Cancelled;
+            State.FinishedUtc = DateTimeOffset.UtcNow;
             await Write();
-            await StopReminder();
+            await StopResuming();
         }
 
         return Progress();
     }
 
     Task<IReadOnlyList<CheckpointShardManifest>> ICollectionJobGrain.GetShards() =>
-        Task.FromResult<IReadOnlyList<CheckpointShardManifest>>(state.State.Sealed.OrderBy(s => s.Key).Select(s => s.Value).ToList());
+        Task.FromResult<IReadOnlyList<CheckpointShardManifest>>(State.Sealed.OrderBy(s => s.Key).Select(s => s.Value).ToList());
 
     Task ICollectionJobGrain.Resume()
     {
-        EnsureLoop();
+        EnsureWork();
         return Task.CompletedTask;
-    }
-
-    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (state.State.Status == JobStatus.Running)
-        {
-            EnsureLoop();
-        }
-        else
-        {
-            await StopReminder();
-        }
     }
 
     private JobProgress Progress()
     {
-        var spec = state.State.Spec;
-        var sealedShards = state.State.Sealed.Values.ToList();
+        var spec = State.Spec;
+        var sealedShards = State.Sealed.Values.ToList();
         return new JobProgress(
-            this.GetPrimaryKeyString(), state.State.Status, spec?.Runs ?? 0,
+            this.GetPrimaryKeyString(), State.Status, spec?.Runs ?? 0,
             sealedShards.Sum(s => s.LastRun - s.FirstRun + 1), spec?.ShardCount ?? 0, sealedShards.Count,
-            sealedShards.Sum(s => (long)s.Count), state.State.Error, state.State.StartedUtc, state.State.FinishedUtc,
+            sealedShards.Sum(s => (long)s.Count), State.Error, State.StartedUtc, State.FinishedUtc,
             (sealedShards.Sum(s => (long)(s.LastRun - s.FirstRun + 1)) * (spec?.Epochs ?? 0)) + _activeRunEpochs,
             (long)(spec?.Runs ?? 0) * (spec?.Epochs ?? 0));
-    }
-
-    private void EnsureLoop()
-    {
-        if (state.State.Status == JobStatus.Running)
-        {
-            _loop.EnsureRunning(ct => Run(state.State.Spec!, ct));
-        }
     }
 
     private async Task Run(CollectionJobSpec spec, CancellationToken ct)
     {
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
-        var pending = new Queue<int>(Enumerable.Range(0, spec.ShardCount).Where(i => !state.State.Sealed.ContainsKey(i)));
+        var pending = new Queue<int>(Enumerable.Range(0, spec.ShardCount).Where(i => !State.Sealed.ContainsKey(i)));
         var active = new List<int>();
         try
         {
@@ -170,7 +132,7 @@ public sealed class CollectionJobGrain(
 
                     if (progress?.Manifest is { } manifest)
                     {
-                        state.State.Sealed[index] = manifest;
+                        State.Sealed[index] = manifest;
                         active.Remove(index);
                         changed = true;
                     }
@@ -215,32 +177,11 @@ public sealed class CollectionJobGrain(
 
     private async Task Finish(JobStatus status, string? error)
     {
-        state.State.Status = status;
-        state.State.Error = error;
-        state.State.FinishedUtc = DateTimeOffset.UtcNow;
+        State.Status = status;
+        State.Error = error;
+        State.FinishedUtc = DateTimeOffset.UtcNow;
         await Write();
-        await StopReminder();
-        log.LogInformation("Job {JobId} {Status}: {Shards} shards", this.GetPrimaryKeyString(), status, state.State.Sealed.Count);
-    }
-
-    private async Task StopReminder()
-    {
-        if (await this.GetReminder(ResumeReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
-
-    private async Task Write()
-    {
-        await _writing.WaitAsync();
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        finally
-        {
-            _writing.Release();
-        }
+        await StopResuming();
+        log.LogInformation("Job {JobId} {Status}: {Shards} shards", this.GetPrimaryKeyString(), status, State.Sealed.Count);
     }
 }

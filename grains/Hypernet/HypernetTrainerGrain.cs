@@ -30,32 +30,17 @@ public sealed partial class HypernetTrainerGrain(
     IArtifactStore artifacts,
     LetheMetrics metrics,
     IOptions<HypernetTrainerOptions> options,
-    ILogger<HypernetTrainerGrain> log) : Grain, IHypernetTrainerGrain, IRemindable
+    ILogger<HypernetTrainerGrain> log) : ResumableGrain<HypernetTrainerState>(state), IHypernetTrainerGrain
 {
-    private const string ResumeReminder = "resume";
-
-    private readonly SemaphoreSlim _writing = new(1, 1);
-    private readonly ActivationWork _loop = new();
     private int _resumedFromStep;
 
     private string Name => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        EnsureLoop();
-        return Task.CompletedTask;
-    }
+    protected override bool IsRunning => State is { State: HypernetTrainingState.Training, Request: not null };
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        await _loop.StopAsync(cancellationToken);
+    protected override Task RunAsync(CancellationToken ct) => Train(State.Request!, ct);
 
-        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.State == HypernetTrainingState.Training)
-        {
-            // Hand over now rather than at the next reminder tick.
-            _ = this.AsReference<IHypernetTrainerGrain>().Resume();
-        }
-    }
+    protected override Task HandOver() => this.AsReference<IHypernetTrainerGrain>().Resume();
 
     async Task<HypernetTrainerStatus> IHypernetTrainerGrain.Start(HypernetTrainingRequest request)
     {
@@ -66,37 +51,36 @@ public sealed partial class HypernetTrainerGrain(
         }
 
         var hypernetOptions = request.ToOptions();
-        if (state.State.Request is { } existing && !SameRequest(existing, request))
+        if (State.Request is { } existing && !SameRequest(existing, request))
         {
             throw new InvalidOperationException(
                 $"Model {Name} is trained from {existing.Variant}/{existing.Preset} on {string.Join(",", existing.DatasetJobIds)}; this request is {request.Variant}/{request.Preset} on {string.Join(",", request.DatasetJobIds)}. Use another name.");
         }
 
         await CollectedCheckpoints.Shards(GrainFactory, request.DatasetJobIds);
-        if (state.State.Request is null || state.State.State is HypernetTrainingState.Cancelled or HypernetTrainingState.Failed)
+        if (State.Request is null || State.State is HypernetTrainingState.Cancelled or HypernetTrainingState.Failed)
         {
-            state.State.Request = request;
-            state.State.Steps = hypernetOptions.Steps;
-            state.State.State = HypernetTrainingState.Training;
-            state.State.Error = null;
-            state.State.FinishedUtc = null;
-            state.State.StartedUtc ??= DateTimeOffset.UtcNow;
-            if (state.State.Checkpoint is null && await LatestCheckpointOf(request) is { } earlier)
+            State.Request = request;
+            State.Steps = hypernetOptions.Steps;
+            State.State = HypernetTrainingState.Training;
+            State.Error = null;
+            State.FinishedUtc = null;
+            State.StartedUtc ??= DateTimeOffset.UtcNow;
+            if (State.Checkpoint is null && await LatestCheckpointOf(request) is { } earlier)
             {
                 // This grain's state is new but the store holds a checkpoint of the same request: the state was lost
                 // (an embedded silo keeps it in memory, so a killed process forgets it), the finished steps were not.
-                state.State.Checkpoint = earlier;
-                state.State.Step = earlier.Step;
+                State.Checkpoint = earlier;
+                State.Step = earlier.Step;
                 log.LogInformation("Hypernet {Name} adopts its checkpoint at step {Step} from {Key}", Name, earlier.Step, earlier.Key);
             }
 
             await Write();
         }
 
-        if (state.State.State == HypernetTrainingState.Training)
+        if (IsRunning)
         {
-            await this.RegisterOrUpdateReminder(ResumeReminder, options.Value.ResumePeriod, options.Value.ResumePeriod);
-            EnsureLoop();
+            await KeepResuming(options.Value.ResumePeriod);
         }
 
         return Status();
@@ -106,9 +90,9 @@ public sealed partial class HypernetTrainerGrain(
 
     async Task<HypernetTrainerStatus> IHypernetTrainerGrain.Cancel()
     {
-        if (state.State.State == HypernetTrainingState.Training)
+        if (State.State == HypernetTrainingState.Training)
         {
-            await _loop.StopAsync();
+            await Work.StopAsync();
 
             await Finish(HypernetTrainingState.Cancelled, null);
         }
@@ -118,39 +102,19 @@ public sealed partial class HypernetTrainerGrain(
 
     Task IHypernetTrainerGrain.Resume()
     {
-        EnsureLoop();
+        EnsureWork();
         return Task.CompletedTask;
-    }
-
-    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (state.State.State == HypernetTrainingState.Training)
-        {
-            EnsureLoop();
-        }
-        else
-        {
-            await StopReminder();
-        }
     }
 
     private HypernetTrainerStatus Status()
     {
-        var s = state.State;
+        var s = State;
         return new HypernetTrainerStatus(Name, s.State, s.Request, s.Step, s.Steps, s.TrainLoss, s.HeldOutLoss, s.BestVersion, s.BestScore,
             s.LatestVersion, s.Error, s.StartedUtc, s.FinishedUtc, _resumedFromStep, s.Checkpoint?.Key, s.Checkpoint?.Sha256);
     }
 
     private static bool SameRequest(HypernetTrainingRequest a, HypernetTrainingRequest b) =>
         a.ToOptions() == b.ToOptions() && a.DatasetJobIds.Distinct().Order().SequenceEqual(b.DatasetJobIds.Distinct().Order());
-
-    private void EnsureLoop()
-    {
-        if (state.State is { State: HypernetTrainingState.Training, Request: { } request })
-        {
-            _loop.EnsureRunning(ct => Train(request, ct));
-        }
-    }
 
     private async Task Train(HypernetTrainingRequest request, CancellationToken ct)
     {
@@ -162,7 +126,7 @@ public sealed partial class HypernetTrainerGrain(
         try
         {
             var data = await CollectedCheckpoints.Read(GrainFactory, artifacts, request.DatasetJobIds, ct);
-            var checkpoint = state.State.Checkpoint;
+            var checkpoint = State.Checkpoint;
             var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
             var hypernetOptions = request.ToOptions();
             var opened = await executor.Run(() =>
@@ -184,9 +148,9 @@ public sealed partial class HypernetTrainerGrain(
                 metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
                 await PublishNewVersions(folder, request, data, ct);
                 await SaveCheckpoint(folder, request, status.Step, ct);
-                state.State.Step = status.Step;
-                state.State.TrainLoss = status.TrainLoss;
-                state.State.HeldOutLoss = status.HeldOutLoss;
+                State.Step = status.Step;
+                State.TrainLoss = status.TrainLoss;
+                State.HeldOutLoss = status.HeldOutLoss;
                 if (status.Done)
                 {
                     await Finish(HypernetTrainingState.Completed, null);
@@ -239,7 +203,7 @@ public sealed partial class HypernetTrainerGrain(
         {
             var version = Path.GetFileName(versionFolder);
             var file = Path.Combine(versionFolder, "model.safetensors");
-            if (state.State.Published.Contains(version) || !File.Exists(file))
+            if (State.Published.Contains(version) || !File.Exists(file))
             {
                 continue;
             }
@@ -254,12 +218,12 @@ public sealed partial class HypernetTrainerGrain(
             var step = int.Parse(metadata.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture);
             var published = await registry.Publish(new PublishedHypernet(Name, version, request.Variant, request.Preset, step, key, sha, bytes.Length,
                 score, ML.Nets.ParameterLayout.For(data.Spec.Task.Architecture).Count, data.Spec.Task.Name, DateTimeOffset.UtcNow));
-            state.State.Published.Add(version);
-            state.State.LatestVersion = version;
-            if (state.State.BestScore is not { } best || published.Score > best || !double.IsFinite(best))
+            State.Published.Add(version);
+            State.LatestVersion = version;
+            if (State.BestScore is not { } best || published.Score > best || !double.IsFinite(best))
             {
-                state.State.BestVersion = version;
-                state.State.BestScore = published.Score;
+                State.BestVersion = version;
+                State.BestScore = published.Score;
             }
         }
     }
@@ -272,8 +236,8 @@ public sealed partial class HypernetTrainerGrain(
         var key = $"{CheckpointPrefix(request)}{step:D7}-{sha[..12]}.zip";
         await artifacts.Put(key, bytes, ct);
 
-        var previous = state.State.Checkpoint;
-        state.State.Checkpoint = new TrainingCheckpoint(key, sha, step);
+        var previous = State.Checkpoint;
+        State.Checkpoint = new TrainingCheckpoint(key, sha, step);
         await Write();
         if (previous is not null && previous.Key != key)
         {
@@ -303,33 +267,12 @@ public sealed partial class HypernetTrainerGrain(
 
     private async Task Finish(HypernetTrainingState outcome, string? error)
     {
-        state.State.State = outcome;
-        state.State.Error = error;
-        state.State.FinishedUtc = DateTimeOffset.UtcNow;
+        State.State = outcome;
+        State.Error = error;
+        State.FinishedUtc = DateTimeOffset.UtcNow;
         await Write();
-        await StopReminder();
-        log.LogInformation("Hypernet {Name} {Outcome} at step {Step}; best {Best} ({Score})", Name, outcome, state.State.Step, state.State.BestVersion, state.State.BestScore);
-    }
-
-    private async Task StopReminder()
-    {
-        if (await this.GetReminder(ResumeReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
-
-    private async Task Write()
-    {
-        await _writing.WaitAsync();
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        finally
-        {
-            _writing.Release();
-        }
+        await StopResuming();
+        log.LogInformation("Hypernet {Name} {Outcome} at step {Step}; best {Best} ({Score})", Name, outcome, State.Step, State.BestVersion, State.BestScore);
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

@@ -33,39 +33,22 @@ public sealed class UnlearningRequestGrain(
     PublishedHypernetCache hypernets,
     IOptions<UnlearningOptions> options,
     LetheMetrics metrics,
-    ILogger<UnlearningRequestGrain> log) : Grain, IUnlearningRequestGrain, IRemindable
+    ILogger<UnlearningRequestGrain> log) : ResumableGrain<UnlearningRequestState>(state), IUnlearningRequestGrain
 {
-    private const string ResumeReminder = "resume";
-
-    private readonly ActivationWork _work = new();
-
     private string Id => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        EnsureWork();
-        return Task.CompletedTask;
-    }
+    protected override bool IsRunning => State.Status == UnlearningStatus.Running;
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        await _work.StopAsync(cancellationToken);
-
-        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && state.State.Status == UnlearningStatus.Running)
-        {
-            // Hand over now rather than at the next reminder tick.
-            _ = this.AsReference<IUnlearningRequestGrain>().GetOutcome();
-        }
-    }
+    protected override Task HandOver() => this.AsReference<IUnlearningRequestGrain>().GetOutcome();
 
     async Task<UnlearningOutcome> IUnlearningRequestGrain.Submit(UnlearningRequestSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var sha = ArtifactChecksum.Sha256Of(spec.Model ?? []);
-        if (state.State.Status != UnlearningStatus.None)
+        if (State.Status != UnlearningStatus.None)
         {
-            if (state.State.Tenant != spec.Tenant || state.State.InputSha256 != sha || state.State.Method != UnlearningMethodCatalog.RequireKnown(spec.Method) || !state.State.Forget.SequenceEqual((spec.Forget ?? []).Distinct().Order())
-                || state.State.Hypernet?.Name != spec.Hypernet)
+            if (State.Tenant != spec.Tenant || State.InputSha256 != sha || State.Method != UnlearningMethodCatalog.RequireKnown(spec.Method) || !State.Forget.SequenceEqual((spec.Forget ?? []).Distinct().Order())
+                || State.Hypernet?.Name != spec.Hypernet)
             {
                 throw new InvalidOperationException($"Request {Id} was submitted before with another model, method, forget set or hypernetwork; use a new id.");
             }
@@ -78,38 +61,25 @@ public sealed class UnlearningRequestGrain(
         var (hypernet, checkpoints) = UnlearningMethodCatalog.HypernetMethods.Contains(method) ? await ResolveHypernet(spec, method, task) : (null, []);
         var key = $"unlearning/{Id}/input.safetensors";
         await artifacts.Put(key, spec.Model!, CancellationToken.None);
-        state.State.Status = UnlearningStatus.Running;
-        state.State.Method = UnlearningMethodCatalog.RequireKnown(spec.Method);
-        state.State.Preset = task.Name;
-        state.State.Forget = spec.Forget.Distinct().Order().ToArray();
-        state.State.Seed = spec.Seed;
-        state.State.Tenant = spec.Tenant;
-        state.State.Data = spec.Data;
-        state.State.InputKey = key;
-        state.State.InputSha256 = sha;
-        state.State.SubmittedUtc = DateTimeOffset.UtcNow;
-        state.State.Hypernet = hypernet;
-        state.State.Checkpoints = checkpoints;
-        state.State.Candidates = spec.Candidates;
-        await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, options.Value.ResumePeriod, options.Value.ResumePeriod);
-        EnsureWork();
+        State.Status = UnlearningStatus.Running;
+        State.Method = UnlearningMethodCatalog.RequireKnown(spec.Method);
+        State.Preset = task.Name;
+        State.Forget = spec.Forget.Distinct().Order().ToArray();
+        State.Seed = spec.Seed;
+        State.Tenant = spec.Tenant;
+        State.Data = spec.Data;
+        State.InputKey = key;
+        State.InputSha256 = sha;
+        State.SubmittedUtc = DateTimeOffset.UtcNow;
+        State.Hypernet = hypernet;
+        State.Checkpoints = checkpoints;
+        State.Candidates = spec.Candidates;
+        await Write();
+        await KeepResuming(options.Value.ResumePeriod);
         return Outcome();
     }
 
     Task<UnlearningOutcome> IUnlearningRequestGrain.GetOutcome() => Task.FromResult(Outcome());
-
-    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (state.State.Status == UnlearningStatus.Running)
-        {
-            EnsureWork();
-        }
-        else
-        {
-            await StopReminder();
-        }
-    }
 
     /// <summary>
     /// The published hypernetwork a DiHyFo request samples (pinned to a version) and the collection jobs that set its
@@ -165,22 +135,14 @@ public sealed class UnlearningRequestGrain(
         return (task, parameters);
     }
 
-    private UnlearningOutcome Outcome() => state.State.Outcome ?? new UnlearningOutcome(
-        Id, state.State.Status, state.State.Method, state.State.Preset, state.State.Forget, null, null, null, null, null, null, null, null,
-        state.State.SubmittedUtc, null, state.State.Tenant);
+    private UnlearningOutcome Outcome() => State.Outcome ?? new UnlearningOutcome(
+        Id, State.Status, State.Method, State.Preset, State.Forget, null, null, null, null, null, null, null, null,
+        State.SubmittedUtc, null, State.Tenant);
 
-    private void EnsureWork()
-    {
-        if (state.State.Status == UnlearningStatus.Running)
-        {
-            _work.EnsureRunning(Run);
-        }
-    }
-
-    private async Task Run(CancellationToken ct)
+    protected override async Task RunAsync(CancellationToken ct)
     {
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
-        var s = state.State;
+        var s = State;
         var watch = Stopwatch.StartNew();
         var outcome = "completed";
         try
@@ -263,8 +225,8 @@ public sealed class UnlearningRequestGrain(
             return;
         }
 
-        await state.WriteStateAsync();
-        await StopReminder();
+        await Write();
+        await StopResuming();
         metrics.UnlearningRequests.Add(1, new("method", s.Method), new("outcome", outcome));
         metrics.UnlearningDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("method", s.Method));
         await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
@@ -276,12 +238,4 @@ public sealed class UnlearningRequestGrain(
     /// </summary>
     public static string ReferenceName(TaskPreset task, IEnumerable<int> forget, int seed, string data) =>
         $"retrain-{task.Name}-forget{string.Join("-", forget.Distinct().Order())}-seed{seed}-{ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(data))[..8]}";
-
-    private async Task StopReminder()
-    {
-        if (await this.GetReminder(ResumeReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
 }
