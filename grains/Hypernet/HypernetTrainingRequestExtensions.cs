@@ -25,6 +25,7 @@ public static class HypernetTrainingRequestExtensions
             Guidance = request.Guidance ?? options.Guidance,
             Width = request.Width ?? options.Width,
             Layers = request.Layers ?? options.Layers,
+            ScaleAugmentation = request.ScaleAugmentation ?? options.ScaleAugmentation,
         }).Validated();
     }
 }

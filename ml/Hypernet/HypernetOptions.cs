@@ -63,6 +63,15 @@ public sealed record HypernetOptions
     public double ConditionDropout { get; init; }
 
     /// <summary>
+    /// Half-width s of the log-uniform rescaling of hidden units applied to training pairs: unit i of a pair gets one
+    /// α_i = exp(U(−s, s)) that multiplies its fc1 row and bias and divides its fc2 column — a ReLU net computes the same
+    /// function, so θ and θ* keep their losses (positive homogeneity, the continuous symmetry beside the permutations;
+    /// with 2 hidden units, permutations alone give only two copies of each net). 0: none (G.pt).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double ScaleAugmentation { get; init; }
+
+    /// <summary>
     /// Guidance scale w of sampling: x̂0 = x̂0(∅) + w·(x̂0(ℓ*) − x̂0(∅)); w &gt; 1 pushes samples towards their prompt.
     /// Null: 1, plain conditional sampling (G.pt). Needs <see cref="ConditionDropout"/> &gt; 0.
     /// </summary>
@@ -169,6 +178,7 @@ public sealed record HypernetOptions
         Require(LogEvery >= 1 && EvaluateEvery >= 1 && CheckpointEvery >= 1, "log, evaluation and checkpoint intervals must be at least 1.");
         Require(EvaluationNets >= 1 && Prompts >= 2, "alignment needs at least 1 net and 2 prompts.");
         Require(Sampler is "ddim" or "ddpm", $"sampler '{Sampler}' is not accepted; use ddim or ddpm.");
+        Require(ScaleAugmentation is >= 0 and <= 2, $"scale augmentation must be in [0, 2] (a log-scale half-width); got {ScaleAugmentation}.");
         Require(ConditionDropout is >= 0 and < 1, $"condition dropout must be in [0, 1); got {ConditionDropout}.");
         Require(Guidance is null || (Guidance > 0 && ConditionDropout > 0), $"guidance {Guidance} needs a positive scale and a model trained with condition dropout > 0 (got {ConditionDropout}).");
         Require(SamplingSteps is >= 1 and <= GaussianDiffusion.TrainingSteps, $"sampling steps must be in [1, {GaussianDiffusion.TrainingSteps}]; got {SamplingSteps}.");

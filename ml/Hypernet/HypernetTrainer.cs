@@ -290,7 +290,7 @@ public sealed class HypernetTrainer : IDisposable
         _model.Denoiser.train();
         var rng = new Random(unchecked((_options.Seed * 1_000_003) + Step));
         using var generator = new Generator((ulong)((_options.Seed * 1_000_003L) + Step), _model.Device);
-        var loss = DiffusionLoss(_model, _train, _trainPairs, _options.BatchSize, rng, generator, _options.Permute, _options.ConditionDropout);
+        var loss = DiffusionLoss(_model, _train, _trainPairs, _options.BatchSize, rng, generator, _options.Permute, _options.ConditionDropout, _options.ScaleAugmentation);
         _optimizer.zero_grad();
         loss.backward();
         nn.utils.clip_grad_norm_(_model.Denoiser.parameters(), _options.GradientClip);
@@ -318,7 +318,7 @@ public sealed class HypernetTrainer : IDisposable
     /// Weighted x0 MSE of one batch of pairs (spec §4.2): uniform t, q_sample, predict, compare with θ*. A fraction
     /// <paramref name="conditionDropout"/> of the pairs is predicted without its target losses (classifier-free guidance).
     /// </summary>
-    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute, double conditionDropout = 0)
+    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute, double conditionDropout = 0, double scaleAugmentation = 0)
     {
         var device = model.Device;
         var (targetRows, currentRows) = pairs.Draw(batch, rng);
@@ -331,6 +331,14 @@ public sealed class HypernetTrainer : IDisposable
             var index = HiddenUnitPermutation.RandomIndices(model.Layout, batch, rng, device);
             target = target.gather(1, index);
             current = current?.gather(1, index);
+        }
+
+        if (scaleAugmentation > 0)
+        {
+            // One rescaling per pair, the same for θ and θ*; the normaliser only scales tensors, so it commutes.
+            var factors = HiddenUnitScaling.RandomFactors(model.Layout, batch, scaleAugmentation, rng, device);
+            target = target * factors;
+            current = current is null ? null : current * factors;
         }
 
         var targetLoss = data.Losses.index_select(0, targetIndex);

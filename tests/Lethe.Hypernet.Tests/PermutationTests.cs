@@ -21,6 +21,35 @@ public class PermutationTests
     }
 
     [Fact]
+    public void RescalingHiddenUnitsLeavesTheMlpOutputsUnchanged()
+    {
+        var layout = ParameterLayout.For(new MlpArchitecture(784, 7, 10));
+        var flat = randn(5, layout.Count);
+        var inputs = rand(16, 784);
+
+        var scaled = flat * HiddenUnitScaling.RandomFactors(layout, 5, logRange: 1.0, new Random(3), CPU);
+
+        Assert.False(scaled.allclose(flat, rtol: 0.05, atol: 0.05));
+        Assert.True(BatchedMlp.Logits(layout, scaled, inputs).allclose(BatchedMlp.Logits(layout, flat, inputs), rtol: 1e-4, atol: 1e-3));
+    }
+
+    [Fact]
+    public void ScalingMultipliesFc1RowAndBiasAndDividesFc2ColumnOfTheSameUnit()
+    {
+        var layout = ParameterLayout.For(new MlpArchitecture(784, 2, 4));
+
+        var factors = HiddenUnitScaling.Factors(layout, [2.0, 0.5]);
+
+        Assert.Equal(2f, factors[0]);
+        Assert.Equal(0.5f, factors[784]);
+        Assert.Equal(2f, factors[layout["fc1.bias"].Offset]);
+        Assert.Equal(0.5f, factors[layout["fc2.weight"].Offset]);          // class 0, unit 0
+        Assert.Equal(2f, factors[layout["fc2.weight"].Offset + 1]);        // class 0, unit 1
+        Assert.All(factors[layout["fc2.bias"].Offset..], f => Assert.Equal(1f, f));
+        Assert.Throws<ArgumentException>(() => HiddenUnitScaling.Factors(layout, [1.0, 0.0]));
+    }
+
+    [Fact]
     public void TheSamePermutationMovesFc1RowsAndFc2ColumnsTogether()
     {
         var layout = ParameterLayout.For(new MlpArchitecture(784, 2, 4));
