@@ -1,4 +1,5 @@
-using Lethe.ML.Evaluation;
+using Lethe.ML.Nets;
+using static TorchSharp.torch;
 
 namespace Lethe.ML.Unlearning;
 
@@ -24,34 +25,13 @@ public sealed class FinetuneMethod(double learningRate = 0.05, int maxEpochs = 1
 
     public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
     {
-        using var probe = new ValidationProbe(request.Data);
-        var stop = new ForgetAccuracyStop(probe, request.TargetForgetAccuracy, checkEvery);
-        using var training = new SgdTraining(request.Layout.Architecture, request.Original, learningRate, momentum);
         var (images, labels) = SgdTraining.Tensors(request.Data.RetainTrain);
         using (images)
         using (labels)
         {
-            var rng = new Random(request.Seed);
-            var step = 0;
-            for (var epoch = 0; epoch < maxEpochs && !stop.Reached; epoch++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                foreach (var batch in SgdTraining.Minibatches(request.Data.RetainTrain.Count, batchSize, rng))
-                {
-                    training.Step(model => SgdTraining.CrossEntropy(model, images, labels, batch));
-                    if (stop.Check(training, ++step))
-                    {
-                        break;
-                    }
-                }
-            }
-
-            if (!stop.Reached)
-            {
-                stop.Check(training, step, force: true);
-            }
-
-            return new UnlearningResult(training.Parameters(), Needs, stop.Details(step));
+            var batches = SgdTraining.Epochs(request.Data.RetainTrain.Count, batchSize, maxEpochs, new Random(request.Seed));
+            return SgdTraining.UntilForgotten(request, Needs, learningRate, momentum, checkEvery,
+                batches.Select(batch => (Func<Mlp, Tensor>)(model => SgdTraining.CrossEntropy(model, images, labels, batch))), cancellation);
         }
     }
 }

@@ -1,4 +1,5 @@
-using Lethe.ML.Evaluation;
+using Lethe.ML.Nets;
+using static TorchSharp.torch;
 
 namespace Lethe.ML.Unlearning;
 
@@ -24,30 +25,13 @@ public sealed class NegGradMethod(double learningRate = 0.003, int maxSteps = 30
 
     public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
     {
-        using var probe = new ValidationProbe(request.Data);
-        var stop = new ForgetAccuracyStop(probe, request.TargetForgetAccuracy, checkEvery);
-        using var training = new SgdTraining(request.Layout.Architecture, request.Original, learningRate, momentum);
         var (images, labels) = SgdTraining.Tensors(request.Data.ForgetTrain);
         using (images)
         using (labels)
         {
-            var step = 0;
-            foreach (var batch in SgdTraining.Cycle(request.Data.ForgetTrain.Count, batchSize, new Random(request.Seed)))
-            {
-                cancellation.ThrowIfCancellationRequested();
-                training.Step(model => -SgdTraining.CrossEntropy(model, images, labels, batch));
-                if (stop.Check(training, ++step) || step >= maxSteps)
-                {
-                    break;
-                }
-            }
-
-            if (!stop.Reached)
-            {
-                stop.Check(training, step, force: true);
-            }
-
-            return new UnlearningResult(training.Parameters(), Needs, stop.Details(step));
+            var batches = SgdTraining.Cycle(request.Data.ForgetTrain.Count, batchSize, new Random(request.Seed)).Take(maxSteps);
+            return SgdTraining.UntilForgotten(request, Needs, learningRate, momentum, checkEvery,
+                batches.Select(batch => (Func<Mlp, Tensor>)(model => -SgdTraining.CrossEntropy(model, images, labels, batch))), cancellation);
         }
     }
 }

@@ -1,4 +1,5 @@
-using Lethe.ML.Evaluation;
+using Lethe.ML.Nets;
+using static TorchSharp.torch;
 
 namespace Lethe.ML.Unlearning;
 
@@ -25,9 +26,6 @@ public sealed class NegGradPlusMethod(double alpha = 0.99, double learningRate =
 
     public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
     {
-        using var probe = new ValidationProbe(request.Data);
-        var stop = new ForgetAccuracyStop(probe, request.TargetForgetAccuracy, checkEvery);
-        using var training = new SgdTraining(request.Layout.Architecture, request.Original, learningRate, momentum);
         var (retainImages, retainLabels) = SgdTraining.Tensors(request.Data.RetainTrain);
         var (forgetImages, forgetLabels) = SgdTraining.Tensors(request.Data.ForgetTrain);
         using (retainImages)
@@ -35,32 +33,13 @@ public sealed class NegGradPlusMethod(double alpha = 0.99, double learningRate =
         using (forgetImages)
         using (forgetLabels)
         {
-            var rng = new Random(request.Seed);
-            using var forgetBatches = SgdTraining.Cycle(request.Data.ForgetTrain.Count, batchSize, new Random(request.Seed + 1)).GetEnumerator();
-            var step = 0;
-            for (var epoch = 0; epoch < maxEpochs && !stop.Reached; epoch++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                foreach (var batch in SgdTraining.Minibatches(request.Data.RetainTrain.Count, batchSize, rng))
-                {
-                    forgetBatches.MoveNext();
-                    var forgetBatch = forgetBatches.Current;
-                    training.Step(model =>
-                        (alpha * SgdTraining.CrossEntropy(model, retainImages, retainLabels, batch))
-                        - ((1 - alpha) * SgdTraining.CrossEntropy(model, forgetImages, forgetLabels, forgetBatch)));
-                    if (stop.Check(training, ++step))
-                    {
-                        break;
-                    }
-                }
-            }
-
-            if (!stop.Reached)
-            {
-                stop.Check(training, step, force: true);
-            }
-
-            return new UnlearningResult(training.Parameters(), Needs, stop.Details(step));
+            // Each D_r batch is paired with the next D_f batch of an endless cycle with its own shuffle.
+            var retainBatches = SgdTraining.Epochs(request.Data.RetainTrain.Count, batchSize, maxEpochs, new Random(request.Seed));
+            var forgetBatches = SgdTraining.Cycle(request.Data.ForgetTrain.Count, batchSize, new Random(request.Seed + 1));
+            return SgdTraining.UntilForgotten(request, Needs, learningRate, momentum, checkEvery,
+                retainBatches.Zip(forgetBatches, (retain, forget) => (Func<Mlp, Tensor>)(model =>
+                    (alpha * SgdTraining.CrossEntropy(model, retainImages, retainLabels, retain))
+                    - ((1 - alpha) * SgdTraining.CrossEntropy(model, forgetImages, forgetLabels, forget)))), cancellation);
         }
     }
 }

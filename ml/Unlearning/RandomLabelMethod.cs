@@ -1,5 +1,7 @@
 using Lethe.ML.Data;
 using Lethe.ML.Evaluation;
+using Lethe.ML.Nets;
+using static TorchSharp.torch;
 
 namespace Lethe.ML.Unlearning;
 
@@ -27,35 +29,15 @@ public sealed class RandomLabelMethod(double learningRate = 0.01, int maxEpochs 
 
     public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
     {
-        using var probe = new ValidationProbe(request.Data);
-        var stop = new ForgetAccuracyStop(probe, request.TargetForgetAccuracy, checkEvery);
-        using var training = new SgdTraining(request.Layout.Architecture, request.Original, learningRate, momentum);
         var rng = new Random(request.Seed);
         var data = WithRandomForgetLabels(request.Data, rng);
         var (images, labels) = SgdTraining.Tensors(data);
         using (images)
         using (labels)
         {
-            var step = 0;
-            for (var epoch = 0; epoch < maxEpochs && !stop.Reached; epoch++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                foreach (var batch in SgdTraining.Minibatches(data.Count, batchSize, rng))
-                {
-                    training.Step(model => SgdTraining.CrossEntropy(model, images, labels, batch));
-                    if (stop.Check(training, ++step))
-                    {
-                        break;
-                    }
-                }
-            }
-
-            if (!stop.Reached)
-            {
-                stop.Check(training, step, force: true);
-            }
-
-            return new UnlearningResult(training.Parameters(), Needs, stop.Details(step));
+            var batches = SgdTraining.Epochs(data.Count, batchSize, maxEpochs, rng);
+            return SgdTraining.UntilForgotten(request, Needs, learningRate, momentum, checkEvery,
+                batches.Select(batch => (Func<Mlp, Tensor>)(model => SgdTraining.CrossEntropy(model, images, labels, batch))), cancellation);
         }
     }
 

@@ -1,4 +1,5 @@
 using Lethe.ML.Data;
+using Lethe.ML.Evaluation;
 using Lethe.ML.Nets;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,6 +45,40 @@ public sealed class SgdTraining : IDisposable
         var order = Enumerable.Range(0, count).Select(i => (long)i).ToArray();
         rng.Shuffle(order);
         return order.Chunk(Math.Max(1, batchSize));
+    }
+
+    /// <summary>The minibatches of <paramref name="epochs"/> epochs, each with a fresh shuffle drawn when it starts.</summary>
+    public static IEnumerable<long[]> Epochs(int count, int batchSize, int epochs, Random rng) =>
+        Enumerable.Range(0, epochs).SelectMany(_ => Minibatches(count, batchSize, rng));
+
+    /// <summary>
+    /// The loop of the gradient baselines: SGD from the model to unlearn, one step per loss of <paramref name="steps"/>
+    /// (drawn lazily), until <see cref="ForgetAccuracyStop"/> sees the validation forget accuracy at the request's target
+    /// or the steps run out; the result records where it stopped.
+    /// </summary>
+    public static UnlearningResult UntilForgotten(UnlearningRequest request, DataAccess needs, double learningRate, double momentum, int checkEvery,
+        IEnumerable<Func<Mlp, Tensor>> steps, CancellationToken cancellation)
+    {
+        using var probe = new ValidationProbe(request.Data);
+        var stop = new ForgetAccuracyStop(probe, request.TargetForgetAccuracy, checkEvery);
+        using var training = new SgdTraining(request.Layout.Architecture, request.Original, learningRate, momentum);
+        var step = 0;
+        foreach (var loss in steps)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            training.Step(loss);
+            if (stop.Check(training, ++step))
+            {
+                break;
+            }
+        }
+
+        if (!stop.Reached)
+        {
+            stop.Check(training, step, force: true);
+        }
+
+        return new UnlearningResult(training.Parameters(), needs, stop.Details(step));
     }
 
     /// <summary>Minibatches forever, a fresh shuffle per pass (for a second set iterated beside the first).</summary>

@@ -35,14 +35,10 @@ public sealed class TaskNegationMethod(double learningRate = 0.01, int epochs = 
             using (images)
             using (labels)
             {
-                var rng = new Random(request.Seed);
-                for (var epoch = 0; epoch < epochs; epoch++)
+                foreach (var batch in SgdTraining.Epochs(request.Data.ForgetTrain.Count, batchSize, epochs, new Random(request.Seed)))
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    foreach (var batch in SgdTraining.Minibatches(request.Data.ForgetTrain.Count, batchSize, rng))
-                    {
-                        training.Step(model => SgdTraining.CrossEntropy(model, images, labels, batch));
-                    }
+                    training.Step(model => SgdTraining.CrossEntropy(model, images, labels, batch));
                 }
             }
 
