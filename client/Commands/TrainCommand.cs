@@ -196,8 +196,8 @@ public static partial class TrainCommand
                         await t.Session.WaitForCompletion(s =>
                         {
                             bar.Value = s.Step;
-                            bar.Description = s.Step == 0
-                                ? $"{t.Session.Name}: loading the dataset"
+                            bar.Description = s.Step == 0 || double.IsNaN(s.TrainLoss)
+                                ? $"{t.Session.Name}: loading the dataset{(s.Step == 0 ? "" : $" to continue from step {s.Step}")}"
                                 : $"{t.Session.Name} step {s.Step}: loss {s.TrainLoss:G3} (held-out {s.HeldOutLoss:G3}){(s.LatestVersion is null ? "" : $", {s.LatestVersion} published")}";
                         }, TimeSpan.FromMilliseconds(500), cancellation);
                         bar.Value = t.Steps;
