@@ -129,6 +129,7 @@ public sealed partial class HypernetTrainerGrain(
             var checkpoint = State.Checkpoint;
             var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
             var hypernetOptions = request.ToOptions();
+            var checkpoints = CheckpointPrefix(request);
             var opened = await executor.Run(() =>
             {
                 TrainingFolderArchive.Restore(folder, archive);
@@ -147,7 +148,7 @@ public sealed partial class HypernetTrainerGrain(
                 metrics.HypernetTrainSteps.Add(status.Step - before, variant);
                 metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
                 await PublishNewVersions(folder, request, data, ct);
-                await SaveCheckpoint(folder, request, status.Step, ct);
+                await SaveCheckpoint(folder, checkpoints, status.Step, ct);
                 State.Step = status.Step;
                 State.TrainLoss = status.TrainLoss;
                 State.HeldOutLoss = status.HeldOutLoss;
@@ -228,12 +229,12 @@ public sealed partial class HypernetTrainerGrain(
         }
     }
 
-    /// <summary>Archives the training folder to the artifact store, records it, then drops the checkpoint it replaces.</summary>
-    private async Task SaveCheckpoint(string folder, HypernetTrainingRequest request, int step, CancellationToken ct)
+    /// <summary>Archives the training folder under <paramref name="prefix"/> (<see cref="CheckpointPrefix"/>), records it, then drops the checkpoint it replaces.</summary>
+    private async Task SaveCheckpoint(string folder, string prefix, int step, CancellationToken ct)
     {
         var bytes = TrainingFolderArchive.Pack(folder);
         var sha = ArtifactChecksum.Sha256Of(bytes);
-        var key = $"{CheckpointPrefix(request)}{step:D7}-{sha[..12]}.zip";
+        var key = $"{prefix}{step:D7}-{sha[..12]}.zip";
         await artifacts.Put(key, bytes, ct);
 
         var previous = State.Checkpoint;
