@@ -33,10 +33,7 @@ public static class BenchCommand
         AnsiConsole.Write(table);
         if (jsonPath is not null)
         {
-            var temporary = jsonPath + ".tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
-            File.Move(temporary, jsonPath, overwrite: true);
-            AnsiConsole.MarkupLine($"figures written to {Markup.Escape(jsonPath)}");
+            JsonOutput.Write(jsonPath, figures);
         }
     }
 }

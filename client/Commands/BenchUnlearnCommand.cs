@@ -244,9 +244,6 @@ public static class BenchUnlearnCommand
             }),
             paper = forgetSets.SelectMany(f => PaperTables.For(preset.Name, f)).Select(p => new { forget = p.Forget, model = p.Model, figures = p.Figures, source = p.Source }),
         };
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(document, UnlearningReport.Json));
-        File.Move(temporary, path, overwrite: true);
-        AnsiConsole.MarkupLine($"figures written to {Markup.Escape(path)}");
+        JsonOutput.Write(path, document, UnlearningReport.Json);
     }
 }

@@ -25,16 +25,26 @@ public static class HypernetCommand
         var version = new Option<string?>("--version") { Description = "Published version to evaluate (default: the best)." };
         var sampler = new Option<string>("--sampler") { Description = "ddim or ddpm.", DefaultValueFactory = _ => "ddim" };
         var steps = new Option<int>("--steps") { Description = "Sampling steps.", DefaultValueFactory = _ => 50 };
-        var nets = new Option<int>("--nets") { Description = "Evaluation nets per sweep.", DefaultValueFactory = _ => 8 };
+        var nets = new Option<int>("--nets")
+        {
+            Description = "Evaluation nets per sweep (training evaluates the preset's 8 to pick its best version; more nets give a smaller standard error).",
+            DefaultValueFactory = _ => 32,
+        };
+        var json = new Option<string?>("--json") { Description = "Also write the report (every prompted and observed loss) to this JSON file." };
         var guidance = new Option<double?>("--guidance") { Description = "Classifier-free guidance scale (default: the training's; 1: none; others need a model trained with --condition-dropout)." };
         var evaluate = new Command("evaluate", "Re-measure prompt alignment of a published version (e.g. DDPM vs DDIM), printing the per-class table.")
         {
-            evaluateName, TrainCommand.Root, data, version, sampler, steps, nets, guidance, TrainCommand.Threads,
+            evaluateName, TrainCommand.Root, data, version, sampler, steps, nets, guidance, json, TrainCommand.Threads,
         };
         evaluate.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
             TrainCommand.ApplyThreads(result);
             var folder = Path.Combine(result.GetValue(TrainCommand.Root)!, result.GetValue(evaluateName)!);
+            if (result.GetValue(nets) < 1)
+            {
+                throw new ArgumentException($"--nets must be at least 1; got {result.GetValue(nets)}.");
+            }
+
             var options = HypernetTrainer.StoredOptions(folder);
             var dataset = CheckpointDataset.Open(result.GetValue(data)!);
             using var trainer = HypernetTrainer.Open(folder, options, dataset.Task, dataset.Batch, dataset.Identity, dataset.TestImages());
@@ -44,7 +54,12 @@ public static class HypernetCommand
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var report = trainer.Evaluate(model, step, result.GetValue(nets), result.GetValue(sampler)!, result.GetValue(steps), result.GetValue(guidance));
             AnsiConsole.MarkupLine($"{Markup.Escape(path)} evaluated in {watch.Elapsed.TotalSeconds:F1} s");
-            PrintReport(report, $"{Markup.Escape(Path.GetFileName(Path.GetDirectoryName(path)!))} (step {report.Step}, {report.Sampler}-{report.SamplingSteps}, guidance {report.Guidance:G3}, held-out nets)");
+            PrintReport(report, $"{Markup.Escape(Path.GetFileName(Path.GetDirectoryName(path)!))} (step {report.Step}, {report.Sampler}-{report.SamplingSteps}, guidance {report.Guidance:G3}, {result.GetValue(nets)} nets)");
+            if (result.GetValue(json) is { } output)
+            {
+                JsonOutput.Write(output, report, what: "report");
+            }
+
             return 0;
         }, cancellation)));
         return new Command("hypernet", "Inspect hypernetwork trainings.") { status, evaluate };
@@ -53,11 +68,11 @@ public static class HypernetCommand
     public static void PrintReport(AlignmentReport report, string title)
     {
         var table = new Table().Title(title)
-            .AddColumn("class").AddColumn("prompt range").AddColumn(new TableColumn("alignment (R²)").RightAligned()).AddColumn(new TableColumn("Pearson").RightAligned());
+            .AddColumn("class").AddColumn("prompt range").AddColumn(new TableColumn("alignment (R²) ± s.e.").RightAligned()).AddColumn(new TableColumn("Pearson").RightAligned());
         foreach (var c in report.Classes)
         {
             var label = c.Class < 0 ? "global" : c.Pivot ? $"{c.Class} (pivot)" : c.Class.ToString();
-            table.AddRow(label, $"{c.PromptLow:F2} - {c.PromptHigh:F2}", $"{c.Alignment:F3}", $"{c.Pearson:F3}");
+            table.AddRow(label, $"{c.PromptLow:F2} - {c.PromptHigh:F2}", $"{c.Alignment:F3} ± {c.AlignmentStandardError:F3}", $"{c.Pearson:F3}");
         }
 
         AnsiConsole.Write(table);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Lethe.ML.Hypernet;
 
 /// <summary>
@@ -16,4 +18,32 @@ public sealed record ClassAlignment(
     double Reference,
     int Nets,
     float[] Targets,
-    float[] Observed);
+    float[] Observed)
+{
+    /// <summary>Eq. 6 of each evaluation net over its prompts; <see cref="Alignment"/> is their mean.</summary>
+    [JsonIgnore]
+    public double[] PerNetAlignment => Enumerable.Range(0, Nets).Select(n =>
+    {
+        var prompts = Targets.Length / Nets;
+        return PromptAlignment.RSquared(Targets.AsSpan(n * prompts, prompts), Observed.AsSpan(n * prompts, prompts));
+    }).ToArray();
+
+    /// <summary>
+    /// Standard error of <see cref="Alignment"/> over the evaluation nets (sample standard deviation / √nets): how far a
+    /// re-measurement with other noise seeds or input nets may move it. 0 with a single net.
+    /// </summary>
+    public double AlignmentStandardError
+    {
+        get
+        {
+            var values = PerNetAlignment;
+            if (values.Length < 2)
+            {
+                return 0;
+            }
+
+            var mean = values.Average();
+            return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length);
+        }
+    }
+}

@@ -17,7 +17,7 @@ public static class HypernetPlots
         reference.LegendText = $"reference: median training loss {result.Reference:F2}";
         reference.LinePattern = ScottPlot.LinePattern.Dotted;
         var name = result.Class < 0 ? "global loss" : result.Pivot ? $"class {result.Class} (pivot)" : $"class {result.Class}";
-        plot.Title($"{title}: {name}, alignment {result.Alignment:F3}, Pearson {result.Pearson:F3}");
+        plot.Title($"{title}: {name}, alignment {result.Alignment:F3} ± {result.AlignmentStandardError:F3}, Pearson {result.Pearson:F3}");
         plot.XLabel("target (prompted) loss");
         plot.YLabel("observed test loss");
         plot.ShowLegend();

@@ -120,9 +120,9 @@ public sealed class PromptAlignment
                 }
             }
 
-            var alignment = Enumerable.Range(0, nets).Average(n => RSquared(t.AsSpan(n * prompts, prompts), o.AsSpan(n * prompts, prompts)));
             var (low, high, reference) = c < 0 ? GlobalRange : (_low[c], _high[c], _reference[c]);
-            results.Add(new ClassAlignment(c, c >= 0 && _pivots.Contains(c), alignment, Pearson(t, o), low, high, reference, nets, t, o));
+            var sweep = new ClassAlignment(c, c >= 0 && _pivots.Contains(c), 0, Pearson(t, o), low, high, reference, nets, t, o);
+            results.Add(sweep with { Alignment = sweep.PerNetAlignment.Average() });
         }
 
         var holds = pivotLosses.Where(p => p.Value.Count > 0).Select(p =>
