@@ -117,7 +117,13 @@ public static partial class TrainCommand
                 while (!trainer.Done && !cancellation.IsCancellationRequested)
                 {
                     var before = status.LatestVersion;
+                    var recovered = trainer.Recoveries.Count;
                     status = trainer.Advance(options.LogEvery, cancellation);
+                    foreach (var recovery in trainer.Recoveries.Skip(recovered))
+                    {
+                        AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(recovery)}[/]");
+                    }
+
                     task.Value = status.Step;
                     task.Description = $"step {status.Step}: loss {status.TrainLoss:G3} (held-out {status.HeldOutLoss:G3}), {status.SamplesPerSecond:F0} samples/s";
                     if (status.LatestVersion != before && status.LatestAlignment is not null)

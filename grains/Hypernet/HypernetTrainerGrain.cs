@@ -144,8 +144,14 @@ public sealed partial class HypernetTrainerGrain(
             {
                 var before = opened.Step;
                 var batchSteps = options.Value.StepsPerBatch;
+                var recovered = opened.Recoveries.Count;
                 var status = await executor.Run(() => opened.Advance(batchSteps, ct), ct);
-                metrics.HypernetTrainSteps.Add(status.Step - before, variant);
+                foreach (var recovery in opened.Recoveries.Skip(recovered))
+                {
+                    log.LogWarning("Hypernet {Name}: {Recovery}", Name, recovery);
+                }
+
+                metrics.HypernetTrainSteps.Add(Math.Max(0, status.Step - before), variant);
                 metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
                 await PublishNewVersions(folder, request, data, ct);
                 await SaveCheckpoint(folder, checkpoints, status.Step, ct);

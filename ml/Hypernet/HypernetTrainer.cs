@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Lethe.ML.Data;
 using Lethe.ML.Storage;
@@ -47,6 +48,8 @@ public sealed class HypernetTrainer : IDisposable
     private int _runningCount;
     private double _lastHeldOut;
     private double _samplesPerSecond;
+    private int _failuresSinceCheckpoint;
+    private readonly List<string> _recoveries = [];
 
     private HypernetTrainer(string folder, HypernetOptions options, TaskPreset task, CheckpointBatch data, string dataIdentity, ParameterNormalizer normalizer, LabeledImages test)
     {
@@ -151,6 +154,24 @@ public sealed class HypernetTrainer : IDisposable
         return trainer;
     }
 
+    /// <summary>Native failures of a step tolerated between two checkpoints before the error is passed on.</summary>
+    public const int MaxFailuresPerCheckpoint = 3;
+
+    /// <summary>Lines of <see cref="Recoveries"/>, appended under the training folder.</summary>
+    public const string RecoveriesFile = "recoveries.log";
+
+    /// <summary>
+    /// What this trainer recovered from: a step that failed in native code (TorchSharp 0.107 sometimes frees a temporary
+    /// Scalar of AdamW.step while the native call still reads it: "Expected false to be true" in c10::Scalar) is undone by
+    /// going back to the last checkpoint, up to <see cref="MaxFailuresPerCheckpoint"/> times between checkpoints.
+    /// </summary>
+    public IReadOnlyList<string> Recoveries => _recoveries;
+
+    /// <summary>Test hook: called after each optimiser step with the step number being trained.</summary>
+    internal Action<int>? AfterOptimizerStep { get; set; }
+
+    private bool HasCheckpoint => File.Exists(Path.Combine(_folder, "state", "current.json"));
+
     /// <summary>
     /// Trains up to <paramref name="maxSteps"/> steps (fewer at the end), logging every LogEvery steps, evaluating and
     /// publishing every EvaluateEvery steps and at the last step, and checkpointing every CheckpointEvery steps and
@@ -163,7 +184,27 @@ public sealed class HypernetTrainer : IDisposable
         var trained = 0;
         while (total < maxSteps && !Done && !cancellation.IsCancellationRequested)
         {
-            TrainStep();
+            try
+            {
+                TrainStep();
+            }
+            catch (ExternalException error) when (_failuresSinceCheckpoint < MaxFailuresPerCheckpoint && HasCheckpoint)
+            {
+                // A native failure leaves the model and the optimiser half-updated: go back to the last durable state and
+                // redo the steps since (each step's batch and noise come from its step number, so they are the same).
+                _failuresSinceCheckpoint++;
+                var failedAt = Step + 1;
+                var elapsed = _elapsedBefore + watch.Elapsed.TotalSeconds;
+                RollBack();
+                _elapsedBefore = elapsed;
+                watch.Restart();
+                trained = 0;
+                var recovery = $"step {failedAt} failed in native code ({error.Message.Split('\n')[0].Trim()}); continued from the checkpoint at step {Step}";
+                _recoveries.Add(recovery);
+                File.AppendAllText(Path.Combine(_folder, RecoveriesFile), $"{DateTimeOffset.UtcNow:O} {recovery}\n");
+                continue;
+            }
+
             total++;
             trained++;
             Step++;
@@ -185,6 +226,7 @@ public sealed class HypernetTrainer : IDisposable
             {
                 _samplesPerSecond = trained * _options.BatchSize / watch.Elapsed.TotalSeconds;
                 SaveState(_elapsedBefore + watch.Elapsed.TotalSeconds);
+                _failuresSinceCheckpoint = 0;
                 _elapsedBefore += watch.Elapsed.TotalSeconds;
                 watch.Restart();
                 trained = 0;
@@ -301,6 +343,7 @@ public sealed class HypernetTrainer : IDisposable
         }
 
         StepWithoutCollection(_optimizer);
+        AfterOptimizerStep?.Invoke(Step + 1);
         using (no_grad())
         {
             // EMA of the parameters only (G.pt), updated after every optimiser step.
@@ -449,6 +492,15 @@ public sealed class HypernetTrainer : IDisposable
         {
             File.Delete(old);
         }
+    }
+
+    /// <summary>Back to the last durable state: weights, EMA, optimiser, step and the log up to it.</summary>
+    private void RollBack()
+    {
+        _log.Clear();
+        _runningLoss = 0;
+        _runningCount = 0;
+        Resume();
     }
 
     private void Resume()

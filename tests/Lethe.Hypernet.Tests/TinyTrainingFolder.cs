@@ -22,6 +22,9 @@ public abstract class TinyTrainingFolder : IDisposable
     }
 
     /// <summary>Opens (or resumes) a training with <paramref name="options"/> in <see cref="Folder"/>.</summary>
-    protected HypernetTrainer OpenTraining(HypernetOptions options) =>
-        HypernetTrainer.Open(Folder, options, Preset, SyntheticCheckpoints.Create(Preset, runs: 12, perRun: 6, seed: 3), "synthetic", SyntheticCheckpoints.Images(Preset, 40, 3));
+    protected HypernetTrainer OpenTraining(HypernetOptions options) => OpenTraining(options, Folder);
+
+    /// <summary>The same training data in another folder (the caller deletes it).</summary>
+    protected HypernetTrainer OpenTraining(HypernetOptions options, string folder) =>
+        HypernetTrainer.Open(folder, options, Preset, SyntheticCheckpoints.Create(Preset, runs: 12, perRun: 6, seed: 3), "synthetic", SyntheticCheckpoints.Images(Preset, 40, 3));
 }

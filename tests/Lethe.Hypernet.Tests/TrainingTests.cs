@@ -1,5 +1,8 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
 using Lethe.ML.Data;
 using Lethe.ML.Hypernet;
+using Lethe.ML.Storage;
 using static TorchSharp.torch;
 
 namespace Lethe.Hypernet.Tests;
@@ -127,6 +130,73 @@ public sealed class TrainingTests : TinyTrainingFolder
         }
 
         Assert.Equal(TrainedWeights(), TrainedWeights());
+    }
+
+    [Fact]
+    public void AStepThatFailsInNativeCodeIsRedoneFromTheLastCheckpointAndTheTrainingEndsAsIfItHadNot()
+    {
+        var options = HypernetOptions.ForPreset("tiny", "dihyfo2") with { Steps = 60, EvaluateEvery = 30, CheckpointEvery = 20, LogEvery = 10 };
+        using (var clean = OpenTraining(options))
+        {
+            clean.Advance(60);
+        }
+
+        var failingFolder = Folder + "-failing";
+        try
+        {
+            using var failing = OpenTraining(options, failingFolder);
+            var failures = 0;
+            // As TorchSharp's AdamW.step fails: after the optimiser has moved some parameters, before the EMA follows.
+            failing.AfterOptimizerStep = step =>
+            {
+                if (step == 45 && failures++ == 0)
+                {
+                    throw new ExternalException("Expected false to be true, but got false.");
+                }
+            };
+
+            var status = failing.Advance(100);
+
+            Assert.Equal(60, status.Step);
+            var recovery = Assert.Single(failing.Recoveries);
+            Assert.Contains("step 45 failed", recovery);
+            Assert.Contains("checkpoint at step 40", recovery);
+            Assert.Contains("step 45 failed", File.ReadAllText(Path.Combine(failingFolder, HypernetTrainer.RecoveriesFile)));
+            Assert.Equal(StateTensors(Folder), StateTensors(failingFolder));
+            Assert.Equal(File.ReadAllLines(Path.Combine(Folder, "log.jsonl")).Length, File.ReadAllLines(Path.Combine(failingFolder, "log.jsonl")).Length);
+        }
+        finally
+        {
+            Directory.Delete(failingFolder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AStepThatKeepsFailingInNativeCodeIsReportedAfterThreeRollBacks()
+    {
+        using var trainer = Open("dihyfo2", steps: 60);
+        var attempts = 0;
+        trainer.AfterOptimizerStep = step =>
+        {
+            if (step == 25)
+            {
+                attempts++;
+                throw new ExternalException("Expected false to be true, but got false.");
+            }
+        };
+
+        Assert.Throws<ExternalException>(() => trainer.Advance(60));
+        Assert.Equal(HypernetTrainer.MaxFailuresPerCheckpoint + 1, attempts);
+        Assert.Equal(HypernetTrainer.MaxFailuresPerCheckpoint, trainer.Recoveries.Count);
+    }
+
+    /// <summary>Every tensor (weights and EMA) of a folder's last training checkpoint.</summary>
+    private static SortedDictionary<string, float[]> StateTensors(string folder)
+    {
+        var state = Path.Combine(folder, "state");
+        var weights = JsonDocument.Parse(File.ReadAllText(Path.Combine(state, "current.json"))).RootElement.GetProperty("Weights").GetString()!;
+        var (tensors, _) = SafetensorsFile.Read(File.ReadAllBytes(Path.Combine(state, weights)), weights);
+        return new SortedDictionary<string, float[]>(tensors.ToDictionary(t => t.Key, t => t.Value.AsFloats().ToArray()));
     }
 
     private HypernetTrainer Open(string variant, int steps, int evaluateEvery = 30)
