@@ -51,7 +51,7 @@ public static partial class TrainCommand
         var normalization = new Option<string?>("--normalization") { Description = "global (G.pt's one coefficient) or tensor (one per state-dict tensor)." };
         var weighting = new Option<string?>("--loss-weighting") { Description = "element (mean over all parameters, G.pt) or tensor (mean of per-tensor MSEs)." };
         var ema = new Option<double?>("--ema") { Description = "EMA decay." };
-        var lossFrequency = new Option<double?>("--loss-frequency") { Description = "Highest frequency (log2) of the loss embeddings (default: the timestep's, G.pt's 14)." };
+        var lossFrequency = new Option<double?>("--loss-frequency") { Description = "Highest frequency (log2) of the loss embeddings (default: the preset's; cpu: 4; tiny and paper: the timestep's, G.pt's 14)." };
         var seed = new Option<int?>("--seed") { Description = "Training seed." };
         var dropout = new Option<double?>("--condition-dropout") { Description = "Fraction of pairs trained without their target losses (learned null tokens), for classifier-free guidance; 0: none (G.pt)." };
         var scale = new Option<double?>("--scale-augmentation") { Description = "Rescale each hidden unit of a training pair by exp(U(-S, S)) (fc1 row and bias times it, fc2 column divided by it: the same ReLU function, so the same losses); 0: none (G.pt)." };

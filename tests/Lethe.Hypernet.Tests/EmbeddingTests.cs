@@ -23,11 +23,12 @@ public class EmbeddingTests
     }
 
     [Fact]
-    public void OptionsWithoutALossFrequencyCapKeepGptsEmbeddingAndTheCapChangesTheOptionsId()
+    public void OnlyTheCpuPresetCapsTheLossFrequencyOptionsWithoutACapKeepGptsEmbeddingAndTheCapChangesTheOptionsId()
     {
         var cpu = HypernetOptions.ForPreset("cpu", "dihyfo2");
-        Assert.Null(cpu.LossFrequencyLog2);
-        Assert.NotEqual(cpu.Id, (cpu with { LossFrequencyLog2 = 4 }).Id);
+        Assert.Equal(4, cpu.LossFrequencyLog2);
+        Assert.Null(HypernetOptions.ForPreset("paper", "dihyfo2").LossFrequencyLog2);
+        Assert.NotEqual(cpu.Id, (cpu with { LossFrequencyLog2 = null }).Id);
         var old = HypernetOptions.ForPreset("tiny", "dihyfo2").ToJson().Replace("\"LossFrequencyLog2\": null,", "");
         Assert.DoesNotContain("LossFrequencyLog2", old);
         Assert.Null(HypernetOptions.FromJson(old, "test").LossFrequencyLog2);
