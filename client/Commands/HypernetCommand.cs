@@ -40,21 +40,18 @@ public static class HypernetCommand
         {
             TrainCommand.ApplyThreads(result);
             var folder = Path.Combine(result.GetValue(TrainCommand.Root)!, result.GetValue(evaluateName)!);
-            if (result.GetValue(nets) < 1)
-            {
-                throw new ArgumentException($"--nets must be at least 1; got {result.GetValue(nets)}.");
-            }
-
             var options = HypernetTrainer.StoredOptions(folder);
+            // The training's own rules check the sweep settings before any data is loaded.
+            var sweep = (options with { EvaluationNets = result.GetValue(nets), Sampler = result.GetValue(sampler)!, SamplingSteps = result.GetValue(steps) }).Validated();
             var dataset = CheckpointDataset.Open(result.GetValue(data)!);
             using var trainer = HypernetTrainer.Open(folder, options, dataset.Task, dataset.Batch, dataset.Identity, dataset.TestImages());
             var path = HypernetTrainer.ModelPath(folder, result.GetValue(version));
             using var model = HypernetModel.Load(path);
             var step = int.Parse(model.Metadata.GetValueOrDefault("step", "0"), System.Globalization.CultureInfo.InvariantCulture);
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var report = trainer.Evaluate(model, step, result.GetValue(nets), result.GetValue(sampler)!, result.GetValue(steps), result.GetValue(guidance));
+            var report = trainer.Evaluate(model, step, sweep.EvaluationNets, sweep.Sampler, sweep.SamplingSteps, result.GetValue(guidance));
             AnsiConsole.MarkupLine($"{Markup.Escape(path)} evaluated in {watch.Elapsed.TotalSeconds:F1} s");
-            PrintReport(report, $"{Markup.Escape(Path.GetFileName(Path.GetDirectoryName(path)!))} (step {report.Step}, {report.Sampler}-{report.SamplingSteps}, guidance {report.Guidance:G3}, {result.GetValue(nets)} nets)");
+            PrintReport(report, $"{Markup.Escape(Path.GetFileName(Path.GetDirectoryName(path)!))} (step {report.Step}, {report.Sampler}-{report.SamplingSteps}, guidance {report.Guidance:G3}, {sweep.EvaluationNets} nets)");
             if (result.GetValue(json) is { } output)
             {
                 JsonOutput.Write(output, report, what: "report");

@@ -178,7 +178,7 @@ public sealed record HypernetOptions
         Require(EmaDecay is >= 0 and < 1, $"EMA decay must be in [0, 1); got {EmaDecay}.");
         Require(HeldOutFraction is > 0 and < 1, $"held-out fraction must be in (0, 1); got {HeldOutFraction}.");
         Require(LogEvery >= 1 && EvaluateEvery >= 1 && CheckpointEvery >= 1, "log, evaluation and checkpoint intervals must be at least 1.");
-        Require(EvaluationNets >= 1 && Prompts >= 2, "alignment needs at least 1 net and 2 prompts.");
+        Require(EvaluationNets >= 1 && Prompts >= 2, $"alignment needs at least 1 net and 2 prompts; got {EvaluationNets} nets and {Prompts} prompts.");
         Require(Sampler is "ddim" or "ddpm", $"sampler '{Sampler}' is not accepted; use ddim or ddpm.");
         Require(ScaleAugmentation is >= 0 and <= 2, $"scale augmentation must be in [0, 2] (a log-scale half-width); got {ScaleAugmentation}.");
         Require(ConditionDropout is >= 0 and < 1, $"condition dropout must be in [0, 1); got {ConditionDropout}.");

@@ -160,6 +160,8 @@ public sealed class HypernetTrainer : IDisposable
     /// <summary>Lines of <see cref="Recoveries"/>, appended under the training folder.</summary>
     public const string RecoveriesFile = "recoveries.log";
 
+    private const string CurrentStateFile = "current.json";
+
     /// <summary>
     /// What this trainer recovered from: a step that failed in native code (TorchSharp 0.107 sometimes frees a temporary
     /// Scalar of AdamW.step while the native call still reads it: "Expected false to be true" in c10::Scalar) is undone by
@@ -170,7 +172,10 @@ public sealed class HypernetTrainer : IDisposable
     /// <summary>Test hook: called after each optimiser step with the step number being trained.</summary>
     internal Action<int>? AfterOptimizerStep { get; set; }
 
-    private bool HasCheckpoint => File.Exists(Path.Combine(_folder, "state", "current.json"));
+    /// <summary>The record of the last durable training state (step, weights file, optimiser file).</summary>
+    private string CurrentStatePath => Path.Combine(_folder, "state", CurrentStateFile);
+
+    private bool HasCheckpoint => File.Exists(CurrentStatePath);
 
     /// <summary>
     /// Trains up to <paramref name="maxSteps"/> steps (fewer at the end), logging every LogEvery steps, evaluating and
@@ -487,8 +492,8 @@ public sealed class HypernetTrainer : IDisposable
         _optimizer.save_state_dict(optimizerTemporary);
         File.Move(optimizerTemporary, Path.Combine(state, optimizer), overwrite: true);
         // Renaming current.json is the commit: a crash before it leaves the previous checkpoint in force.
-        ShardFolder.WriteAtomically(Path.Combine(state, "current.json"), JsonSerializer.SerializeToUtf8Bytes(new StateRecord(Step, elapsed, weights, optimizer), Indented));
-        foreach (var old in Directory.EnumerateFiles(state).Where(f => !f.EndsWith(weights, StringComparison.Ordinal) && !f.EndsWith(optimizer, StringComparison.Ordinal) && !f.EndsWith("current.json", StringComparison.Ordinal)))
+        ShardFolder.WriteAtomically(CurrentStatePath, JsonSerializer.SerializeToUtf8Bytes(new StateRecord(Step, elapsed, weights, optimizer), Indented));
+        foreach (var old in Directory.EnumerateFiles(state).Where(f => !f.EndsWith(weights, StringComparison.Ordinal) && !f.EndsWith(optimizer, StringComparison.Ordinal) && !f.EndsWith(CurrentStateFile, StringComparison.Ordinal)))
         {
             File.Delete(old);
         }
@@ -505,7 +510,7 @@ public sealed class HypernetTrainer : IDisposable
 
     private void Resume()
     {
-        var current = Path.Combine(_folder, "state", "current.json");
+        var current = CurrentStatePath;
         if (!File.Exists(current))
         {
             return;
