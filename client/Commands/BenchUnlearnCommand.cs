@@ -35,7 +35,7 @@ public static class BenchUnlearnCommand
         var reports = new Option<string?>("--reports") { Description = "Also write a report (JSON, Markdown, PNG) per method, forget set and seed into this folder." };
         var command = new Command("unlearn", "Baselines vs the retrained model on the paper's forget sets, beside the paper's Tables 1-4, with wall times.")
         {
-            CollectCommand.Preset, forget, methods, seeds, dihyfo1, dihyfo2, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
+            CollectCommand.Preset, forget, methods, seeds, dihyfo1, dihyfo2, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
@@ -67,7 +67,7 @@ public static class BenchUnlearnCommand
             {
                 if (path is not null)
                 {
-                    hypernets.Add(UnlearnCommand.LoadHypernet(name, path, result.GetValue(UnlearnCommand.Checkpoints), preset, result.GetValue(UnlearnCommand.Candidates), result.GetValue(UnlearnCommand.ForgetQuantile), UnlearnCommand.ParseGuidance(result.GetValue(UnlearnCommand.Guidance)))!);
+                    hypernets.Add(UnlearnCommand.LoadHypernet(name, path, result.GetValue(UnlearnCommand.Checkpoints), preset, result.GetValue(UnlearnCommand.Candidates), result.GetValue(UnlearnCommand.ForgetQuantile), result.GetValue(UnlearnCommand.RetainQuantile), UnlearnCommand.ParseGuidance(result.GetValue(UnlearnCommand.Guidance)))!);
                 }
             }
 

@@ -25,6 +25,12 @@ public static class UnlearnCommand
         DefaultValueFactory = _ => TargetLossPrompt.DefaultForgetQuantile,
     };
 
+    public static readonly Option<double> RetainQuantile = new("--retain-quantile")
+    {
+        Description = "dihyfo1/dihyfo2: a retained class is prompted at this quantile of its losses over all the dataset's checkpoints, in [0, 1].",
+        DefaultValueFactory = _ => TargetLossPrompt.DefaultRetainQuantile,
+    };
+
     public static readonly Option<string?> Guidance = new("--guidance")
     {
         Description = "dihyfo1/dihyfo2: classifier-free guidance scales the candidates are spread over, comma-separated (default: 1,1.5,2,3,4,6,8 for a hypernetwork trained with --condition-dropout, else 1).",
@@ -47,7 +53,7 @@ public static class UnlearnCommand
         var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
         var command = new Command("unlearn", "Unlearn classes from a model with one method; writes the unlearned model and its report.")
         {
-            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, Guidance, CollectCommand.Data, output, report,
+            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, RetainQuantile, Guidance, CollectCommand.Data, output, report,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
@@ -61,7 +67,7 @@ public static class UnlearnCommand
             var (layout, original, _) = MlpFile.Load(modelPath, named?.Architecture);
             var task = named ?? PresetOf(layout.Architecture, modelPath);
             task.RequireForgetSet(forget);
-            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates), result.GetValue(ForgetQuantile), guidance);
+            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates), result.GetValue(ForgetQuantile), result.GetValue(RetainQuantile), guidance);
             var outputPath = result.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
@@ -98,7 +104,7 @@ public static class UnlearnCommand
     }
 
     /// <summary>For dihyfo1/dihyfo2 the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
-    public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates, double forgetQuantile, IReadOnlyList<double>? guidance = null)
+    public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates, double forgetQuantile, double retainQuantile, IReadOnlyList<double>? guidance = null)
     {
         if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
         {
@@ -111,7 +117,7 @@ public static class UnlearnCommand
         }
 
         AnsiConsole.MarkupLine($"[grey]loading the {method} hypernetwork and its checkpoint statistics ...[/]");
-        return DiHyFoHypernet.Load(method, hypernet, checkpoints, task, candidates, forgetQuantile: forgetQuantile, guidance: guidance);
+        return DiHyFoHypernet.Load(method, hypernet, checkpoints, task, candidates, forgetQuantile: forgetQuantile, guidance: guidance, retainQuantile: retainQuantile);
     }
 
     /// <summary>The preset whose task net has this architecture.</summary>

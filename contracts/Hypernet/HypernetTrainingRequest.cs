@@ -28,4 +28,5 @@ public sealed record HypernetTrainingRequest(
     [property: Id(14)] double? Guidance = null,
     [property: Id(15)] int? Width = null,
     [property: Id(16)] int? Layers = null,
-    [property: Id(17)] double? ScaleAugmentation = null);
+    [property: Id(17)] double? ScaleAugmentation = null,
+    [property: Id(18)] double? ForgettingPairs = null);

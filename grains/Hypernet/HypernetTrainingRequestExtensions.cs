@@ -26,6 +26,7 @@ public static class HypernetTrainingRequestExtensions
             Width = request.Width ?? options.Width,
             Layers = request.Layers ?? options.Layers,
             ScaleAugmentation = request.ScaleAugmentation ?? options.ScaleAugmentation,
+            ForgettingPairs = request.ForgettingPairs ?? options.ForgettingPairs,
         }).Validated();
     }
 }

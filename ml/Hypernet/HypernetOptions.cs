@@ -65,6 +65,14 @@ public sealed record HypernetOptions
     public double ConditionDropout { get; init; }
 
     /// <summary>
+    /// DiHyFo-1 and G.pt: share of training pairs drawn from forgetting transitions (the current checkpoint has a
+    /// non-pivot class learned, the target of the same run has it forgotten; see <see cref="PairSampler"/>), the step an
+    /// unlearning request asks for. 0: every pair drawn as G.pt does.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double ForgettingPairs { get; init; }
+
+    /// <summary>
     /// Half-width s of the log-uniform rescaling of hidden units applied to training pairs: unit i of a pair gets one
     /// α_i = exp(U(−s, s)) that multiplies its fc1 row and bias and divides its fc2 column — a ReLU net computes the same
     /// function, so θ and θ* keep their losses (positive homogeneity, the continuous symmetry beside the permutations;
@@ -181,6 +189,7 @@ public sealed record HypernetOptions
         Require(EvaluationNets >= 1 && Prompts >= 2, $"alignment needs at least 1 net and 2 prompts; got {EvaluationNets} nets and {Prompts} prompts.");
         Require(Sampler is "ddim" or "ddpm", $"sampler '{Sampler}' is not accepted; use ddim or ddpm.");
         Require(ScaleAugmentation is >= 0 and <= 2, $"scale augmentation must be in [0, 2] (a log-scale half-width); got {ScaleAugmentation}.");
+        Require(ForgettingPairs is >= 0 and < 1 && (ForgettingPairs == 0 || Kind.ConditionsOnCurrent), $"forgetting pairs must be in [0, 1), and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {ForgettingPairs} for {Variant}.");
         Require(ConditionDropout is >= 0 and < 1, $"condition dropout must be in [0, 1); got {ConditionDropout}.");
         Require(Guidance is null || (Guidance > 0 && ConditionDropout > 0), $"guidance {Guidance} needs a positive scale and a model trained with condition dropout > 0 (got {ConditionDropout}).");
         Require(SamplingSteps is >= 1 and <= GaussianDiffusion.TrainingSteps, $"sampling steps must be in [1, {GaussianDiffusion.TrainingSteps}]; got {SamplingSteps}.");

@@ -5,10 +5,21 @@ namespace Lethe.ML.Hypernet;
 /// pairs whose losses rise. Targets are drawn with weight count^-α over joint bins of the balance classes' losses
 /// (log-spaced), which flattens the target-loss distribution (HyperForget A.6: resampling to cover the loss range);
 /// α = 0 draws every eligible target equally. The current checkpoint is uniform over the earlier ones of that run.
+/// With a forgetting share f &gt; 0 (variants that see the current checkpoint), a fraction f of the pairs is instead drawn
+/// uniformly from the run's forgetting transitions: the current checkpoint has a balance class learned (loss below
+/// <see cref="LearnedLoss"/>) and the later target has it forgotten (above <see cref="ForgottenLoss"/>). That is the
+/// step an unlearning request asks for, and uniform pairs rarely show it: most high-loss targets come from runs that
+/// never learned the class, whose earlier checkpoints never learned it either.
 /// </summary>
 public sealed class PairSampler
 {
     private const int BinsPerClass = 8;
+
+    /// <summary>A class counts as learned by a current checkpoint below this test loss (nat).</summary>
+    public const float LearnedLoss = 0.4f;
+
+    /// <summary>A class counts as forgotten by a target checkpoint above this test loss (nat).</summary>
+    public const float ForgottenLoss = 1.0f;
 
     private readonly CheckpointRuns _data;
     private readonly bool _withCurrent;
@@ -16,9 +27,16 @@ public sealed class PairSampler
     private readonly int[] _runOf;
     private readonly int[] _positionInRun;
     private readonly double[] _cumulative;
+    private readonly double _forgettingShare;
+    private readonly (int Current, int Target)[] _forgetting = [];
 
-    public PairSampler(CheckpointRuns data, bool withCurrent, double balance, IReadOnlyList<int> balanceClasses)
+    public PairSampler(CheckpointRuns data, bool withCurrent, double balance, IReadOnlyList<int> balanceClasses, double forgettingShare = 0)
     {
+        if (forgettingShare is < 0 or >= 1 || (forgettingShare > 0 && !withCurrent))
+        {
+            throw new ArgumentException($"The forgetting-pair share must be in [0, 1), and 0 for variants that do not see the current checkpoint; got {forgettingShare}.");
+        }
+
         _data = data;
         _withCurrent = withCurrent;
         _runOf = new int[data.Count];
@@ -56,9 +74,37 @@ public sealed class PairSampler
         }
 
         EligibleTargets = _targets.Length;
+        if (forgettingShare > 0)
+        {
+            _forgetting = ForgettingTransitions(data, balanceClasses);
+            _forgettingShare = _forgetting.Length > 0 ? forgettingShare : 0;
+        }
     }
 
     public int EligibleTargets { get; }
+
+    /// <summary>(current, target) pairs of one run in which a balance class goes from learned to forgotten.</summary>
+    public int ForgettingPairs => _forgetting.Length;
+
+    private static (int Current, int Target)[] ForgettingTransitions(CheckpointRuns data, IReadOnlyList<int> classes)
+    {
+        var pairs = new List<(int, int)>();
+        foreach (var run in data.Runs)
+        {
+            for (var t = 1; t < run.Length; t++)
+            {
+                for (var c = 0; c < t; c++)
+                {
+                    if (classes.Any(k => data.LossOf(run[c], k) < LearnedLoss && data.LossOf(run[t], k) > ForgottenLoss))
+                    {
+                        pairs.Add((run[c], run[t]));
+                    }
+                }
+            }
+        }
+
+        return [.. pairs];
+    }
 
     /// <summary>Row indices of targets and (when the variant uses them) current checkpoints.</summary>
     public (long[] Target, long[]? Current) Draw(int count, Random rng)
@@ -67,6 +113,14 @@ public sealed class PairSampler
         var current = _withCurrent ? new long[count] : null;
         for (var i = 0; i < count; i++)
         {
+            if (_forgettingShare > 0 && rng.NextDouble() < _forgettingShare)
+            {
+                var (c, t) = _forgetting[rng.Next(_forgetting.Length)];
+                target[i] = t;
+                current![i] = c;
+                continue;
+            }
+
             var u = rng.NextDouble() * _cumulative[^1];
             var at = Array.BinarySearch(_cumulative, u);
             var row = _targets[Math.Min(_targets.Length - 1, at < 0 ? ~at : at)];

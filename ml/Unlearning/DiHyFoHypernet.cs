@@ -52,7 +52,8 @@ public sealed class DiHyFoHypernet : IDisposable
     /// Resolves <paramref name="hypernet"/> (a model.safetensors, or a training folder: its best version), loads it and
     /// the checkpoint folder, and checks both against <paramref name="method"/> and <paramref name="preset"/>.
     /// </summary>
-    public static DiHyFoHypernet Load(string method, string hypernet, string checkpoints, TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile, IReadOnlyList<double>? guidance = null)
+    public static DiHyFoHypernet Load(string method, string hypernet, string checkpoints, TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile, IReadOnlyList<double>? guidance = null,
+        double retainQuantile = TargetLossPrompt.DefaultRetainQuantile)
     {
         RequireMethod(method, candidates);
         var modelPath = ResolveModel(method, hypernet);
@@ -62,7 +63,7 @@ public sealed class DiHyFoHypernet : IDisposable
         }
 
         var dataset = CheckpointDataset.Open(checkpoints);
-        return Load(method, modelPath, dataset.Batch, dataset.Task, checkpoints, dataset.Identity, preset, candidates, steps, forgetQuantile, guidance);
+        return Load(method, modelPath, dataset.Batch, dataset.Task, checkpoints, dataset.Identity, preset, candidates, steps, forgetQuantile, guidance, retainQuantile);
     }
 
     /// <summary>
@@ -70,7 +71,8 @@ public sealed class DiHyFoHypernet : IDisposable
     /// store); <paramref name="checkpointsSource"/> names it in messages and reports.
     /// </summary>
     public static DiHyFoHypernet Load(string method, string hypernet, CheckpointBatch checkpoints, TaskPreset checkpointTask, string checkpointsSource, string checkpointIdentity,
-        TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile, IReadOnlyList<double>? guidance = null)
+        TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile, IReadOnlyList<double>? guidance = null,
+        double retainQuantile = TargetLossPrompt.DefaultRetainQuantile)
     {
         RequireMethod(method, candidates);
         var modelPath = ResolveModel(method, hypernet);
@@ -93,7 +95,7 @@ public sealed class DiHyFoHypernet : IDisposable
                 throw new InvalidDataException($"{checkpointsSource} holds {checkpointTask.Name} checkpoints ({checkpoints.ParameterCount} parameters); the request is {preset.Name} ({model.Layout.Count} parameters).");
             }
 
-            var prompt = TargetLossPrompt.FromCheckpoints(checkpoints, preset, forgetQuantile: forgetQuantile);
+            var prompt = TargetLossPrompt.FromCheckpoints(checkpoints, preset, retainQuantile, forgetQuantile);
             return new DiHyFoHypernet(model, modelPath, prompt, new NeverLearnedReference(checkpoints, preset), checkpointsSource, checkpointIdentity, candidates, steps, guidance);
         }
         catch

@@ -22,10 +22,12 @@ public sealed record TargetLossPrompt(
 {
     public const double DefaultForgetQuantile = 0.5;
 
+    public const double DefaultRetainQuantile = 0.05;
+
     public static TargetLossPrompt FromCheckpoints(
         CheckpointBatch batch,
         TaskPreset preset,
-        double retainQuantile = 0.05,
+        double retainQuantile = DefaultRetainQuantile,
         double forgetQuantile = DefaultForgetQuantile,
         double neverLearnedAccuracy = 0.01,
         double pivotAccuracy = 0.8)
