@@ -78,6 +78,20 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
     }
 
     [Fact]
+    public void PromptQuantilesReachThePromptAndAQuantileOutsideZeroToOneIsRefusedNamingIt()
+    {
+        using var low = DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 2, steps: 2, retainQuantile: 0, forgetQuantile: 0.2);
+        using var high = DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 2, steps: 2, retainQuantile: 1, forgetQuantile: 0.8);
+        Assert.Equal((0.0, 0.2), (low.Prompt.RetainQuantile, low.Prompt.ForgetQuantile));
+        Assert.Equal((1.0, 0.8), (high.Prompt.RetainQuantile, high.Prompt.ForgetQuantile));
+        Assert.All(low.Prompt.RetainTarget.Zip(high.Prompt.RetainTarget), p => Assert.True(p.First <= p.Second));
+        Assert.True(low.Prompt.RetainTarget.Zip(high.Prompt.RetainTarget).Any(p => p.First < p.Second), "the lowest and highest retain quantiles gave the same targets");
+
+        var error = Assert.Throws<ArgumentException>(() => DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, retainQuantile: 1.5));
+        Assert.Contains("retain 1.5", error.Message);
+    }
+
+    [Fact]
     public void AGuidedHypernetworkSpreadsItsCandidatesOverTheGuidanceLadderAndTheMethodRecordsTheChosenScale()
     {
         using var loaded = DiHyFoHypernet.Load("dihyfo1", hypernets.Folder("dihyfo1"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 9, steps: 4);
