@@ -109,7 +109,7 @@ public sealed class HypernetTrainer : IDisposable
     public int TrainCheckpoints => _train.Count;
 
     /// <summary>Forgetting transitions the training pairs are partly drawn from (0 unless <see cref="HypernetOptions.ForgettingPairs"/> &gt; 0).</summary>
-    public int ForgettingTransitions => _trainPairs.ForgettingPairs;
+    public int ForgettingTransitions => _trainPairs.ForgettingTransitions;
 
     /// <summary>Training FLOPs per sample: forward + backward ≈ 3 × forward.</summary>
     public double TrainFlopsPerSample => 3 * _model.Denoiser.ForwardFlopsPerSample();

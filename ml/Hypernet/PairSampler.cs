@@ -76,7 +76,7 @@ public sealed class PairSampler
         EligibleTargets = _targets.Length;
         if (forgettingShare > 0)
         {
-            _forgetting = ForgettingTransitions(data, balanceClasses);
+            _forgetting = FindForgettingTransitions(data, balanceClasses);
             _forgettingShare = _forgetting.Length > 0 ? forgettingShare : 0;
         }
     }
@@ -84,9 +84,9 @@ public sealed class PairSampler
     public int EligibleTargets { get; }
 
     /// <summary>(current, target) pairs of one run in which a balance class goes from learned to forgotten.</summary>
-    public int ForgettingPairs => _forgetting.Length;
+    public int ForgettingTransitions => _forgetting.Length;
 
-    private static (int Current, int Target)[] ForgettingTransitions(CheckpointRuns data, IReadOnlyList<int> classes)
+    private static (int Current, int Target)[] FindForgettingTransitions(CheckpointRuns data, IReadOnlyList<int> classes)
     {
         var pairs = new List<(int, int)>();
         foreach (var run in data.Runs)

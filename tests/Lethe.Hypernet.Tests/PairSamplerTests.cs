@@ -37,7 +37,7 @@ public class PairSamplerTests
     {
         var runs = Runs();
         var sampler = new PairSampler(runs, withCurrent: true, balance: 0, balanceClasses: Task.NonPivots, forgettingShare: 0.5);
-        Assert.Equal(4, sampler.ForgettingPairs);
+        Assert.Equal(4, sampler.ForgettingTransitions);
 
         var (target, current) = sampler.Draw(4000, new Random(5));
         for (var i = 0; i < target.Length; i++)
@@ -52,7 +52,7 @@ public class PairSamplerTests
         // transitions. With the share 0.5: 0.5 + 0.5 × 7/48 = 0.573.
         Assert.InRange(TransitionShare(runs, sampler.Draw(4000, new Random(7))), 0.54, 0.61);
         var uniform = new PairSampler(runs, withCurrent: true, balance: 0, balanceClasses: Task.NonPivots);
-        Assert.Equal(0, uniform.ForgettingPairs);
+        Assert.Equal(0, uniform.ForgettingTransitions);
         Assert.InRange(TransitionShare(runs, uniform.Draw(4000, new Random(7))), 0.12, 0.17);
     }
 
