@@ -118,8 +118,10 @@ public static class BenchUnlearnCommand
             // D (train split minus the validation carve-out) does not depend on the forget set: one original per seed.
             var train = ForgetSplit.Create(data, preset, forgetSets[0]).Train;
             var watch = Stopwatch.StartNew();
-            var original = OriginalModelTrainer.Train(train, preset.Architecture, recipe, seed, cancellation);
-            AnsiConsole.MarkupLine($"seed {seed}: original {preset.Architecture} trained on {train.Count} samples in {watch.Elapsed.TotalSeconds:F1} s");
+            var trained = OriginalModelTrainer.TrainEveryClass(train, preset.Architecture, recipe, seed, cancellation);
+            var original = trained.Parameters;
+            AnsiConsole.MarkupLine($"seed {seed}: original {preset.Architecture} trained on {train.Count} samples in {watch.Elapsed.TotalSeconds:F1} s" +
+                (trained.Attempts > 1 ? $" ({trained.Attempts} trainings: a class stayed below {recipe.MinClassAccuracy:P0} train accuracy; kept init seed {trained.Seed}, worst class {trained.LowestClassAccuracy:P1})" : ""));
             foreach (var forget in forgetSets)
             {
                 cancellation.ThrowIfCancellationRequested();

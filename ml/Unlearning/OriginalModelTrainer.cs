@@ -1,22 +1,76 @@
 using Lethe.ML.Data;
 using Lethe.ML.Nets;
+using static TorchSharp.torch;
 
 namespace Lethe.ML.Unlearning;
+
+/// <summary>A trained model, the initialisation seed it came from, how many trainings were run and its worst class's train accuracy.</summary>
+public sealed record TrainedModel(float[] Parameters, int Seed, int Attempts, double LowestClassAccuracy);
 
 /// <summary>
 /// The recipe that trains the model to be unlearned on D and, on D_r from a fresh seed, the retrained reference
 /// (gold-standard exact unlearning). Initialisation (<see cref="ParameterLayout.InitialParameters"/>) and minibatch order
-/// come from the seed alone, so the same seed gives the same model.
+/// come from the seed alone, so the same seed gives the same model. A training that leaves some class of its data below
+/// <see cref="TrainingRecipe.MinClassAccuracy"/> train accuracy failed (MNIST-4's 784-2-4 net loses one of its two
+/// hidden units on about 1 seed in 10 and never learns a class): it is redone from the next initialisation, up to
+/// <see cref="TrainingRecipe.MaxAttempts"/> trainings, keeping the one whose worst class is best.
 /// </summary>
 public static class OriginalModelTrainer
 {
-    public static float[] Train(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation = default)
+    public static float[] Train(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation = default) =>
+        TrainEveryClass(data, architecture, recipe, seed, cancellation).Parameters;
+
+    public static TrainedModel TrainEveryClass(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation = default)
     {
         if (data.Count == 0)
         {
             throw new ArgumentException("Cannot train on an empty set.");
         }
 
+        if (recipe.MaxAttempts < 1)
+        {
+            throw new ArgumentException($"A training recipe needs at least one attempt; got {recipe.MaxAttempts}.");
+        }
+
+        TrainedModel? best = null;
+        var attempts = 0;
+        while (attempts < recipe.MaxAttempts && !(best?.LowestClassAccuracy >= recipe.MinClassAccuracy))
+        {
+            var attemptSeed = AttemptSeed(seed, attempts++);
+            var parameters = TrainOnce(data, architecture, recipe, attemptSeed, cancellation);
+            var lowest = LowestClassAccuracy(data, architecture, parameters);
+            if (best is null || lowest > best.LowestClassAccuracy)
+            {
+                best = new TrainedModel(parameters, attemptSeed, 0, lowest);
+            }
+        }
+
+        return best! with { Attempts = attempts };
+    }
+
+    /// <summary>The initialisation seed of attempt <paramref name="attempt"/>: the seed itself first, then unrelated ones.</summary>
+    public static int AttemptSeed(int seed, int attempt) => attempt == 0 ? seed : unchecked(seed + (attempt * 7_919_113)) & int.MaxValue;
+
+    /// <summary>The lowest train accuracy over the classes that occur in <paramref name="data"/>.</summary>
+    public static double LowestClassAccuracy(LabeledImages data, MlpArchitecture architecture, float[] parameters)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var layout = ParameterLayout.For(architecture);
+        var predicted = BatchedMlp.Logits(layout, tensor(parameters, [1, parameters.Length]), data.ImagesTensor())[0].argmax(1).data<long>().ToArray();
+        var correct = new int[architecture.Classes];
+        var total = new int[architecture.Classes];
+        for (var i = 0; i < data.Count; i++)
+        {
+            total[data.Labels[i]]++;
+            correct[data.Labels[i]] += predicted[i] == data.Labels[i] ? 1 : 0;
+        }
+
+        return Enumerable.Range(0, total.Length).Where(c => total[c] > 0).Min(c => (double)correct[c] / total[c]);
+    }
+
+    private static float[] TrainOnce(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation)
+    {
         var layout = ParameterLayout.For(architecture);
         using var training = new SgdTraining(architecture, layout.InitialParameters(seed), recipe.LearningRate, recipe.Momentum);
         using var images = data.ImagesTensor();

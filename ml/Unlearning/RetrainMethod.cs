@@ -16,9 +16,14 @@ public sealed class RetrainMethod(TrainingRecipe? recipe = null) : IUnlearningMe
 
     public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
     {
-        var seed = FreshSeed(request.Seed);
-        var parameters = OriginalModelTrainer.Train(request.Data.RetainTrain, request.Layout.Architecture, _recipe, seed, cancellation);
-        return new UnlearningResult(parameters, Needs, new Dictionary<string, object> { ["init_seed"] = seed, ["epochs_run"] = _recipe.Epochs });
+        var trained = OriginalModelTrainer.TrainEveryClass(request.Data.RetainTrain, request.Layout.Architecture, _recipe, FreshSeed(request.Seed), cancellation);
+        return new UnlearningResult(trained.Parameters, Needs, new Dictionary<string, object>
+        {
+            ["init_seed"] = trained.Seed,
+            ["epochs_run"] = _recipe.Epochs,
+            ["trainings"] = trained.Attempts,
+            ["lowest_class_train_accuracy"] = trained.LowestClassAccuracy,
+        });
     }
 
     /// <summary>A seed unrelated to the request's, so the retrained model never shares the original's initialisation.</summary>
