@@ -28,16 +28,20 @@ public static class TrainOriginalCommand
             var data = DigitsSource.Load(result.GetValue(CollectCommand.Data)!, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
             var split = ForgetSplit.Create(data, preset, [preset.NonPivots[0]]);
             var recipe = new TrainingRecipe();
-            var parameters = OriginalModelTrainer.Train(split.Train, preset.Architecture, recipe, seed, cancellation);
+            var trained = OriginalModelTrainer.TrainEveryClass(split.Train, preset.Architecture, recipe, seed, cancellation);
+            var parameters = trained.Parameters;
             var path = result.GetValue(output)!;
             MlpFile.Save(path, ParameterLayout.For(preset.Architecture), parameters, new Dictionary<string, string>
             {
                 ["lethe.preset"] = preset.Name,
                 ["lethe.seed"] = seed.ToString(),
+                ["lethe.init_seed"] = trained.Seed.ToString(),
+                ["lethe.trainings"] = trained.Attempts.ToString(),
                 ["lethe.recipe"] = string.Join(";", recipe.Describe().Select(p => $"{p.Key}={p.Value}")),
             });
             using var evaluator = new UnlearningEvaluator(split);
-            AnsiConsole.MarkupLine($"{preset.Name} {preset.Architecture} trained on {split.Train.Count} samples (seed {seed}): test accuracy {evaluator.Evaluate(parameters).AccuracyTest:F4}");
+            AnsiConsole.MarkupLine($"{preset.Name} {preset.Architecture} trained on {split.Train.Count} samples (seed {seed}): test accuracy {evaluator.Evaluate(parameters).AccuracyTest:F4}, worst class {trained.LowestClassAccuracy:P1} on train" +
+                (trained.Attempts > 1 ? $" after {trained.Attempts} trainings (kept init seed {trained.Seed})" : ""));
             AnsiConsole.MarkupLine($"model: {Markup.Escape(path)}");
             return 0;
         }, cancellation)));
