@@ -33,19 +33,19 @@ public static class OriginalModelTrainer
         }
 
         TrainedModel? best = null;
-        var attempts = 0;
-        while (attempts < recipe.MaxAttempts && !(best?.LowestClassAccuracy >= recipe.MinClassAccuracy))
+        for (var attempt = 1; attempt <= recipe.MaxAttempts; attempt++)
         {
-            var attemptSeed = AttemptSeed(seed, attempts++);
+            var attemptSeed = AttemptSeed(seed, attempt - 1);
             var parameters = TrainOnce(data, architecture, recipe, attemptSeed, cancellation);
             var lowest = LowestClassAccuracy(data, architecture, parameters);
-            if (best is null || lowest > best.LowestClassAccuracy)
+            best = best is null || lowest > best.LowestClassAccuracy ? new TrainedModel(parameters, attemptSeed, attempt, lowest) : best with { Attempts = attempt };
+            if (lowest >= recipe.MinClassAccuracy)
             {
-                best = new TrainedModel(parameters, attemptSeed, 0, lowest);
+                break;
             }
         }
 
-        return best! with { Attempts = attempts };
+        return best!;
     }
 
     /// <summary>The initialisation seed of attempt <paramref name="attempt"/>: the seed itself first, then unrelated ones.</summary>
