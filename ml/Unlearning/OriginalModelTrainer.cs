@@ -11,8 +11,8 @@ public sealed record TrainedModel(float[] Parameters, int Seed, int Attempts, do
 /// The recipe that trains the model to be unlearned on D and, on D_r from a fresh seed, the retrained reference
 /// (gold-standard exact unlearning). Initialisation (<see cref="ParameterLayout.InitialParameters"/>) and minibatch order
 /// come from the seed alone, so the same seed gives the same model. A training that leaves some class of its data below
-/// <see cref="TrainingRecipe.MinClassAccuracy"/> train accuracy failed (MNIST-4's 784-2-4 net loses one of its two
-/// hidden units on about 1 seed in 10 and never learns a class): it is redone from the next initialisation, up to
+/// <see cref="TrainingRecipe.MinClassAccuracy"/> train accuracy failed (MNIST-4's 784-2-4 net, with two hidden
+/// units, left class 2 near chance or below on 2 of the bench's first 10 seeds): it is redone from the next initialisation, up to
 /// <see cref="TrainingRecipe.MaxAttempts"/> trainings, keeping the one whose worst class is best.
 /// </summary>
 public static class OriginalModelTrainer
