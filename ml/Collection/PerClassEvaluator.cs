@@ -1,4 +1,5 @@
 using Lethe.ML.Data;
+using Lethe.ML.Nets;
 using static TorchSharp.torch;
 
 namespace Lethe.ML.Collection;
@@ -41,6 +42,10 @@ public sealed class PerClassEvaluator : IDisposable
         var correct = labelLogits.ge(logits.amax(1)).to(ScalarType.Float32);
         return (nll.matmul(_classMeans), correct.matmul(_classMeans));
     }
+
+    /// <summary>Per-class mean cross-entropy and accuracy, each [K, m], of K nets given as raw parameter rows [K, P].</summary>
+    public (Tensor Loss, Tensor Accuracy) EvaluateRows(ParameterLayout layout, Tensor rows) =>
+        Evaluate(BatchedMlp.Logits(layout, rows, Images).transpose(1, 2));
 
     public void Dispose()
     {

@@ -201,7 +201,7 @@ public sealed class PromptAlignment
         foreach (var chunk in samples.split(256))
         {
             using var scope = NewDisposeScope();
-            var (loss, _) = evaluator.Evaluate(BatchedMlp.Logits(layout, chunk, evaluator.Images).transpose(1, 2));
+            var (loss, _) = evaluator.EvaluateRows(layout, chunk);
             result.AddRange(loss.cpu().data<float>().ToArray().Select(v => float.IsFinite(v) ? v : 100f));
         }
 

@@ -1,3 +1,4 @@
+using Lethe.ML.Collection;
 using Lethe.ML.Data;
 using Lethe.ML.Nets;
 using static TorchSharp.torch;
@@ -56,17 +57,9 @@ public static class OriginalModelTrainer
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var layout = ParameterLayout.For(architecture);
-        var predicted = BatchedMlp.Logits(layout, tensor(parameters, [1, parameters.Length]), data.ImagesTensor())[0].argmax(1).data<long>().ToArray();
-        var correct = new int[architecture.Classes];
-        var total = new int[architecture.Classes];
-        for (var i = 0; i < data.Count; i++)
-        {
-            total[data.Labels[i]]++;
-            correct[data.Labels[i]] += predicted[i] == data.Labels[i] ? 1 : 0;
-        }
-
-        return Enumerable.Range(0, total.Length).Where(c => total[c] > 0).Min(c => (double)correct[c] / total[c]);
+        using var evaluator = new PerClassEvaluator(data, architecture.Classes, CPU);
+        var accuracy = evaluator.EvaluateRows(ParameterLayout.For(architecture), tensor(parameters, [1, parameters.Length])).Accuracy.data<float>().ToArray();
+        return Enumerable.Range(0, architecture.Classes).Where(c => data.CountOf(c) > 0).Min(c => (double)accuracy[c]);
     }
 
     private static float[] TrainOnce(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation)
