@@ -109,7 +109,7 @@ public static class SampleCommand
         using var scope = NewDisposeScope();
         using var evaluator = new PerClassEvaluator(test, layout.Architecture.Classes, CPU);
         var flat = tensor(vectors.SelectMany(v => v).ToArray(), [vectors.Count, layout.Count]);
-        var (loss, _) = evaluator.Evaluate(BatchedMlp.Logits(layout, flat, evaluator.Images));
+        var (loss, _) = evaluator.EvaluateRows(layout, flat);
         var values = loss.data<float>().ToArray();
         return Enumerable.Range(0, vectors.Count).Select(i => values[(i * layout.Architecture.Classes)..((i + 1) * layout.Architecture.Classes)]).ToArray();
     }

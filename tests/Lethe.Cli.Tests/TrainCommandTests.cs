@@ -33,7 +33,19 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.Contains("best version v000040", status.Output);
         Assert.True(again.ExitCode == 0, again.Output + again.Error);
         Assert.Contains("reusing", again.Output);
+
+        // The exported model samples task nets and measures their per-class test losses.
+        var samples = Path.Combine(_root, "samples");
+        var sampled = LetheProcess.Run("sample", "--model", "tiny-job", "--root", hypernets, "--target", "0.05,0.05,4,0.1", "--count", "2", "--steps", "2", "--evaluate", "--out", samples, "--threads", "1");
+        Assert.True(sampled.ExitCode == 0, sampled.Output + sampled.Error);
+        Assert.True(File.Exists(Path.Combine(samples, "samples.safetensors")));
+        Assert.Contains("test loss per class of the samples", sampled.Output);
+        Assert.Equal(2, SampleLossRow().Matches(sampled.Output).Count);
     }
+
+    /// <summary>A row of 'sample --evaluate': the sample index, then one loss per MNIST-4 class.</summary>
+    [GeneratedRegex(@"│ \d+\s+│(\s+\d+\.\d{3} │){4}")]
+    private static partial Regex SampleLossRow();
 
     [Fact]
     public void A_killed_training_on_the_embedded_silo_continues_from_its_last_durable_checkpoint()
