@@ -18,7 +18,7 @@ public static class SampleCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A hypernetwork file (model.safetensors) or a training name under --root (its best version).", Required = true };
+        var model = new Option<string>("--model") { Description = "A hypernetwork file (model.safetensors), a version folder (NAME/models/vNNNNNN), a training folder, or a training name under --root (its best version).", Required = true };
         var target = new Option<string>("--target") { Description = "Target test loss per class, comma-separated (G.pt: one global loss), e.g. 0.05,0.05,8,0.1.", Required = true };
         var current = new Option<string?>("--current") { Description = "DiHyFo-1 / G.pt: the current MLP (state-dict safetensors) to start from." };
         var currentLoss = new Option<string?>("--current-loss") { Description = "DiHyFo-1 / G.pt: its per-class losses (default: measured on the test digits)." };
@@ -43,7 +43,7 @@ public static class SampleCommand
             }
 
             var modelArgument = result.GetValue(model)!;
-            var path = File.Exists(modelArgument) ? modelArgument : HypernetTrainer.ModelPath(Path.Combine(result.GetValue(TrainCommand.Root)!, modelArgument));
+            var path = HypernetTrainer.ResolveModel(File.Exists(modelArgument) || Directory.Exists(modelArgument) ? modelArgument : Path.Combine(result.GetValue(TrainCommand.Root)!, modelArgument));
             using var hypernet = HypernetModel.Load(path);
             var task = TaskPreset.Get(hypernet.Metadata.GetValueOrDefault("task", "mnist4"));
             LabeledImages? test = null;

@@ -332,6 +332,32 @@ public sealed class HypernetTrainer : IDisposable
         return Path.Combine(folder, "models", version, "model.safetensors");
     }
 
+    /// <summary>
+    /// The model file a user named: a model file itself, a published version folder (<c>NAME/models/vNNNNNN</c>, holding
+    /// <c>model.safetensors</c>) or a training folder (its best version).
+    /// </summary>
+    public static string ResolveModel(string fileOrFolder)
+    {
+        if (File.Exists(fileOrFolder))
+        {
+            return fileOrFolder;
+        }
+
+        var versionFile = Path.Combine(fileOrFolder, "model.safetensors");
+        if (File.Exists(versionFile))
+        {
+            return versionFile;
+        }
+
+        if (Directory.Exists(fileOrFolder))
+        {
+            return ModelPath(fileOrFolder);
+        }
+
+        throw new FileNotFoundException(
+            $"'{fileOrFolder}' is neither a hypernetwork file (model.safetensors), a version folder (NAME/models/vNNNNNN) nor a training folder (NAME, from 'lethe train').");
+    }
+
     public static string VersionName(int step) => $"v{step:D6}";
 
     private void TrainStep()

@@ -120,17 +120,14 @@ public sealed class DiHyFoHypernet : IDisposable
 
     private static string ResolveModel(string method, string hypernet)
     {
-        if (File.Exists(hypernet))
+        try
         {
-            return hypernet;
+            return HypernetTrainer.ResolveModel(hypernet);
         }
-
-        if (Directory.Exists(hypernet))
+        catch (FileNotFoundException e)
         {
-            return HypernetTrainer.ModelPath(hypernet);
+            throw new FileNotFoundException($"{method} needs a trained {method} hypernetwork ('lethe train --variant {method}' writes one): {e.Message}", e);
         }
-
-        throw new FileNotFoundException($"{method} needs a trained {method} hypernetwork: '{hypernet}' is neither a model file nor a training folder ('lethe train --variant {method}' writes one).");
     }
 
     public void Dispose() => Model.Dispose();

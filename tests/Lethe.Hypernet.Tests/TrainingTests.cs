@@ -46,6 +46,25 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
+    public void AModelIsFoundFromItsFileItsVersionFolderOrItsTrainingFolderAndAnythingElseIsRefusedNamingWhatIsAccepted()
+    {
+        string version;
+        using (var training = Open("dihyfo2", steps: 30))
+        {
+            version = training.Advance(30).BestVersion!;
+        }
+
+        var file = Path.Combine(Folder, "models", version, "model.safetensors");
+        Assert.Equal(file, HypernetTrainer.ResolveModel(file));
+        Assert.Equal(file, HypernetTrainer.ResolveModel(Path.Combine(Folder, "models", version)));
+        Assert.Equal(file, HypernetTrainer.ResolveModel(Folder));
+        var absent = Assert.Throws<FileNotFoundException>(() => HypernetTrainer.ResolveModel(Path.Combine(Folder, "absent")));
+        Assert.Contains("version folder (NAME/models/vNNNNNN)", absent.Message);
+        var unpublished = Assert.Throws<FileNotFoundException>(() => HypernetTrainer.ResolveModel(Path.Combine(Folder, "models")));
+        Assert.Contains("no published hypernetwork", unpublished.Message);
+    }
+
+    [Fact]
     public void ACallShorterThanTheLogIntervalWritesAFiniteTrainLossAndLaterCallsKeepTheLastLoggedOne()
     {
         using var trainer = Open("dihyfo2", steps: 60);
