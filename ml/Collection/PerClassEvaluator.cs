@@ -10,13 +10,12 @@ namespace Lethe.ML.Collection;
 /// </summary>
 public sealed class PerClassEvaluator : IDisposable
 {
-    private readonly Tensor _labels;
     private readonly Tensor _classMeans;
 
     public PerClassEvaluator(LabeledImages test, int classCount, Device device)
     {
         Images = test.ImagesTensor(device);
-        _labels = test.LabelsTensor(device);
+        Labels = test.LabelsTensor(device);
         var counts = Enumerable.Range(0, classCount).Select(c => Math.Max(1, test.CountOf(c))).ToArray();
         var means = new float[test.Count * classCount];
         for (var i = 0; i < test.Count; i++)
@@ -29,6 +28,8 @@ public sealed class PerClassEvaluator : IDisposable
 
     public Tensor Images { get; }
 
+    public Tensor Labels { get; }
+
     /// <summary>
     /// Per-class mean cross-entropy and accuracy, each [K, m], from class-major logits [K, m, N]. A sample counts as
     /// correct when its label's logit is the largest (argmax along the class axis is the one slow kernel here).
@@ -37,7 +38,7 @@ public sealed class PerClassEvaluator : IDisposable
     {
         var k = logits.shape[0];
         var n = logits.shape[2];
-        var labelLogits = logits.gather(1, _labels.view(1, 1, n).expand(k, 1, n)).squeeze(1);   // [K, N]
+        var labelLogits = logits.gather(1, Labels.view(1, 1, n).expand(k, 1, n)).squeeze(1);   // [K, N]
         var nll = logits.logsumexp(1).sub_(labelLogits);
         var correct = labelLogits.ge(logits.amax(1)).to(ScalarType.Float32);
         return (nll.matmul(_classMeans), correct.matmul(_classMeans));
@@ -50,7 +51,7 @@ public sealed class PerClassEvaluator : IDisposable
     public void Dispose()
     {
         Images.Dispose();
-        _labels.Dispose();
+        Labels.Dispose();
         _classMeans.Dispose();
     }
 }

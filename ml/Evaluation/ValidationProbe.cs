@@ -1,3 +1,4 @@
+using Lethe.ML.Collection;
 using Lethe.ML.Nets;
 using static TorchSharp.torch;
 
@@ -11,11 +12,9 @@ namespace Lethe.ML.Evaluation;
 public sealed class ValidationProbe : IDisposable
 {
     private readonly ParameterLayout _layout;
-    private readonly Tensor _images;
-    private readonly Tensor _labels;
+    private readonly PerClassEvaluator _perClass;
     private readonly Tensor _forgetMask;
     private readonly Tensor _retainMask;
-    private readonly Tensor _classMeans;
 
     public ValidationProbe(ForgetSplit split, Device? device = null)
     {
@@ -26,22 +25,12 @@ public sealed class ValidationProbe : IDisposable
         }
 
         _layout = ParameterLayout.For(split.Preset.Architecture);
-        _images = validation.ImagesTensor(device);
-        _labels = validation.LabelsTensor(device);
+        _perClass = new PerClassEvaluator(validation, _layout.Architecture.Classes, device ?? CPU);
         var forget = validation.Labels.Select(l => split.IsForgotten(l) ? 1f : 0f).ToArray();
         _forgetMask = tensor(forget, device: device);
         _retainMask = tensor(forget.Select(f => 1 - f).ToArray(), device: device);
         ForgetCount = (int)forget.Sum();
         RetainCount = validation.Count - ForgetCount;
-        var classes = _layout.Architecture.Classes;
-        var counts = Enumerable.Range(0, classes).Select(c => Math.Max(1, validation.CountOf(c))).ToArray();
-        var means = new float[validation.Count * classes];
-        for (var i = 0; i < validation.Count; i++)
-        {
-            means[(i * classes) + validation.Labels[i]] = 1f / counts[validation.Labels[i]];
-        }
-
-        _classMeans = tensor(means, [validation.Count, classes], device: device);
     }
 
     public int ForgetCount { get; }
@@ -86,16 +75,14 @@ public sealed class ValidationProbe : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var logits = BatchedMlp.Logits(_layout, tensor(flat, [1, flat.Length], device: _images.device), _images)[0];
-        var nll = -nn.functional.log_softmax(logits, 1).gather(1, _labels.unsqueeze(1)).squeeze(1);
-        return nll.matmul(_classMeans).cpu().data<float>().ToArray();
+        return _perClass.EvaluateRows(_layout, tensor(flat, [1, flat.Length], device: _perClass.Images.device)).Loss[0].cpu().data<float>().ToArray();
     }
 
-    private Tensor Logits(Tensor flat) => BatchedMlp.Logits(_layout, flat.to(_images.device), _images);   // [K, N, m]
+    private Tensor Logits(Tensor flat) => BatchedMlp.Logits(_layout, flat.to(_perClass.Images.device), _perClass.Images);   // [K, N, m]
 
     private (double[] Forget, double[] Retain) AccuracyOf(Tensor logits)
     {
-        var correct = logits.argmax(2).eq(_labels.unsqueeze(0)).to(ScalarType.Float32);
+        var correct = logits.argmax(2).eq(_perClass.Labels.unsqueeze(0)).to(ScalarType.Float32);
         return (PerRowMean(correct, _forgetMask, ForgetCount), PerRowMean(correct, _retainMask, RetainCount));
     }
 
@@ -111,10 +98,8 @@ public sealed class ValidationProbe : IDisposable
 
     public void Dispose()
     {
-        _images.Dispose();
-        _labels.Dispose();
+        _perClass.Dispose();
         _forgetMask.Dispose();
         _retainMask.Dispose();
-        _classMeans.Dispose();
     }
 }

@@ -127,10 +127,9 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
             details["current_losses_validation"] = current;
         }
 
-        if (sampler is HypernetParameterSampler hypernet)
+        foreach (var (key, value) in sampler.Describe(best, rows.Length))
         {
-            details["guidance_scales"] = hypernet.Guidances;
-            details["selected_guidance"] = hypernet.GuidanceOf(best, rows.Length);
+            details[key] = value;
         }
 
         return new UnlearningResult(rows[best], Needs, details);

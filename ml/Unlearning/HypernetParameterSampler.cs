@@ -53,6 +53,12 @@ public sealed class HypernetParameterSampler : IParameterSampler
         throw new ArgumentOutOfRangeException(nameof(row), $"Candidate {row} is not among {count}.");
     }
 
+    public IReadOnlyDictionary<string, object> Describe(int row, int count) => new Dictionary<string, object>
+    {
+        ["guidance_scales"] = Guidances,
+        ["selected_guidance"] = GuidanceOf(row, count),
+    };
+
     public float[][] Sample(SamplingConditions conditions, int count, int seed, CancellationToken cancellation = default)
     {
         if (conditions.TargetLosses.Length != _model.LossWidth)

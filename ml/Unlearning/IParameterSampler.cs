@@ -7,6 +7,9 @@ namespace Lethe.ML.Unlearning;
 public interface IParameterSampler
 {
     float[][] Sample(SamplingConditions conditions, int count, int seed, CancellationToken cancellation = default);
+
+    /// <summary>What a report should record about how candidate <paramref name="row"/> of <paramref name="count"/> was sampled (none by default).</summary>
+    IReadOnlyDictionary<string, object> Describe(int row, int count) => new Dictionary<string, object>();
 }
 
 /// <summary>An <see cref="IParameterSampler"/> over a function, for plugging a sampler in without a class.</summary>
