@@ -207,8 +207,45 @@ public static class BenchUnlearnCommand
             }
 
             AnsiConsole.Write(table);
+            if (Judge(mine) is { Count: > 0 } checks)
+            {
+                AnsiConsole.Write(BarsTable(forget, checks));
+            }
         }
     }
+
+    /// <summary>Every method but the original and the reference itself, judged against the issue's bars (retrain#2 shows what an exact unlearning scores).</summary>
+    public static List<RetrainBars.Check> Judge(IReadOnlyList<BenchRow> forgetSetRows)
+    {
+        var retrained = forgetSetRows.Where(r => r.Method == "retrain").ToDictionary(r => r.Seed, r => r.Metrics);
+        return forgetSetRows.Where(r => r.Method is not ("original" or "retrain")).GroupBy(r => r.Method)
+            .Select(g => Bars.Judge(g.Key, g.Select(r => (r.Seed, r.Metrics)), retrained)).ToList();
+    }
+
+    private static readonly RetrainBars Bars = new();
+
+    private static Table BarsTable(int[] forget, IReadOnlyList<RetrainBars.Check> checks)
+    {
+        var table = new Table()
+            .Title($"forget {{{string.Join(",", forget)}}} against the bars: acc_Df < {Bars.MaxForgetAccuracy:0.###}, |acc_Dr gap| <= {Bars.RetainGap:0.##}, |mia gap| <= {Bars.MiaGap:0.##}, phi >= {Bars.MinPhi:0.##} (gaps to retrain paired by seed, ± standard error)")
+            .AddColumn("model");
+        foreach (var column in new[] { "acc_Df", "acc_Dr - retrain", "mia - retrain", "phi", "missed" })
+        {
+            table.AddColumn(new TableColumn(column).RightAligned());
+        }
+
+        foreach (var c in checks)
+        {
+            table.AddRow(Markup.Escape(c.Method), Estimate(c.ForgetAccuracy, "F4"), Estimate(c.RetainGap, "+0.0000;-0.0000"), Estimate(c.MiaGap, "+0.0000;-0.0000"), Estimate(c.Phi, "F4"),
+                c.Missed.Count == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(string.Join(", ", c.Missed))}[/]");
+        }
+
+        return table;
+    }
+
+    private static string Estimate(RetrainBars.Estimate e, string format) => Markup.Escape(e.Seeds > 1
+        ? $"{e.Mean.ToString(format, CultureInfo.InvariantCulture)}±{e.StandardError.ToString("F4", CultureInfo.InvariantCulture)}"
+        : e.Mean.ToString(format, CultureInfo.InvariantCulture));
 
     private static double? Figure(ModelMetrics metrics, string name) => metrics.Figures().First(f => f.Name == name).Value;
 
@@ -244,6 +281,13 @@ public static class BenchUnlearnCommand
                 wall_seconds = r.WallSeconds,
                 figures = r.Metrics.Figures().ToDictionary(f => f.Name, f => f.Value),
             }),
+            bars = forgetSets.SelectMany(f => Judge(rows.Where(r => r.Forget.SequenceEqual(f)).ToList()).Select(c => new
+            {
+                forget = f,
+                method = c.Method,
+                figures = new Dictionary<string, RetrainBars.Estimate> { ["acc_Df"] = c.ForgetAccuracy, ["acc_Dr_gap"] = c.RetainGap, ["mia_gap"] = c.MiaGap, ["phi"] = c.Phi },
+                missed = c.Missed,
+            })),
             paper = forgetSets.SelectMany(f => PaperTables.For(preset.Name, f)).Select(p => new { forget = p.Forget, model = p.Model, figures = p.Figures, source = p.Source }),
         };
         JsonOutput.Write(path, document, UnlearningReport.Json);

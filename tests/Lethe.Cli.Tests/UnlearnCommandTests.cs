@@ -100,4 +100,30 @@ public class UnlearnCommandTests : IDisposable
             Assert.True(File.Exists(Path.Combine(_root, $"original.finetune.forget2.report.{extension}")), extension);
         }
     }
+
+    [Fact]
+    public void Bench_unlearn_judges_each_method_against_the_bars_with_gaps_paired_by_seed()
+    {
+        var json = Path.Combine(_root, "bench.json");
+        var bench = LetheProcess.Run("bench", "unlearn", "--preset", "mnist4", "--forget", "2", "--seeds", "2", "--methods", "finetune", "--json", json);
+        Assert.True(bench.ExitCode == 0, bench.Output + bench.Error);
+        Assert.Contains("forget {2} against the bars", bench.Output);
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var root = document.RootElement;
+        var bars = root.GetProperty("bars").EnumerateArray().ToDictionary(b => b.GetProperty("method").GetString()!);
+        Assert.Equal(["retrain#2", "finetune"], bars.Keys);
+
+        // The finetune gap recomputed from the measured rows: per seed, finetune's acc_Dr minus retrain's.
+        double Dr(string method, int seed) => root.GetProperty("measured").EnumerateArray()
+            .Single(r => r.GetProperty("method").GetString() == method && r.GetProperty("seed").GetInt32() == seed)
+            .GetProperty("figures").GetProperty("acc_Dr").GetDouble();
+        var gaps = new[] { 1, 2 }.Select(seed => Dr("finetune", seed) - Dr("retrain", seed)).ToArray();
+        var gap = bars["finetune"].GetProperty("figures").GetProperty("acc_Dr_gap");
+        Assert.Equal(gaps.Average(), gap.GetProperty("mean").GetDouble(), 9);
+        Assert.Equal(Math.Abs(gaps[0] - gaps[1]) / 2, gap.GetProperty("standard_error").GetDouble(), 9);
+        Assert.Equal(2, gap.GetProperty("seeds").GetInt32());
+        var missed = bars["finetune"].GetProperty("missed").EnumerateArray().Select(m => m.GetString()).ToList();
+        Assert.Equal(Math.Abs(gaps.Average()) > 0.02, missed.Contains("Dr"));
+    }
 }
