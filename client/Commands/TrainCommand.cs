@@ -56,19 +56,20 @@ public static partial class TrainCommand
         var dropout = new Option<double?>("--condition-dropout") { Description = "Fraction of pairs trained without their target losses (learned null tokens), for classifier-free guidance; 0: none (G.pt)." };
         var scale = new Option<double?>("--scale-augmentation") { Description = "Rescale each hidden unit of a training pair by exp(U(-S, S)) (fc1 row and bias times it, fc2 column divided by it: the same ReLU function, so the same losses); 0: none (G.pt)." };
         var forgetting = new Option<double?>("--forgetting-pairs") { Description = "dihyfo1/gpt: share of training pairs drawn from forgetting transitions (a non-pivot class learned in the current checkpoint, forgotten in the target); 0: none." };
+        var twins = new Option<double?>("--twin-pairs") { Description = "dihyfo1/gpt: share of training pairs whose target is the retrained twin of the current checkpoint's run (a dataset from 'lethe collect --retrained-twins'), a non-pivot class learned in the current checkpoint and never trained in the target; 0: none." };
         var guidance = new Option<double?>("--guidance") { Description = "Guidance scale w of the alignment sweeps and of the published versions' default sampling (needs --condition-dropout > 0; 1: none)." };
         var width = new Option<int?>("--width") { Description = "Transformer width d (default: the preset's)." };
         var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: the preset's)." };
         var command = new Command("train", "Train a weight-space diffusion hypernetwork on a checkpoint folder (in process) or a collection job (on the grains); resumes; publishes versions to NAME/models.")
         {
-            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, guidance, width, layers, seed, CollectCommand.Cluster,
+            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, twins, guidance, width, layers, seed, CollectCommand.Cluster,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             var request = new HypernetTrainingRequest(result.GetValue(variant)!, result.GetValue(preset)!, [], result.GetValue(steps), result.GetValue(seed),
                 result.GetValue(evaluateEvery), result.GetValue(batch), result.GetValue(learningRate), result.GetValue(balance), result.GetValue(normalization),
                 result.GetValue(weighting), result.GetValue(ema), result.GetValue(lossFrequency), result.GetValue(dropout), result.GetValue(guidance),
-                result.GetValue(width), result.GetValue(layers), result.GetValue(scale), result.GetValue(forgetting));
+                result.GetValue(width), result.GetValue(layers), result.GetValue(scale), result.GetValue(forgetting), result.GetValue(twins));
             var options = request.ToOptions();
             var source = result.GetValue(data)!;
             var folder = Path.Combine(result.GetValue(Root)!, result.GetValue(name) ?? $"{options.Variant}-{options.Preset}");
@@ -111,6 +112,11 @@ public static partial class TrainCommand
         if (options.ForgettingPairs > 0)
         {
             AnsiConsole.MarkupLine($"{options.ForgettingPairs:P0} of the pairs come from {trainer.ForgettingTransitions} forgetting transitions.");
+        }
+
+        if (options.TwinPairs > 0)
+        {
+            AnsiConsole.MarkupLine($"{options.TwinPairs:P0} of the pairs come from {trainer.TwinTransitions} transitions to retrained twins.");
         }
 
         var status = trainer.Status();

@@ -53,6 +53,9 @@ public sealed record CollectionJobSpec
     /// <summary>Pivot classes; null means the preset's own.</summary>
     [Id(20)] public int[]? Pivots { get; init; }
 
+    /// <summary>Each odd run is the retrained twin of the run before it (same start, some learned classes never trained).</summary>
+    [Id(21)] public bool RetrainedTwins { get; init; }
+
     public int ShardCount => (Runs + RunsPerShard - 1) / RunsPerShard;
 
     /// <summary>The runs [first, last] of shard <paramref name="shard"/>.</summary>

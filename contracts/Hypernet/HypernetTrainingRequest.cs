@@ -29,4 +29,5 @@ public sealed record HypernetTrainingRequest(
     [property: Id(15)] int? Width = null,
     [property: Id(16)] int? Layers = null,
     [property: Id(17)] double? ScaleAugmentation = null,
-    [property: Id(18)] double? ForgettingPairs = null);
+    [property: Id(18)] double? ForgettingPairs = null,
+    [property: Id(19)] double? TwinPairs = null);

@@ -27,6 +27,7 @@ public static class HypernetTrainingRequestExtensions
             Layers = request.Layers ?? options.Layers,
             ScaleAugmentation = request.ScaleAugmentation ?? options.ScaleAugmentation,
             ForgettingPairs = request.ForgettingPairs ?? options.ForgettingPairs,
+            TwinPairs = request.TwinPairs ?? options.TwinPairs,
         }).Validated();
     }
 }

@@ -62,6 +62,16 @@ public sealed record CollectionSpec
 
     public int RunsPerShard { get; init; } = 64;
 
+    /// <summary>
+    /// Pairs the runs: each odd run is the retrained twin of the run before it. A twin has that run's initialisation,
+    /// learning rate, class weights and saving draws (and every run of a job shares the minibatch order), and is trained
+    /// from its first step without some of that run's learned non-pivot classes: the ones it drops when it is a forgetting
+    /// run, else a random non-empty subset. A twin is the exact unlearning of its run from the same start, the target a
+    /// DiHyFo-1 request asks for (<c>lethe train --twin-pairs</c>). Off by default, and then left out of <see cref="Id"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool RetrainedTwins { get; init; }
+
     /// <summary>Pivot classes; null means the preset's own (mnist4: 0,1; mnist: 5-9).</summary>
     public int[]? Pivots { get; init; }
 
@@ -98,6 +108,11 @@ public sealed record CollectionSpec
 
     public RunSpec PlanRun(int index)
     {
+        if (RetrainedTwins && index % 2 == 1)
+        {
+            return TwinOf(PlanRun(index - 1), index);
+        }
+
         var task = Task;
         var rng = new Random(unchecked((Seed * 1_000_003) + index));
         var weights = task.Classes.Select(_ => 1f).ToArray();
@@ -131,6 +146,23 @@ public sealed record CollectionSpec
         var lr = Math.Exp(LogUniform(rng, Math.Log(LearningRateMin), Math.Log(LearningRateMax)));
         var randomSaves = rng.NextDouble() < RandomSaveRunFraction;
         return new RunSpec(index, rng.Next(), lr, weights, drop, dropFrom, randomSaves);
+    }
+
+    private RunSpec TwinOf(RunSpec run, int index)
+    {
+        var drop = run.DropClasses;
+        if (drop.Length == 0)
+        {
+            var rng = new Random(unchecked((Seed * 1_000_003) + index));
+            var learned = Task.NonPivots.Where(c => run.ClassWeights[c] > 0).ToArray();
+            drop = learned.Where(_ => rng.NextDouble() < 0.5).ToArray();
+            if (drop.Length == 0 && learned.Length > 0)
+            {
+                drop = [learned[rng.Next(learned.Length)]];
+            }
+        }
+
+        return run with { Index = index, DropClasses = drop, DropFromEpoch = drop.Length > 0 ? 0 : -1 };
     }
 
     /// <summary>Runs [first, last] of shard <paramref name="shard"/>.</summary>

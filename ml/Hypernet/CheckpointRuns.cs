@@ -19,6 +19,7 @@ public sealed class CheckpointRuns
         var position = rows.Select((row, i) => (row, i)).ToDictionary(p => p.row, p => p.i);
         Runs = rows.GroupBy(r => batch.Run[r]).OrderBy(g => g.Key)
             .Select(g => g.OrderBy(r => batch.Step[r]).ThenBy(r => batch.Epoch[r]).Select(r => position[r]).ToArray()).ToList();
+        Steps = rows.Select(r => batch.Step[r]).ToArray();
         RawParams = new float[(long)Count * batch.ParameterCount];
         ClassLoss = new float[Count * batch.ClassCount];
         for (var i = 0; i < rows.Length; i++)
@@ -42,6 +43,9 @@ public sealed class CheckpointRuns
     /// <summary>Row indices of each run, oldest first.</summary>
     public IReadOnlyList<int[]> Runs { get; }
 
+    /// <summary>The global training step of each row.</summary>
+    public int[] Steps { get; }
+
     public float[] RawParams { get; }
 
     /// <summary>Per-class test losses [Count × classes], raw.</summary>
@@ -54,6 +58,13 @@ public sealed class CheckpointRuns
     public Tensor Losses { get; }
 
     public float LossOf(int row, int cls) => ClassLoss[(row * ClassCount) + cls];
+
+    /// <summary>Raw parameters of one row.</summary>
+    public ReadOnlySpan<float> RawParamsOf(int row)
+    {
+        var width = RawParams.Length / Math.Max(1, Count);
+        return RawParams.AsSpan(row * width, width);
+    }
 
     /// <summary>
     /// Splits by run: the last <paramref name="heldOutFraction"/> of the runs (by run index, as G.pt's test split) are

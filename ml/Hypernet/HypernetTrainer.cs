@@ -59,7 +59,7 @@ public sealed class HypernetTrainer : IDisposable
         var variant = options.Kind;
         (_train, _heldOut) = CheckpointRuns.Split(data, normalizer, variant.PerClassLosses, options.HeldOutFraction);
         var balanceClasses = task.NonPivots.Length > 0 ? task.NonPivots : task.Classes;
-        _trainPairs = new PairSampler(_train, variant.ConditionsOnCurrent, options.Balance, balanceClasses, options.ForgettingPairs);
+        _trainPairs = new PairSampler(_train, variant.ConditionsOnCurrent, options.Balance, balanceClasses, options.ForgettingPairs, options.TwinPairs);
         _heldOutPairs = new PairSampler(_heldOut, variant.ConditionsOnCurrent, 0, balanceClasses);
         _alignment = new PromptAlignment(_train, _heldOut, test, task.Pivots);
         _modelMetadata = new Dictionary<string, string>
@@ -107,6 +107,9 @@ public sealed class HypernetTrainer : IDisposable
     public int HeldOutRuns => _heldOut.Runs.Count;
 
     public int TrainCheckpoints => _train.Count;
+
+    /// <summary>Transitions from a checkpoint to its run's retrained twin that the training pairs are partly drawn from (0 unless <see cref="HypernetOptions.TwinPairs"/> &gt; 0).</summary>
+    public int TwinTransitions => _trainPairs.TwinTransitions;
 
     /// <summary>Forgetting transitions the training pairs are partly drawn from (0 unless <see cref="HypernetOptions.ForgettingPairs"/> &gt; 0).</summary>
     public int ForgettingTransitions => _trainPairs.ForgettingTransitions;

@@ -10,6 +10,11 @@ namespace Lethe.ML.Hypernet;
 /// <see cref="LearnedLoss"/>) and the later target has it forgotten (above <see cref="ForgottenLoss"/>). That is the
 /// step an unlearning request asks for, and uniform pairs rarely show it: most high-loss targets come from runs that
 /// never learned the class, whose earlier checkpoints never learned it either.
+/// With a twin share g &gt; 0, a fraction g is drawn uniformly from transitions to retrained twins: two runs that start
+/// from the same initialisation (identical step-0 checkpoints; the later run is the twin, as
+/// <c>CollectionSpec.RetrainedTwins</c> plans them), the current checkpoint from the first with a balance class learned,
+/// the target from the twin at the same or a later step with that class forgotten. Such a target is the exact unlearning
+/// of the current checkpoint, not a continuation of its run.
 /// </summary>
 public sealed class PairSampler
 {
@@ -29,12 +34,19 @@ public sealed class PairSampler
     private readonly double[] _cumulative;
     private readonly double _forgettingShare;
     private readonly (int Current, int Target)[] _forgetting = [];
+    private readonly double _twinShare;
+    private readonly (int Current, int Target)[] _twins = [];
 
-    public PairSampler(CheckpointRuns data, bool withCurrent, double balance, IReadOnlyList<int> balanceClasses, double forgettingShare = 0)
+    public PairSampler(CheckpointRuns data, bool withCurrent, double balance, IReadOnlyList<int> balanceClasses, double forgettingShare = 0, double twinShare = 0)
     {
         if (forgettingShare is < 0 or >= 1 || (forgettingShare > 0 && !withCurrent))
         {
             throw new ArgumentException($"The forgetting-pair share must be in [0, 1), and 0 for variants that do not see the current checkpoint; got {forgettingShare}.");
+        }
+
+        if (twinShare is < 0 or >= 1 || forgettingShare + twinShare >= 1 || (twinShare > 0 && !withCurrent))
+        {
+            throw new ArgumentException($"The twin-pair share must be in [0, 1) with the forgetting share + twin share < 1, and 0 for variants that do not see the current checkpoint; got {twinShare} (forgetting share {forgettingShare}).");
         }
 
         _data = data;
@@ -79,12 +91,26 @@ public sealed class PairSampler
             _forgetting = FindForgettingTransitions(data, balanceClasses);
             _forgettingShare = _forgetting.Length > 0 ? forgettingShare : 0;
         }
+
+        if (twinShare > 0)
+        {
+            _twins = FindTwinTransitions(data, balanceClasses);
+            if (_twins.Length == 0)
+            {
+                throw new InvalidDataException("Twin pairs need runs paired with retrained twins ('lethe collect --retrained-twins'): no two runs of these checkpoints start from the same initialisation with a class one learns and the other never does.");
+            }
+
+            _twinShare = twinShare;
+        }
     }
 
     public int EligibleTargets { get; }
 
     /// <summary>(current, target) pairs of one run in which a balance class goes from learned to forgotten.</summary>
     public int ForgettingTransitions => _forgetting.Length;
+
+    /// <summary>(current, target) pairs from a checkpoint to its run's retrained twin in which a balance class goes from learned to forgotten.</summary>
+    public int TwinTransitions => _twins.Length;
 
     private static (int Current, int Target)[] FindForgettingTransitions(CheckpointRuns data, IReadOnlyList<int> classes)
     {
@@ -106,6 +132,64 @@ public sealed class PairSampler
         return [.. pairs];
     }
 
+    /// <summary>
+    /// Runs (indices into <see cref="CheckpointRuns.Runs"/>) paired with their retrained twin: runs whose step-0
+    /// checkpoints are identical, the earlier run first. Runs without a step-0 checkpoint are never paired.
+    /// </summary>
+    public static IReadOnlyList<(int Run, int Twin)> FindTwins(CheckpointRuns data)
+    {
+        var pairs = new List<(int, int)>();
+        var byInitialisation = new Dictionary<int, List<int>>();
+        for (var r = 0; r < data.Runs.Count; r++)
+        {
+            var first = data.Runs[r][0];
+            if (data.Steps[first] != 0)
+            {
+                continue;
+            }
+
+            var hash = new HashCode();
+            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.RawParamsOf(first)));
+            var key = hash.ToHashCode();
+            if (!byInitialisation.TryGetValue(key, out var earlier))
+            {
+                byInitialisation[key] = earlier = [];
+            }
+
+            var run = earlier.FirstOrDefault(e => data.RawParamsOf(data.Runs[e][0]).SequenceEqual(data.RawParamsOf(first)), -1);
+            if (run >= 0)
+            {
+                pairs.Add((run, r));
+            }
+            else
+            {
+                earlier.Add(r);
+            }
+        }
+
+        return pairs;
+    }
+
+    private static (int Current, int Target)[] FindTwinTransitions(CheckpointRuns data, IReadOnlyList<int> classes)
+    {
+        var pairs = new List<(int, int)>();
+        foreach (var (run, twin) in FindTwins(data))
+        {
+            foreach (var c in data.Runs[run])
+            {
+                foreach (var t in data.Runs[twin])
+                {
+                    if (data.Steps[t] >= data.Steps[c] && classes.Any(k => data.LossOf(c, k) < LearnedLoss && data.LossOf(t, k) > ForgottenLoss))
+                    {
+                        pairs.Add((c, t));
+                    }
+                }
+            }
+        }
+
+        return [.. pairs];
+    }
+
     /// <summary>Row indices of targets and (when the variant uses them) current checkpoints.</summary>
     public (long[] Target, long[]? Current) Draw(int count, Random rng)
     {
@@ -113,12 +197,17 @@ public sealed class PairSampler
         var current = _withCurrent ? new long[count] : null;
         for (var i = 0; i < count; i++)
         {
-            if (_forgettingShare > 0 && rng.NextDouble() < _forgettingShare)
+            if (_forgettingShare + _twinShare > 0)
             {
-                var (c, t) = _forgetting[rng.Next(_forgetting.Length)];
-                target[i] = t;
-                current![i] = c;
-                continue;
+                var kind = rng.NextDouble();
+                var special = kind < _forgettingShare ? _forgetting : kind < _forgettingShare + _twinShare ? _twins : null;
+                if (special is not null)
+                {
+                    var (c, t) = special[rng.Next(special.Length)];
+                    target[i] = t;
+                    current![i] = c;
+                    continue;
+                }
             }
 
             var u = rng.NextDouble() * _cumulative[^1];

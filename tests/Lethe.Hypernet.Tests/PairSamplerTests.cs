@@ -56,6 +56,56 @@ public class PairSamplerTests
         Assert.InRange(TransitionShare(runs, uniform.Draw(4000, new Random(7))), 0.12, 0.17);
     }
 
+    /// <summary>
+    /// Runs 0 and 1 start from the same initialisation: run 0 learns class 2 (losses 2.0, 0.2, 0.1 at steps 0, 10, 20),
+    /// its twin never does (2.0, 1.8, 2.5), so the twin transitions are (run 0 step 10 → twin steps 10 and 20) and (step
+    /// 20 → step 20). Run 2 starts elsewhere and learns it too; run 3 is held out.
+    /// </summary>
+    private static CheckpointRuns TwinRuns()
+    {
+        var layout = ParameterLayout.For(Task.Architecture);
+        var builder = new CheckpointBatchBuilder(layout.Count, Task.Classes.Length);
+        (int Seed, float[] Class2)[] runs = [(10, [2.0f, 0.2f, 0.1f]), (10, [2.0f, 1.8f, 2.5f]), (11, [2.0f, 0.3f, 0.2f]), (12, [2.0f, 0.3f])];
+        for (var run = 0; run < runs.Length; run++)
+        {
+            for (var k = 0; k < runs[run].Class2.Length; k++)
+            {
+                float[] loss = [0.1f, 0.1f, runs[run].Class2[k], 0.1f];
+                var parameters = layout.InitialParameters(runs[run].Seed).Select(p => p * (1 + k)).ToArray();
+                builder.Add(run, k * 10, k, parameters, loss, loss.Select(l => (float)Math.Exp(-l)).ToArray());
+            }
+        }
+
+        var normalizer = new ParameterNormalizer(layout, Enumerable.Repeat(1f, layout.Tensors.Count).ToArray());
+        return CheckpointRuns.Split(builder.Build(), normalizer, perClassLosses: true, heldOutFraction: 0.1).Train;
+    }
+
+    [Fact]
+    public void TwinShareDrawsPairsFromALearnedCheckpointToItsRetrainedTwinAtTheSameOrALaterStep()
+    {
+        var runs = TwinRuns();
+        Assert.Equal([(0, 1)], PairSampler.FindTwins(runs));
+        var sampler = new PairSampler(runs, withCurrent: true, balance: 0, balanceClasses: Task.NonPivots, twinShare: 0.5);
+        Assert.Equal(3, sampler.TwinTransitions);
+
+        var (target, current) = sampler.Draw(4000, new Random(3));
+        var expected = new[] { (1, 4), (1, 5), (2, 5) };   // rows: run 0 is 0-2, run 1 is 3-5, run 2 is 6-8
+        var crossRun = Enumerable.Range(0, target.Length).Where(i => !runs.Runs.Any(r => r.Contains((int)target[i]) && r.Contains((int)current![i]))).ToArray();
+        Assert.All(crossRun, i => Assert.Contains(((int)current![i], (int)target[i]), expected));
+        Assert.InRange(crossRun.Length / 4000.0, 0.46, 0.54);
+        Assert.Equal(expected.Length, crossRun.Select(i => (current![i], target[i])).Distinct().Count());
+    }
+
+    [Fact]
+    public void TwinPairsOnADatasetWithoutTwinsAreRefusedNamingTheCollectionOption()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => new PairSampler(Runs(), withCurrent: true, balance: 0, balanceClasses: Task.NonPivots, twinShare: 0.3));
+        Assert.Contains("--retrained-twins", error.Message);
+        Assert.Throws<ArgumentException>(() => (HypernetOptions.ForPreset("tiny", "dihyfo2") with { TwinPairs = 0.3 }).Validated());
+        Assert.Throws<ArgumentException>(() => (HypernetOptions.ForPreset("tiny", "dihyfo1") with { TwinPairs = 0.5, ForgettingPairs = 0.5 }).Validated());
+        Assert.Equal(0.3, (HypernetOptions.ForPreset("tiny", "dihyfo1") with { TwinPairs = 0.3 }).Validated().TwinPairs);
+    }
+
     private static double TransitionShare(CheckpointRuns runs, (long[] Target, long[]? Current) pairs) =>
         (double)Enumerable.Range(0, pairs.Target.Length).Count(i =>
             runs.LossOf((int)pairs.Current![i], 2) < PairSampler.LearnedLoss && runs.LossOf((int)pairs.Target[i], 2) > PairSampler.ForgottenLoss) / pairs.Target.Length;

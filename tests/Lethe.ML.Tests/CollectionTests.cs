@@ -1,5 +1,6 @@
 using Lethe.ML.Collection;
 using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
 using Lethe.ML.Nets;
 using Lethe.ML.Storage;
 using static TorchSharp.torch;
@@ -140,6 +141,43 @@ public class CollectionTests
         {
             Directory.Delete(path, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Retrained_twins_repeat_the_run_before_them_from_the_same_start_without_some_of_its_learned_classes()
+    {
+        var spec = Small(runs: 8, epochs: 2) with { RetrainedTwins = true };
+        var runs = spec.PlanRuns();
+        for (var i = 1; i < runs.Count; i += 2)
+        {
+            var (run, twin) = (runs[i - 1], runs[i]);
+            Assert.Equal((run.Seed, run.LearningRate, run.RandomSaves), (twin.Seed, twin.LearningRate, twin.RandomSaves));
+            Assert.Equal(run.ClassWeights, twin.ClassWeights);
+            var learned = spec.Task.NonPivots.Where(c => run.ClassWeights[c] > 0).ToArray();
+            if (learned.Length == 0)
+            {
+                Assert.Empty(twin.DropClasses);
+                continue;
+            }
+
+            Assert.Equal(0, twin.DropFromEpoch);
+            Assert.NotEmpty(twin.DropClasses);
+            Assert.All(twin.DropClasses, c => Assert.Contains(c, learned));
+            if (run.DropClasses.Length > 0)
+            {
+                Assert.Equal(run.DropClasses, twin.DropClasses);
+            }
+        }
+
+        // The option is left out of the hash when off, so jobs collected before it keep their ids.
+        Assert.DoesNotContain(nameof(CollectionSpec.RetrainedTwins), new CollectionSpec().ToJson());
+        Assert.NotEqual(Small().Id, spec.Id);
+
+        var batch = new VectorizedCollector(Digits.Value, spec).Collect(runs);
+        var layout = ParameterLayout.For(spec.Task.Architecture);
+        var normalizer = new ParameterNormalizer(layout, Enumerable.Repeat(1f, layout.Tensors.Count).ToArray());
+        var (train, _) = CheckpointRuns.Split(batch, normalizer, perClassLosses: true, heldOutFraction: 0.1);
+        Assert.Equal([(0, 1), (2, 3), (4, 5)], PairSampler.FindTwins(train));
     }
 
     [Fact]
