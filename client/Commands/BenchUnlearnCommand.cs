@@ -227,11 +227,20 @@ public static class BenchUnlearnCommand
     private static Table BarsTable(int[] forget, IReadOnlyList<RetrainBars.Check> checks)
     {
         var table = new Table()
-            .Title($"forget {{{string.Join(",", forget)}}} against the bars: acc_Df < {Bars.MaxForgetAccuracy:0.###}, |acc_Dr gap| <= {Bars.RetainGap:0.##}, |mia gap| <= {Bars.MiaGap:0.##}, phi >= {Bars.MinPhi:0.##} (gaps to retrain paired by seed, ± standard error)")
+            .Title($"forget {{{string.Join(",", forget)}}} against the bars")
+            .Caption("gaps to retrain paired by seed; ± standard error over seeds")
             .AddColumn("model");
-        foreach (var column in new[] { "acc_Df", "acc_Dr - retrain", "mia - retrain", "phi", "missed" })
+        var columns = new[]
         {
-            table.AddColumn(new TableColumn(column).RightAligned());
+            $"acc_Df (< {Bars.MaxForgetAccuracy.ToString("0.###", CultureInfo.InvariantCulture)})",
+            $"acc_Dr - retrain (±{Bars.RetainGap.ToString("0.##", CultureInfo.InvariantCulture)})",
+            $"mia - retrain (±{Bars.MiaGap.ToString("0.##", CultureInfo.InvariantCulture)})",
+            $"phi (>= {Bars.MinPhi.ToString("0.##", CultureInfo.InvariantCulture)})",
+            "missed",
+        };
+        foreach (var column in columns)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(column)).RightAligned());
         }
 
         foreach (var c in checks)
