@@ -65,6 +65,21 @@ public class GlibcxxRequirementPatchTests
     }
 
     [Fact]
+    public void The_build_patches_its_own_copy_and_never_the_hard_linked_NuGet_cache()
+    {
+        // The build hard-links copy-local files to the cache (Directory.Build.props); the patch must replace the link,
+        // not write through it.
+        var shipped = File.ReadAllBytes(ShippedLibrary());
+        Assert.Contains(GlibcxxRequirementPatch.ReadVersionNeeds(shipped), n => n.Name == GlibcxxRequirementPatch.Needed);
+
+        var output = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        var system = GlibcxxRequirementPatch.FindSystemLibstdcxx();
+        var systemHasIt = system is not null && GlibcxxRequirementPatch.Defines(File.ReadAllBytes(system), GlibcxxRequirementPatch.Needed);
+        var outputNeedsIt = GlibcxxRequirementPatch.ReadVersionNeeds(File.ReadAllBytes(output)).Any(n => n.Name == GlibcxxRequirementPatch.Needed);
+        Assert.Equal(systemHasIt, outputNeedsIt);
+    }
+
+    [Fact]
     public void Build_output_copy_loads_TorchSharp()
     {
         using var t = TorchSharp.torch.ones(2, 2);
