@@ -71,6 +71,7 @@ public static class UnlearnCommand
             var outputPath = result.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+            PrepareOutputs(outputPath, reportFolder);
 
             var data = DigitsSource.Load(result.GetValue(CollectCommand.Data)!, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(task);
             var split = ForgetSplit.Create(data, task, forget);
@@ -101,6 +102,30 @@ public static class UnlearnCommand
             return 0;
         }, cancellation)));
         return command;
+    }
+
+    /// <summary>
+    /// Creates the folders the unlearned model and its report go to, before any work, so a missing folder is not found
+    /// only after the reference was retrained and the method ran; an output path that names a folder is refused.
+    /// </summary>
+    public static void PrepareOutputs(string outputPath, string reportFolder)
+    {
+        if (Directory.Exists(outputPath))
+        {
+            throw new ArgumentException($"--out {outputPath} is a folder; expected the file the unlearned model is written to (e.g. {Path.Combine(outputPath, "unlearned.safetensors")}).");
+        }
+
+        foreach (var folder in new[] { Path.GetDirectoryName(Path.GetFullPath(outputPath))!, reportFolder })
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"Cannot create the output folder {folder}: {e.Message}", e);
+            }
+        }
     }
 
     /// <summary>For dihyfo1/dihyfo2 the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>

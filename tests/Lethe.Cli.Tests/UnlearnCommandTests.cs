@@ -99,6 +99,21 @@ public class UnlearnCommandTests : IDisposable
         {
             Assert.True(File.Exists(Path.Combine(_root, $"original.finetune.forget2.report.{extension}")), extension);
         }
+
+        // An --out in folders that do not exist yet: they are made before the work (this failed after the work once).
+        var nested = Path.Combine(_root, "new", "folder", "unlearned.safetensors");
+        var intoNewFolder = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "finetune", "--out", nested);
+        Assert.True(intoNewFolder.ExitCode == 0, intoNewFolder.Output + intoNewFolder.Error);
+        Assert.Equal("finetune", MlpFile.Load(nested, TaskPreset.Mnist4.Architecture).Metadata["lethe.method"]);
+        Assert.True(File.Exists(Path.Combine(_root, "new", "folder", "unlearned.report.json")));
+
+        // An --out that is a folder is refused before any work, and nothing is written into it.
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "a-folder")).FullName;
+        var intoFolder = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "finetune", "--out", folder);
+        Assert.Equal(2, intoFolder.ExitCode);
+        Assert.Contains("is a folder; expected the file the unlearned model is written to", intoFolder.Error);
+        Assert.DoesNotContain("retraining the reference", intoFolder.Output);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
     }
 
     [Fact]
