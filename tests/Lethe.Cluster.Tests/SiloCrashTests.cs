@@ -73,8 +73,10 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             // 48 runs in 12 shards of 4, at most 3 shards at a time: several waves, so a kill lands mid-job.
             var spec = new CollectionSpec { Runs = 48, Epochs = 3, RunsPerShard = 4, Seed = 7 };
             var job = grains.GetGrain<ICollectionJobGrain>(spec.Id);
-            await job.Plan(spec.ToJobSpec());
-            await job.Start();
+            // Plan and Start are idempotent; on a loaded machine the first activation (a Redis read on a silo that just
+            // started) can outlast the client's 2 s response timeout, so they are retried like the polls below.
+            await WaitUntil(async () => (await job.Plan(spec.ToJobSpec())) is not null);
+            await WaitUntil(async () => (await job.Start()) is not null);
 
             var atKill = await PollUntil(job, p => p.ShardsSealed >= 2);
             Assert.False(atKill.IsFinished, "the job finished before a silo could be killed; the test spec is too small");
