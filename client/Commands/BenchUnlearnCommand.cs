@@ -245,7 +245,7 @@ public static class BenchUnlearnCommand
 
         foreach (var c in checks)
         {
-            table.AddRow(Markup.Escape(c.Method), Estimate(c.ForgetAccuracy, "F4"), Estimate(c.RetainGap, "+0.0000;-0.0000"), Estimate(c.MiaGap, "+0.0000;-0.0000"), Estimate(c.Phi, "F4"),
+            table.AddRow(Markup.Escape(c.Method), Estimate(c.ForgetAccuracy, "F4"), Estimate(c.RetainGap, "+0.0000;-0.0000;0.0000"), Estimate(c.MiaGap, "+0.0000;-0.0000;0.0000"), Estimate(c.Phi, "F4"),
                 c.Missed.Count == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(string.Join(", ", c.Missed))}[/]");
         }
 
