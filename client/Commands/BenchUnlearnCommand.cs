@@ -245,12 +245,15 @@ public static class BenchUnlearnCommand
 
         foreach (var c in checks)
         {
-            table.AddRow(Markup.Escape(c.Method), Estimate(c.ForgetAccuracy, "F4"), Estimate(c.RetainGap, "+0.0000;-0.0000;0.0000"), Estimate(c.MiaGap, "+0.0000;-0.0000;0.0000"), Estimate(c.Phi, "F4"),
+            table.AddRow(Markup.Escape(c.Method), Estimate(c.ForgetAccuracy, "F4"), Estimate(c.RetainGap, SignedGap), Estimate(c.MiaGap, SignedGap), Estimate(c.Phi, "F4"),
                 c.Missed.Count == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(string.Join(", ", c.Missed))}[/]");
         }
 
         return table;
     }
+
+    /// <summary>A gap to retrain with its sign; the third section keeps a gap that rounds to zero from below from printing "-+0.0000".</summary>
+    private const string SignedGap = "+0.0000;-0.0000;0.0000";
 
     private static string Estimate(RetrainBars.Estimate e, string format) => Markup.Escape(e.Seeds > 1
         ? $"{e.Mean.ToString(format, CultureInfo.InvariantCulture)}±{e.StandardError.ToString("F4", CultureInfo.InvariantCulture)}"
