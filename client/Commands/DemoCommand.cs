@@ -45,7 +45,7 @@ public static class DemoCommand
         // The cpu preset's full 12,000 steps take 20-40 min per variant on this 2-core machine; the demo's budget is
         // 20 min in all, so the two variants train side by side for a fraction of that ('lethe train --preset cpu'
         // runs the full schedule).
-        var steps = new Option<int>("--hypernet-steps") { Description = "Optimiser steps per DiHyFo variant (cpu preset; its full schedule is 12,000).", DefaultValueFactory = _ => 4000 };
+        var steps = new Option<int>("--hypernet-steps") { Description = "Optimiser steps per DiHyFo variant (cpu preset; its full schedule is 12,000).", DefaultValueFactory = _ => 3000 };
         var threads = new Option<int>("--threads")
         {
             Description = "Compute threads of the embedded silo, one torch thread each (the two DiHyFo trainings run side by side), and torch threads of the in-process stages.",
