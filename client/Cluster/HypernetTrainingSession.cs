@@ -1,17 +1,13 @@
-using System.Globalization;
+using Lethe.Contracts.Artifacts;
 using Lethe.Contracts.Hypernet;
-using Lethe.Grains.Artifacts;
 using Lethe.Grains.Hypernet;
-using Lethe.ML.Data;
 using Lethe.ML.Hypernet;
-using Lethe.ML.Nets;
-using Lethe.ML.Storage;
 
 namespace Lethe.Client.Cluster;
 
 /// <summary>
 /// Drives one named hypernetwork training on the grains: starts (or continues) it, follows it to the end, cancels it,
-/// and exports it into a folder laid out as an in-process training's, so the folder-based commands work on it.
+/// and exports it into a folder laid out as a training folder, so the folder-based commands work on it.
 /// </summary>
 public sealed class HypernetTrainingSession(LetheConnection connection, string name)
 {
@@ -52,8 +48,8 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
 
     /// <summary>
     /// Writes the training's last durable checkpoint into <paramref name="folder"/> with every published version's model
-    /// file beside its alignment report: the layout <c>HypernetTrainer</c> keeps in process. The folder is assembled under
-    /// a temporary name and renamed into place, replacing what was there.
+    /// file beside its alignment report, all read through the grains. The folder is assembled under a temporary name
+    /// and renamed into place, replacing what was there.
     /// </summary>
     public async Task<string> Export(string folder, CancellationToken ct)
     {
@@ -63,19 +59,21 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
             throw new InvalidOperationException($"Training {name} has no durable checkpoint yet (step {status.Step}); nothing to export.");
         }
 
+        var reader = connection.Client.GetGrain<IArtifactReaderGrain>(0);
         var full = Path.GetFullPath(folder);
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
         var assembling = Path.Combine(parent, $".{Path.GetFileName(full)}.export-{Guid.NewGuid():N}");
         try
         {
-            TrainingFolderArchive.Restore(assembling, await connection.Artifacts.ReadVerified(status.CheckpointKey, status.CheckpointSha256, ct));
+            TrainingFolderArchive.Restore(assembling, await reader.Read(status.CheckpointKey, status.CheckpointSha256));
             var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
             foreach (var version in await registry.List(name))
             {
+                ct.ThrowIfCancellationRequested();
                 var versionFolder = Path.Combine(assembling, "models", version.Version);
                 Directory.CreateDirectory(versionFolder);
-                await File.WriteAllBytesAsync(Path.Combine(versionFolder, "model.safetensors"), await connection.Artifacts.ReadVerified(version.ArtifactKey, version.Sha256, ct), ct);
+                await File.WriteAllBytesAsync(Path.Combine(versionFolder, "model.safetensors"), await reader.Read(version.ArtifactKey, version.Sha256), ct);
             }
 
             if (Directory.Exists(full))
@@ -96,22 +94,32 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
     }
 
     /// <summary>
-    /// Publishes the best version of a training folder under <paramref name="name"/>, so requests can sample it on
-    /// silos that never saw the training (an embedded silo's registry starts empty in each process); the registry keeps
-    /// a version published before.
+    /// The best published version of <paramref name="name"/>; when the platform has none (e.g. its state was reset but
+    /// the exported training folder survived), the folder's best model is imported and published.
     /// </summary>
-    public static async Task<PublishedHypernet> Publish(LetheConnection connection, string name, string folder, CancellationToken ct)
+    public static async Task<PublishedHypernet> Published(LetheConnection connection, string name, string folder, CancellationToken ct)
     {
-        var path = HypernetTrainer.ModelPath(folder);
-        var version = Path.GetFileName(Path.GetDirectoryName(path)!);
+        var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        return await registry.Find(name)
+            ?? await registry.Import(name, await File.ReadAllBytesAsync(HypernetTrainer.ModelPath(folder), ct));
+    }
+
+    /// <summary>
+    /// A hypernetwork named on the command line: a published name in the registry, or a model file / version folder /
+    /// training folder, imported under a name derived from its content (the same file always names the same model).
+    /// </summary>
+    public static async Task<PublishedHypernet> Resolve(LetheConnection connection, string hypernet, string? version, CancellationToken ct)
+    {
+        var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        if (!File.Exists(hypernet) && !Directory.Exists(hypernet))
+        {
+            return await registry.Find(hypernet, version)
+                ?? throw new ArgumentException($"'{hypernet}' is neither a hypernetwork file or training folder nor a model published on {connection.Where}{(version is null ? "" : $" with version {version}")}; 'lethe status' lists the published ones.");
+        }
+
+        var path = HypernetTrainer.ResolveModel(hypernet);
         var bytes = await File.ReadAllBytesAsync(path, ct);
-        var key = $"hypernets/{name}/versions/{version}-{ArtifactChecksum.Sha256Of(bytes)[..12]}.safetensors";
-        var sha = await connection.Artifacts.Put(key, bytes, ct);
-        var metadata = SafetensorsFile.Read(bytes, path).Metadata;
-        var options = HypernetTrainer.StoredOptions(folder);
-        var task = TaskPreset.Get(metadata.GetValueOrDefault("task") ?? throw new InvalidDataException($"{path} does not say which task it samples."));
-        return await connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).Publish(new PublishedHypernet(
-            name, version, options.Variant, options.Preset, int.Parse(metadata.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture), key, sha, bytes.Length,
-            double.Parse(metadata.GetValueOrDefault("score", "NaN"), CultureInfo.InvariantCulture), ParameterLayout.For(task.Architecture).Count, task.Name, DateTimeOffset.UtcNow));
+        var imported = $"file-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..12]}";
+        return await registry.Import(imported, bytes);
     }
 }

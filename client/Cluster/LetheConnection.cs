@@ -1,85 +1,67 @@
 using System.Net;
 using System.Net.Sockets;
-using Lethe.Grains.Artifacts;
-using Lethe.Grains.Compute;
 using Lethe.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
 namespace Lethe.Client.Cluster;
 
 /// <summary>
-/// The CLI's way into Orleans: without a cluster address it hosts an embedded <c>Local</c> silo in this process;
-/// with one (a Redis connection string: <c>--cluster</c> or env <c>LETHE_CLUSTER</c>) it connects to that cluster's
-/// gateways as a client. Either way it also opens the artifact store the silos write shards to.
+/// The CLI's way into Orleans; every command that does platform work goes through <see cref="Client"/>. With a cluster
+/// address (a Redis connection string: <c>--cluster</c> or env <c>LETHE_CLUSTER</c>) it connects to that cluster's
+/// gateways. Without one it uses the machine's Local platform (<see cref="LocalPlatformFolder"/>): it hosts that
+/// platform's silo in this process, or, while another <c>lethe</c> process hosts it, connects to that one's gateway.
 /// </summary>
 public sealed class LetheConnection : IAsyncDisposable
 {
     public const string ClusterVariable = "LETHE_CLUSTER";
 
     private readonly IHost _host;
+    private readonly IDisposable? _hosting;
 
-    private LetheConnection(IHost host, bool embedded)
+    private LetheConnection(IHost host, string where, IDisposable? hosting)
     {
         _host = host;
-        Embedded = embedded;
+        _hosting = hosting;
+        Where = where;
         Client = host.Services.GetRequiredService<IClusterClient>();
-        Artifacts = embedded
-            ? host.Services.GetRequiredService<IArtifactStore>()
-            : host.Services.GetRequiredService<IOptions<ArtifactStoreOptions>>().Value.CreateStore();
     }
 
     public IClusterClient Client { get; }
 
-    public IArtifactStore Artifacts { get; }
+    /// <summary>What the commands run on, for their first line: an embedded silo, another process's, or the cluster.</summary>
+    public string Where { get; }
 
-    public bool Embedded { get; }
-
-    /// <summary>The embedded silo's compute executor (null when connected to a cluster).</summary>
-    public ComputeExecutor? ExecutorHere => Embedded ? _host.Services.GetRequiredService<ComputeExecutor>() : null;
-
-    /// <summary>Runs trained by the embedded silo so far (null when connected to a cluster).</summary>
-    public long? RunsTrainedHere => ExecutorHere?.RunsTrained;
-
-    /// <param name="cluster">Redis connection string of a cluster, or null for the embedded silo (then <c>LETHE_CLUSTER</c> is consulted).</param>
-    /// <param name="settings">Extra configuration (e.g. <c>Lethe:Artifacts:LocalPath</c>), over environment variables.</param>
+    /// <param name="cluster">Redis connection string of a cluster, or null for the Local platform (then <c>LETHE_CLUSTER</c> is consulted).</param>
+    /// <param name="settings">Extra configuration of an embedded silo (e.g. <c>Lethe:Compute:Threads</c>), over environment variables.</param>
     public static async Task<LetheConnection> Open(string? cluster, IReadOnlyDictionary<string, string?>? settings, CancellationToken ct)
     {
-        cluster ??= Environment.GetEnvironmentVariable(ClusterVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddEnvironmentVariables();
-        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Orleans", LogLevel.Error);
-        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        builder.Services.AddSingleton<IHostLifetime, CommandHostLifetime>();
-        if (cluster is null)
+        for (var attempt = 1; ; attempt++)
         {
-            // Free ports, so several embedded CLIs (or a CLI next to a dev silo) never collide.
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            try
             {
-                ["Lethe:Profile"] = nameof(SiloProfile.Local),
-                ["Lethe:SiloPort"] = FreePort().ToString(),
-                ["Lethe:GatewayPort"] = FreePort().ToString(),
-            });
-            builder.AddLetheSilo();
+                return await TryOpen(cluster, settings, ct);
+            }
+            catch (HostGoneException) when (attempt < 3)
+            {
+                // The process hosting the Local platform ended while this one connected to it: host it here instead.
+            }
         }
-        else
+    }
+
+    private static async Task<LetheConnection> TryOpen(string? cluster, IReadOnlyDictionary<string, string?>? settings, CancellationToken ct)
+    {
+        cluster ??= Environment.GetEnvironmentVariable(ClusterVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+        var builder = Builder(settings);
+        if (cluster is not null)
         {
-            builder.Services.AddOptions<ArtifactStoreOptions>().Bind(builder.Configuration.GetSection(ArtifactStoreOptions.Section));
-            builder.Services.PostConfigure<ArtifactStoreOptions>(o => o.Kind ??= "blob");
             builder.UseOrleansClient(client =>
             {
-                client.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = builder.Configuration["Orleans:ClusterId"] ?? "lethe";
-                    o.ServiceId = builder.Configuration["Orleans:ServiceId"] ?? "lethe";
-                });
+                Identify(client, builder.Configuration);
                 client.UseRedisClustering(o =>
                 {
                     o.ConfigurationOptions = ConfigurationOptions.Parse(cluster);
@@ -87,26 +69,93 @@ public sealed class LetheConnection : IAsyncDisposable
                 });
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             });
+            return await Start(builder, "the cluster", null, $"Cannot connect to the Lethe cluster registered in Redis '{cluster}'", ct);
         }
 
-        var host = builder.Build();
+        var folder = LocalPlatformFolder.From(builder.Configuration);
+        if (folder.TryHost() is { } hosting)
+        {
+            var gateway = FreePort();
+            // Free ports, so an embedded silo never collides with a dev silo or another platform folder's.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Lethe:Profile"] = nameof(SiloProfile.Local),
+                ["Lethe:Home"] = folder.Root,
+                ["Lethe:SiloPort"] = FreePort().ToString(),
+                ["Lethe:GatewayPort"] = gateway.ToString(),
+            });
+            builder.AddLetheSilo();
+            var connection = await Start(builder, $"an embedded silo ({folder.Root})", hosting, null, ct);
+            folder.PublishGateway(gateway);
+            return connection;
+        }
+
+        var port = await folder.HostedGatewayPort(TimeSpan.FromSeconds(30), ct) ?? throw new HostGoneException();
+        builder.UseOrleansClient(client =>
+        {
+            Identify(client, builder.Configuration);
+            client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port));
+        });
         try
         {
-            await host.StartAsync(ct);
+            return await Start(builder, $"the silo of another lethe process ({folder.Root})", null, null, ct);
         }
-        catch (Exception e) when (cluster is not null && e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            host.Dispose();
-            throw new InvalidOperationException($"Cannot connect to the Lethe cluster registered in Redis '{cluster}': {e.Message}", e);
+            throw new HostGoneException();
         }
-
-        return new LetheConnection(host, embedded: cluster is null);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _host.StopAsync(TimeSpan.FromSeconds(30));
         _host.Dispose();
+        _hosting?.Dispose();
+    }
+
+    private static HostApplicationBuilder Builder(IReadOnlyDictionary<string, string?>? settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        // A command's output is its progress and results; Orleans and Lethe's own grain logs would interleave with it
+        // (and print stack traces of expected events, such as cancellation), so only errors reach the terminal.
+        builder.Logging.AddFilter("Orleans", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.Logging.AddFilter("Lethe", LogLevel.Error);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Services.AddSingleton<IHostLifetime, CommandHostLifetime>();
+        return builder;
+    }
+
+    private static void Identify(IClientBuilder client, IConfiguration configuration) =>
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = configuration["Orleans:ClusterId"] ?? "lethe";
+            o.ServiceId = configuration["Orleans:ServiceId"] ?? "lethe";
+        });
+
+    private static async Task<LetheConnection> Start(HostApplicationBuilder builder, string where, IDisposable? hosting, string? failure, CancellationToken ct)
+    {
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(ct);
+        }
+        catch (Exception e) when (failure is not null && e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new InvalidOperationException($"{failure}: {e.Message}", e);
+        }
+        catch
+        {
+            host.Dispose();
+            hosting?.Dispose();
+            throw;
+        }
+
+        return new LetheConnection(host, where, hosting);
     }
 
     private static int FreePort()
@@ -115,4 +164,6 @@ public sealed class LetheConnection : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    private sealed class HostGoneException() : Exception("The process hosting the Local platform is gone.");
 }

@@ -16,12 +16,13 @@ public static class BenchCollectViaGrains
     public static async Task<Dictionary<string, object>> Run(CollectionSpec spec, CancellationToken cancellation)
     {
         var data = DigitsSource.Load(spec.Data, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
-        var artifacts = Directory.CreateTempSubdirectory("lethe-bench-");
+        // A platform folder of its own: the bench neither reuses the user's shards nor leaves any behind.
+        var home = Directory.CreateTempSubdirectory("lethe-bench-");
         try
         {
             await using var connection = await LetheConnection.Open(null, new Dictionary<string, string?>
             {
-                ["Lethe:Artifacts:LocalPath"] = artifacts.FullName,
+                ["Lethe:Home"] = home.FullName,
             }, cancellation);
 
             // Warm-up, both sides: loading the digits and libtorch, and the first pass's allocations at this width,
@@ -33,11 +34,9 @@ public static class BenchCollectViaGrains
             collector.Collect(warmUp.PlanRuns(), cancellation: cancellation);
 
             AnsiConsole.MarkupLine($"through grains: {spec.Runs} runs x {spec.Epochs} epochs ...");
-            var passesBefore = connection.ExecutorHere!.Batches;
             var watch = Stopwatch.StartNew();
             var job = await Complete(connection, spec, cancellation);
             var grainSeconds = watch.Elapsed.TotalSeconds;
-            var passes = connection.ExecutorHere.Batches - passesBefore;
 
             AnsiConsole.MarkupLine($"bare engine: {spec.Runs} runs x {spec.Epochs} epochs in one Collect call ...");
             watch.Restart();
@@ -54,7 +53,6 @@ public static class BenchCollectViaGrains
                 ["grains_seconds"] = grainSeconds,
                 ["grains_run_epochs_per_s"] = runEpochs / grainSeconds,
                 ["grains_checkpoints"] = job.Checkpoints,
-                ["grains_executor_passes"] = passes,
                 ["bare_seconds"] = bareSeconds,
                 ["bare_run_epochs_per_s"] = runEpochs / bareSeconds,
                 ["bare_checkpoints"] = bare.Count,
@@ -63,13 +61,13 @@ public static class BenchCollectViaGrains
         }
         finally
         {
-            artifacts.Delete(recursive: true);
+            home.Delete(recursive: true);
         }
     }
 
     private static async Task<Contracts.Collection.JobProgress> Complete(LetheConnection connection, CollectionSpec spec, CancellationToken cancellation)
     {
-        var session = new CollectionJobSession(connection, spec);
+        var session = await CollectionJobSession.Submit(connection, new Contracts.Collection.CollectionRequest(spec.Preset, spec.Runs, spec.Data, spec.Epochs, spec.Seed));
         await session.Start();
         return await session.WaitForCompletion(_ => { }, TimeSpan.FromMilliseconds(50), cancellation);
     }

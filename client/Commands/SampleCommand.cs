@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Lethe.Client.Cluster;
+using Lethe.Contracts.Hypernet;
 using Lethe.ML.Collection;
 using Lethe.ML.Data;
 using Lethe.ML.Hypernet;
@@ -11,14 +13,14 @@ using static TorchSharp.torch;
 namespace Lethe.Client.Commands;
 
 /// <summary>
-/// <c>lethe sample</c>: samples task nets with prompted per-class losses from a trained hypernetwork and writes them as
+/// <c>lethe sample</c>: samples task nets, through a sampler grain, with prompted per-class losses from a trained hypernetwork and writes them as
 /// MLP state-dict safetensors (plus all of them as one <c>params [N,P]</c> matrix), optionally measuring their losses.
 /// </summary>
 public static class SampleCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A hypernetwork file (model.safetensors), a version folder (NAME/models/vNNNNNN), a training folder, or a training name under --root (its best version).", Required = true };
+        var model = new Option<string>("--model") { Description = "A hypernetwork file (model.safetensors), a version folder (NAME/models/vNNNNNN), a training folder or a training name under --root (imported; its best version), or the name of a published hypernetwork.", Required = true };
         var target = new Option<string>("--target") { Description = "Target test loss per class, comma-separated (G.pt: one global loss), e.g. 0.05,0.05,8,0.1.", Required = true };
         var current = new Option<string?>("--current") { Description = "DiHyFo-1 / G.pt: the current MLP (state-dict safetensors) to start from." };
         var currentLoss = new Option<string?>("--current-loss") { Description = "DiHyFo-1 / G.pt: its per-class losses (default: measured on the test digits)." };
@@ -29,13 +31,12 @@ public static class SampleCommand
         var digits = new Option<string>("--digits") { Description = "Digits to measure losses on: npm or an IDX folder.", DefaultValueFactory = _ => "npm" };
         var evaluate = new Option<bool>("--evaluate") { Description = "Measure and print the per-class test losses of the samples." };
         var output = new Option<string>("--out") { Description = "Output folder for sample-NNN.safetensors and samples.safetensors.", Required = true };
-        var command = new Command("sample", "Sample task nets with prompted per-class losses from a trained hypernetwork.")
+        var command = new Command("sample", "Sample task nets with prompted per-class losses from a hypernetwork, through a sampler grain.")
         {
-            model, TrainCommand.Root, target, current, currentLoss, count, seed, steps, sampler, digits, evaluate, output, TrainCommand.Threads,
+            model, TrainCommand.Root, target, current, currentLoss, count, seed, steps, sampler, digits, evaluate, output, CollectCommand.Cluster,
         };
-        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
-            TrainCommand.ApplyThreads(result);
             var n = result.GetValue(count);
             if (n < 1)
             {
@@ -43,40 +44,48 @@ public static class SampleCommand
             }
 
             var modelArgument = result.GetValue(model)!;
-            var path = HypernetTrainer.ResolveModel(File.Exists(modelArgument) || Directory.Exists(modelArgument) ? modelArgument : Path.Combine(result.GetValue(TrainCommand.Root)!, modelArgument));
-            using var hypernet = HypernetModel.Load(path);
-            var task = TaskPreset.Get(hypernet.Metadata.GetValueOrDefault("task", "mnist4"));
+            var underRoot = Path.Combine(result.GetValue(TrainCommand.Root)!, modelArgument);
+            var named = File.Exists(modelArgument) || Directory.Exists(modelArgument) || !Directory.Exists(underRoot) ? modelArgument : underRoot;
+            await using var connection = await LetheConnection.Open(result.GetValue(CollectCommand.Cluster), null, cancellation);
+            var published = await HypernetTrainingSession.Resolve(connection, named, null, cancellation);
+            var variant = HypernetVariant.Parse(published.Variant);
+            var task = TaskPreset.Get(published.Task);
+            var layout = ParameterLayout.For(task.Architecture);
             LabeledImages? test = null;
             LabeledImages Test() => test ??= DigitsSource.Load(result.GetValue(digits)!).For(task).Test;
             float[]? currentParameters = null;
             float[]? currentLosses = null;
-            if (hypernet.Variant.ConditionsOnCurrent)
+            if (variant.ConditionsOnCurrent)
             {
-                var currentPath = result.GetValue(current) ?? throw new ArgumentException($"{hypernet.Variant} samples from a current net: pass --current FILE (an MLP state dict).");
-                currentParameters = MlpFile.Load(currentPath, hypernet.Layout.Architecture).Flat;
+                var currentPath = result.GetValue(current) ?? throw new ArgumentException($"{variant} samples from a current net: pass --current FILE (an MLP state dict).");
+                currentParameters = MlpFile.Load(currentPath, task.Architecture).Flat;
                 currentLosses = result.GetValue(currentLoss) is { } text
                     ? ParseLosses(text)
-                    : Losses(hypernet.Layout, Test(), [currentParameters])[0];
-                if (!hypernet.Variant.PerClassLosses && currentLosses.Length > 1)
+                    : Losses(layout, Test(), [currentParameters])[0];
+                if (!variant.PerClassLosses && currentLosses.Length > 1)
                 {
                     currentLosses = [currentLosses.Average()];
                 }
             }
 
-            var vectors = hypernet.Sample(new SampleConditions(ParseLosses(result.GetValue(target)!), currentParameters, currentLosses), n, result.GetValue(seed), result.GetValue(steps), result.GetValue(sampler)!);
+            var condition = new SamplingCondition(ParseLosses(result.GetValue(target)!), currentParameters, currentLosses);
+            var sampled = await connection.Client.GetGrain<ISamplerGrain>(ISamplerGrain.KeyOf(published.Name, published.Version, 0))
+                .Sample(new SampleRequest(published.Name, published.Version, [condition], n, result.GetValue(seed), result.GetValue(steps), result.GetValue(sampler)!));
+            var vectors = sampled.Rows;
             var folder = result.GetValue(output)!;
             Directory.CreateDirectory(folder);
+            var provenance = new Dictionary<string, string> { ["hypernet"] = $"{published.Name} {published.Version}", ["target"] = result.GetValue(target)! };
             for (var i = 0; i < n; i++)
             {
-                MlpFile.Save(Path.Combine(folder, $"sample-{i:D3}.safetensors"), hypernet.Layout, vectors[i], new Dictionary<string, string> { ["hypernet"] = path, ["target"] = result.GetValue(target)! });
+                MlpFile.Save(Path.Combine(folder, $"sample-{i:D3}.safetensors"), layout, vectors[i], provenance);
             }
 
             ShardFolder.WriteAtomically(Path.Combine(folder, "samples.safetensors"),
-                SafetensorsFile.Write([SafetensorsTensor.Of("params", vectors.SelectMany(v => v).ToArray(), n, hypernet.Layout.Count)], new Dictionary<string, string> { ["hypernet"] = path, ["target"] = result.GetValue(target)! }));
-            AnsiConsole.MarkupLine($"{n} parameter vectors written to {Markup.Escape(folder)}");
+                SafetensorsFile.Write([SafetensorsTensor.Of("params", vectors.SelectMany(v => v).ToArray(), n, layout.Count)], provenance));
+            AnsiConsole.MarkupLine($"{n} parameter vectors from {Markup.Escape(published.Name)} {published.Version} (sampled on silo {sampled.Silo}) written to {Markup.Escape(folder)}");
             if (result.GetValue(evaluate))
             {
-                var losses = Losses(hypernet.Layout, Test(), vectors);
+                var losses = Losses(layout, Test(), vectors);
                 var table = new Table().Title("test loss per class of the samples").AddColumn("sample");
                 foreach (var c in task.Classes)
                 {
@@ -92,7 +101,7 @@ public static class SampleCommand
             }
 
             return 0;
-        }, cancellation)));
+        }));
         return command;
     }
 

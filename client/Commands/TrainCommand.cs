@@ -3,17 +3,16 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Lethe.Client.Cluster;
 using Lethe.Contracts.Hypernet;
-using Lethe.Grains.Hypernet;
 using Lethe.ML.Hypernet;
 using Spectre.Console;
 
 namespace Lethe.Client.Commands;
 
 /// <summary>
-/// <c>lethe train</c>: trains a DiHyFo-1 / DiHyFo-2 / G.pt hypernetwork, publishing a version with its alignment report
-/// at every evaluation. On a checkpoint folder it trains in this process, resuming from the training folder's last
-/// checkpoint; on a collection job id it trains through the hypernetwork trainer grain (embedded silo or
-/// <c>--cluster</c>) and exports the result into the same folder layout.
+/// <c>lethe train</c>: trains a DiHyFo-1 / DiHyFo-2 / G.pt hypernetwork through the hypernetwork trainer grain (the
+/// Local platform's silo or <c>--cluster</c>), publishing a version with its alignment report at every evaluation, and
+/// exports the training into a folder. Its dataset is a collection job id, or a checkpoint folder, which is imported
+/// into the platform first. Rerunning the same command continues the training from its last durable checkpoint.
 /// </summary>
 public static partial class TrainCommand
 {
@@ -40,9 +39,9 @@ public static partial class TrainCommand
     public static Command Create()
     {
         var variant = new Option<string>("--variant") { Description = "dihyfo1 (θ, ℓ, ℓ* → θ*), dihyfo2 (ℓ* → θ*) or gpt (one global loss).", DefaultValueFactory = _ => "dihyfo2" };
-        var data = new Option<string>("--data") { Description = "Checkpoint folder written by 'lethe collect' (trained in this process), or a collection job id (trained on the grains).", Required = true };
+        var data = new Option<string>("--data") { Description = "A collection job id, or a checkpoint folder written by 'lethe collect' (imported into the platform).", Required = true };
         var preset = new Option<string>("--preset") { Description = "Size preset: tiny (seconds), cpu (minutes on 2 cores), paper (d=1536, 12 layers; GPU).", DefaultValueFactory = _ => "cpu" };
-        var name = new Option<string?>("--name") { Description = "Training name (default: VARIANT-PRESET); the same name resumes." };
+        var name = new Option<string?>("--name") { Description = "Training name (default: VARIANT-PRESET); the same name continues, and the training is exported to --root/NAME." };
         var steps = new Option<int?>("--steps") { Description = "Total optimiser steps (default: the preset's)." };
         var evaluateEvery = new Option<int?>("--eval-every") { Description = "Steps between prompt-alignment evaluations (each publishes a version)." };
         var batch = new Option<int?>("--batch") { Description = "Batch size." };
@@ -60,7 +59,7 @@ public static partial class TrainCommand
         var guidance = new Option<double?>("--guidance") { Description = "Guidance scale w of the alignment sweeps and of the published versions' default sampling (needs --condition-dropout > 0; 1: none)." };
         var width = new Option<int?>("--width") { Description = "Transformer width d (default: the preset's)." };
         var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: the preset's)." };
-        var command = new Command("train", "Train a weight-space diffusion hypernetwork on a checkpoint folder (in process) or a collection job (on the grains); resumes; publishes versions to NAME/models.")
+        var command = new Command("train", "Train a weight-space diffusion hypernetwork on the grains from a collection job or a checkpoint folder; resumes; publishes versions and exports the training to --root/NAME.")
         {
             variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, twins, guidance, width, layers, seed, CollectCommand.Cluster,
         };
@@ -70,15 +69,8 @@ public static partial class TrainCommand
                 result.GetValue(evaluateEvery), result.GetValue(batch), result.GetValue(learningRate), result.GetValue(balance), result.GetValue(normalization),
                 result.GetValue(weighting), result.GetValue(ema), result.GetValue(lossFrequency), result.GetValue(dropout), result.GetValue(guidance),
                 result.GetValue(width), result.GetValue(layers), result.GetValue(scale), result.GetValue(forgetting), result.GetValue(twins));
-            var options = request.ToOptions();
             var source = result.GetValue(data)!;
-            var folder = Path.Combine(result.GetValue(Root)!, result.GetValue(name) ?? $"{options.Variant}-{options.Preset}");
-            if (Directory.Exists(source))
-            {
-                return await Task.Run(() => TrainInProcess(result, options, source, folder, cancellation), cancellation);
-            }
-
-            if (!JobId().IsMatch(source))
+            if (!Directory.Exists(source) && !JobId().IsMatch(source))
             {
                 throw new ArgumentException($"--data '{source}' is neither an existing checkpoint folder nor a collection job id (16 hex digits, printed by 'lethe collect').");
             }
@@ -93,76 +85,35 @@ public static partial class TrainCommand
             {
                 ["Lethe:Compute:TorchThreads"] = threads.ToString(CultureInfo.InvariantCulture),
             }, cancellation);
-            await TrainOnGrains(connection, [(request with { DatasetJobIds = [source] }, folder)], cancellation);
+            var plan = await connection.Client.GetGrain<IHypernetTrainerGrain>(result.GetValue(name) ?? request.Variant).Plan(request);
+            var folder = Path.Combine(result.GetValue(Root)!, result.GetValue(name) ?? $"{plan.Variant}-{plan.Preset}");
+            var job = Directory.Exists(source) ? await CollectionJobSession.Import(connection, source, cancellation) : source;
+            if (Directory.Exists(source))
+            {
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(source)} is collection job {job} on {Markup.Escape(connection.Where)}[/]");
+            }
+
+            await TrainOnGrains(connection, [(request with { DatasetJobIds = [job] }, folder)], cancellation);
             return 0;
         }));
         return command;
     }
 
-    /// <summary>Trains (or resumes) in this process in <paramref name="folder"/>, on a checkpoint folder.</summary>
-    private static int TrainInProcess(ParseResult result, HypernetOptions options, string data, string folder, CancellationToken cancellation)
-    {
-        ApplyThreads(result);
-        var dataset = CheckpointDataset.Open(data);
-        var test = dataset.TestImages(m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
-        using var trainer = HypernetTrainer.Open(folder, options, dataset.Task, dataset.Batch, dataset.Identity, test);
-        AnsiConsole.MarkupLine(
-            $"Training [bold]{options.Variant}[/] ({options.Preset}: d={options.Width}, {options.Layers} layers, {options.Heads} heads) in {Markup.Escape(folder)} " +
-            $"on {trainer.TrainCheckpoints} checkpoints of {trainer.TrainRuns} runs ({trainer.HeldOutRuns} runs held out), from step {trainer.Step} of {options.Steps}.");
-        if (options.ForgettingPairs > 0)
-        {
-            AnsiConsole.MarkupLine($"{options.ForgettingPairs:P0} of the pairs come from {trainer.ForgettingTransitions} forgetting transitions.");
-        }
-
-        if (options.TwinPairs > 0)
-        {
-            AnsiConsole.MarkupLine($"{options.TwinPairs:P0} of the pairs come from {trainer.TwinTransitions} transitions to retrained twins.");
-        }
-
-        var status = trainer.Status();
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("steps", maxValue: options.Steps);
-                task.Value = trainer.Step;
-                while (!trainer.Done && !cancellation.IsCancellationRequested)
-                {
-                    var before = status.LatestVersion;
-                    var recovered = trainer.Recoveries.Count;
-                    status = trainer.Advance(options.LogEvery, cancellation);
-                    foreach (var recovery in trainer.Recoveries.Skip(recovered))
-                    {
-                        AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(recovery)}[/]");
-                    }
-
-                    task.Value = status.Step;
-                    task.Description = $"step {status.Step}: loss {status.TrainLoss:G3} (held-out {status.HeldOutLoss:G3}), {status.SamplesPerSecond:F0} samples/s";
-                    if (status.LatestVersion != before && status.LatestAlignment is not null)
-                    {
-                        AnsiConsole.MarkupLine($"{status.LatestVersion}: alignment {Format(status.LatestAlignment)}; Pearson {Format(status.LatestPearson!)}");
-                    }
-                }
-            });
-        cancellation.ThrowIfCancellationRequested();
-        HypernetCommand.PrintStatus(folder, status);
-        return 0;
-    }
-
     /// <summary>
     /// Trains on the grains, all <paramref name="trainings"/> at once (each on its own trainer grain, named after its
-    /// folder): attaches the dataset jobs, starts the trainers, follows them with one progress bar each (Ctrl+C cancels
-    /// them), then exports each training into its folder. A folder that already holds its training, finished, is
-    /// reused as it is.
+    /// folder): attaches the dataset jobs, starts the trainers (a finished one stays finished), follows them with one
+    /// progress bar each (Ctrl+C cancels them), then exports each training into its folder. A folder that already holds
+    /// the finished training is reused as it is.
     /// </summary>
     public static async Task TrainOnGrains(LetheConnection connection, IReadOnlyList<(HypernetTrainingRequest Request, string Folder)> trainings, CancellationToken cancellation)
     {
-        var pending = new List<(HypernetTrainingSession Session, HypernetTrainingRequest Request, string Folder)>();
+        var pending = new List<(HypernetTrainingSession Session, int Steps, string Folder)>();
         foreach (var (request, folder) in trainings)
         {
-            var options = request.ToOptions();
             var name = Path.GetFileName(Path.GetFullPath(folder));
-            if (FinishedIn(folder, options, request.DatasetJobIds) is { } finished)
+            var session = new HypernetTrainingSession(connection, name);
+            var plan = await connection.Client.GetGrain<IHypernetTrainerGrain>(name).Plan(request);
+            if (FinishedIn(folder, plan, request.DatasetJobIds) is { } finished && await session.Status() is { State: HypernetTrainingState.Completed } done && done.Step == finished.Step)
             {
                 AnsiConsole.MarkupLine($"[green]{Markup.Escape(name)}: trained ({finished.Step} steps, best {finished.BestVersion}); reusing {Markup.Escape(folder)}[/]");
                 continue;
@@ -173,12 +124,11 @@ public static partial class TrainCommand
                 await CollectionJobSession.Attach(connection, job, cancellation);
             }
 
-            var session = new HypernetTrainingSession(connection, name);
             var started = await session.Start(request);
             AnsiConsole.MarkupLine(
-                $"Training [bold]{options.Variant}[/] ({options.Preset}: d={options.Width}, {options.Layers} layers, {options.Heads} heads) as [bold]{Markup.Escape(name)}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
-                $"on {(connection.Embedded ? "an embedded silo" : "the cluster")}, from step {started.Step} of {options.Steps}.");
-            pending.Add((session, request, folder));
+                $"Training [bold]{plan.Variant}[/] ({plan.Preset}: d={plan.Width}, {plan.Layers} layers, {plan.Heads} heads) as [bold]{Markup.Escape(name)}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
+                $"on {Markup.Escape(connection.Where)}, {(started.State == HypernetTrainingState.Completed ? "finished" : $"from step {started.Step}")} of {plan.Steps}.");
+            pending.Add((session, plan.Steps, folder));
         }
 
         if (pending.Count == 0)
@@ -186,7 +136,7 @@ public static partial class TrainCommand
             return;
         }
 
-        await Follow(pending.Select(p => (p.Session, p.Request.ToOptions().Steps)).ToList(), cancellation);
+        await Follow(pending.Select(p => (p.Session, p.Steps)).ToList(), cancellation);
         var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
         foreach (var (session, _, folder) in pending)
         {
@@ -194,7 +144,7 @@ public static partial class TrainCommand
             HypernetCommand.PrintStatus(exported, HypernetTrainingStatus.Read(exported) ?? throw new InvalidDataException($"The exported training {exported} has no status.json."));
             if (await registry.Find(session.Name) is { } best)
             {
-                AnsiConsole.MarkupLine($"published: [bold]{Markup.Escape(session.Name)}[/] {best.Version} (alignment score {best.Score:F3}) at {Markup.Escape(connection.Artifacts.UriOf(best.ArtifactKey))}; exported to {Markup.Escape(exported)}");
+                AnsiConsole.MarkupLine($"published: [bold]{Markup.Escape(session.Name)}[/] {best.Version} (alignment score {best.Score:F3}) as {Markup.Escape(best.ArtifactKey)}; exported to {Markup.Escape(exported)}");
             }
         }
     }
@@ -225,10 +175,11 @@ public static partial class TrainCommand
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
+            // Stopped by the user: the trainings stop too (published versions and the last checkpoint stay), rather
+            // than resuming in the next process.
             foreach (var (session, _) in trainings)
             {
-                var cancelled = await session.Cancel();
-                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(session.Name)} cancelled at step {cancelled.Step}; published versions stay in the registry.[/]");
+                await session.Cancel();
             }
 
             throw;
@@ -236,7 +187,7 @@ public static partial class TrainCommand
     }
 
     /// <summary>The status of <paramref name="folder"/> when it holds this training finished; null when it holds nothing; throws when it holds another training.</summary>
-    private static HypernetTrainingStatus? FinishedIn(string folder, HypernetOptions options, IReadOnlyList<string> jobs)
+    private static HypernetTrainingStatus? FinishedIn(string folder, HypernetTrainingPlan options, IReadOnlyList<string> jobs)
     {
         if (!File.Exists(Path.Combine(folder, "training.json")))
         {
@@ -245,10 +196,10 @@ public static partial class TrainCommand
 
         var (stored, dataset) = HypernetTrainer.StoredTraining(folder);
         var job = dataset.Split(':')[0];
-        if (stored.Id != options.Id || job != string.Join("+", jobs.Distinct().Order()))
+        if (stored.Id != options.OptionsId || job != string.Join("+", jobs.Distinct().Order()))
         {
             throw new InvalidOperationException(
-                $"{folder} holds a training of {stored.Variant}/{stored.Preset} on dataset {dataset} (options {stored.Id}); this request is {options.Variant}/{options.Preset} on job {string.Join("+", jobs)} (options {options.Id}). Use another --name or --root.");
+                $"{folder} holds a training of {stored.Variant}/{stored.Preset} on dataset {dataset} (options {stored.Id}); this request is {options.Variant}/{options.Preset} on job {string.Join("+", jobs)} (options {options.OptionsId}). Use another --name or --root.");
         }
 
         var status = HypernetTrainingStatus.Read(folder);

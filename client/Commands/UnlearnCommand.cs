@@ -1,24 +1,30 @@
 using System.CommandLine;
+using System.Text;
+using Lethe.Client.Cluster;
+using Lethe.Contracts.Artifacts;
+using Lethe.Contracts.Hypernet;
+using Lethe.Contracts.Unlearning;
 using Lethe.ML.Data;
 using Lethe.ML.Evaluation;
-using Lethe.ML.Nets;
+using Lethe.ML.Storage;
 using Lethe.ML.Unlearning;
 using Spectre.Console;
 
 namespace Lethe.Client.Commands;
 
 /// <summary>
-/// <c>lethe unlearn</c>: reads a model (safetensors state dict), checks the request, runs one method, writes the
-/// unlearned model (safetensors, loadable by <see cref="Mlp"/> and Python's safetensors) and its report (JSON, Markdown,
-/// PNG) against a model retrained on D_r.
+/// <c>lethe unlearn</c>: submits the model and the forget set as an unlearning request grain (the Local platform's silo
+/// or <c>--cluster</c>), follows it, and writes the unlearned model (safetensors) and its report (JSON, Markdown, PNG)
+/// against a model retrained on D_r. A hypernetwork file or checkpoint folder named on the command line is imported
+/// into the platform first.
 /// </summary>
 public static class UnlearnCommand
 {
     public static readonly Option<string> Method = new("--method") { Description = $"Unlearning method: {string.Join(", ", UnlearningMethodCatalog.All)}.", DefaultValueFactory = _ => "finetune" };
     public static readonly Option<string> Forget = new("--forget") { Description = "Classes to forget, comma-separated non-pivot classes (e.g. 2,3).", Required = true };
     public static readonly Option<int> Seed = new("--seed") { Description = "Seed of the method's randomness and of the retrained reference.", DefaultValueFactory = _ => 1 };
-    public static readonly Option<string?> Hypernet = new("--hypernet") { Description = "dihyfo1/dihyfo2: the trained hypernetwork (model.safetensors or its training folder from 'lethe train')." };
-    public static readonly Option<string?> Checkpoints = new("--checkpoints") { Description = "dihyfo1/dihyfo2: the checkpoint folder the hypernetwork was trained on (target-loss prompts come from its statistics)." };
+    public static readonly Option<string?> Hypernet = new("--hypernet") { Description = "dihyfo1/dihyfo2: the trained hypernetwork: a model.safetensors, a training folder from 'lethe train' (imported), or the name of a published one." };
+    public static readonly Option<string?> Checkpoints = new("--checkpoints") { Description = "dihyfo1/dihyfo2: the collection job id or checkpoint folder (imported) the hypernetwork was trained on (target-loss prompts come from its statistics)." };
     public static readonly Option<double> ForgetQuantile = new("--forget-quantile")
     {
         Description = "dihyfo1/dihyfo2: a forgotten class is prompted at this quantile of the losses of the dataset's checkpoints that never learned it (accurate pivots), in [0, 1].",
@@ -51,57 +57,102 @@ public static class UnlearnCommand
         var preset = new Option<string?>("--preset") { Description = "Task preset (mnist4 or mnist); default: the preset whose architecture the model has." };
         var output = new Option<string?>("--out") { Description = "Unlearned model file; default: <model>.<method>.forget<classes>.safetensors beside the input." };
         var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
-        var command = new Command("unlearn", "Unlearn classes from a model with one method; writes the unlearned model and its report.")
+        var command = new Command("unlearn", "Unlearn classes from a model with one method through an unlearning request grain; writes the unlearned model and its report.")
         {
-            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, RetainQuantile, Guidance, CollectCommand.Data, output, report,
+            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, RetainQuantile, Guidance, CollectCommand.Data, output, report, CollectCommand.Cluster,
         };
-        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
-            UseOneTorchThread();
-            // Every check happens before any data is loaded or any model trained.
+            // What can be checked without the platform is checked before it starts: names, numbers, files, folders.
             var methodName = UnlearningMethodCatalog.RequireKnown(result.GetValue(Method)!);
             var forget = CollectCommand.ParseClasses(result.GetValue(Forget)!);
             var guidance = ParseGuidance(result.GetValue(Guidance));
             var modelPath = result.GetValue(model)!;
-            var named = result.GetValue(preset) is { } presetName ? TaskPreset.Get(presetName) : null;
-            var (layout, original, _) = MlpFile.Load(modelPath, named?.Architecture);
-            var task = named ?? PresetOf(layout.Architecture, modelPath);
-            task.RequireForgetSet(forget);
-            using var hypernet = LoadHypernet(methodName, result.GetValue(Hypernet), result.GetValue(Checkpoints), task, result.GetValue(Candidates), result.GetValue(ForgetQuantile), result.GetValue(RetainQuantile), guidance);
+            var bytes = ReadModel(modelPath);
+            var hypernet = result.GetValue(Hypernet);
+            var checkpoints = result.GetValue(Checkpoints);
+            if (UnlearningMethodCatalog.HypernetMethods.Contains(methodName) && (hypernet is null || checkpoints is null))
+            {
+                throw new ArgumentException($"{methodName} samples unlearned models from a trained hypernetwork: pass --hypernet (its model.safetensors, its training folder from 'lethe train --variant {methodName}', or a published name) and --checkpoints (the checkpoint folder or collection job it was trained on).");
+            }
+
             var outputPath = result.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
             PrepareOutputs(outputPath, reportFolder);
 
-            var data = DigitsSource.Load(result.GetValue(CollectCommand.Data)!, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(task);
-            var split = ForgetSplit.Create(data, task, forget);
-            var seed = result.GetValue(Seed);
-            using var evaluator = new UnlearningEvaluator(split);
-            AnsiConsole.MarkupLine($"retraining the reference on D_r ({split.RetainTrain.Count} samples) ...");
-            var reference = new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), cancellation).Parameters;
-            var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), evaluator.Evaluate(reference, reference));
-            var method = hypernet?.Method ?? UnlearningMethodCatalog.CreateBaseline(methodName);
-            AnsiConsole.MarkupLine($"unlearning {{{string.Join(",", split.Forget)}}} with {Markup.Escape(method.Name)} ...");
-            var (unlearned, unlearningReport) = UnlearningExperiment.Run(
-                method, new UnlearningRequest(original, split, seed), evaluator, retrained, new Dictionary<string, int>(), data.Source, evaluator.Evaluate(original, reference), cancellation);
-
-            MlpFile.Save(outputPath, layout, unlearned.Parameters, new Dictionary<string, string>
+            await using var connection = await LetheConnection.Open(result.GetValue(CollectCommand.Cluster), null, cancellation);
+            PublishedHypernet? published = null;
+            string[]? jobs = null;
+            if (UnlearningMethodCatalog.HypernetMethods.Contains(methodName))
             {
-                ["lethe.method"] = method.Name,
-                ["lethe.preset"] = task.Name,
-                ["lethe.forget"] = string.Join(",", split.Forget),
-                ["lethe.source_model"] = Path.GetFileName(modelPath),
-            });
+                published = await HypernetTrainingSession.Resolve(connection, hypernet!, null, cancellation);
+                jobs = [Directory.Exists(checkpoints) ? await CollectionJobSession.Import(connection, checkpoints!, cancellation) : checkpoints!];
+            }
+
+            var spec = new UnlearningRequestSpec(bytes, forget, methodName, result.GetValue(preset), result.GetValue(Seed), Tenant: LocalTenant, Data: result.GetValue(CollectCommand.Data)!,
+                Hypernet: published?.Name, HypernetVersion: published?.Version, Checkpoints: jobs, Candidates: result.GetValue(Candidates),
+                ForgetQuantile: result.GetValue(ForgetQuantile), RetainQuantile: result.GetValue(RetainQuantile), Guidance: guidance?.ToArray());
+            var id = $"cli-{Guid.NewGuid():N}";
+            var request = connection.Client.GetGrain<IUnlearningRequestGrain>(id);
+            await request.Submit(spec);
+            AnsiConsole.MarkupLine($"[grey]request {id} on {Markup.Escape(connection.Where)}[/]");
+            var outcome = await Follow(request, cancellation);
+            if (outcome.Status != UnlearningStatus.Completed)
+            {
+                throw new InvalidOperationException($"Request {id} failed: {outcome.Error}");
+            }
+
+            var reader = connection.Client.GetGrain<IArtifactReaderGrain>(0);
+            var unlearningReport = UnlearningReport.FromJson(Encoding.UTF8.GetString(await reader.Read(outcome.ReportKey!, outcome.ReportSha256!)), outcome.ReportKey!);
+            ShardFolder.WriteAtomically(outputPath, await reader.Read(outcome.ModelKey!, outcome.ModelSha256!));
             var name = Path.GetFileNameWithoutExtension(outputPath);
             var files = unlearningReport.WriteTo(reportFolder, name + ".report");
             var m = unlearningReport.Unlearned;
             var r = unlearningReport.Retrained;
-            AnsiConsole.MarkupLine(Markup.Escape($"{method.Name}: acc D_r {m.AccuracyRetainTrain:F4} (retrained {r.AccuracyRetainTrain:F4}), acc D_f {m.AccuracyForgetTrain:F4} (retrained {r.AccuracyForgetTrain:F4}), MIA {m.Mia:F4} (retrained {r.Mia:F4}), phi {m.UnlearningScore:F4}, {unlearningReport.WallSeconds:F2} s"));
+            AnsiConsole.MarkupLine(Markup.Escape($"{unlearningReport.Method}: acc D_r {m.AccuracyRetainTrain:F4} (retrained {r.AccuracyRetainTrain:F4}), acc D_f {m.AccuracyForgetTrain:F4} (retrained {r.AccuracyForgetTrain:F4}), MIA {m.Mia:F4} (retrained {r.Mia:F4}), phi {m.UnlearningScore:F4}, {unlearningReport.WallSeconds:F2} s"));
             AnsiConsole.MarkupLine($"unlearned model: {Markup.Escape(outputPath)}");
             AnsiConsole.MarkupLine($"report: {Markup.Escape(string.Join(", ", files))}");
             return 0;
-        }, cancellation)));
+        }));
         return command;
+    }
+
+    /// <summary>The tenant requests from the CLI are charged to: an operator on the platform, not an API customer.</summary>
+    public const string LocalTenant = "cli";
+
+    /// <summary>Polls the request with a progress bar until it finishes.</summary>
+    public static async Task<UnlearningOutcome> Follow(IUnlearningRequestGrain request, CancellationToken cancellation)
+    {
+        UnlearningOutcome outcome = await request.GetOutcome();
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var bar = ctx.AddTask($"{outcome.Method} {{{string.Join(",", outcome.Forget)}}}", maxValue: 1);
+                while (!(outcome = await request.GetOutcome()).IsFinished)
+                {
+                    bar.Value = outcome.Progress;
+                    bar.Description = $"{outcome.Method} {{{string.Join(",", outcome.Forget)}}}: {outcome.Stage ?? "queued"}";
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), cancellation);
+                }
+
+                bar.Value = 1;
+            });
+        return outcome;
+    }
+
+    /// <summary>The model file's bytes; unreadable files are named in the error.</summary>
+    private static byte[] ReadModel(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot read the model {path}: {e.Message}", e);
+        }
     }
 
     /// <summary>
@@ -128,7 +179,7 @@ public static class UnlearnCommand
         }
     }
 
-    /// <summary>For dihyfo1/dihyfo2 the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
+    /// <summary>For dihyfo1/dihyfo2 in a local benchmark: the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
     public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates, double forgetQuantile, double retainQuantile, IReadOnlyList<double>? guidance = null)
     {
         if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))
@@ -145,14 +196,9 @@ public static class UnlearnCommand
         return DiHyFoHypernet.Load(method, hypernet, checkpoints, task, candidates, forgetQuantile: forgetQuantile, guidance: guidance, retainQuantile: retainQuantile);
     }
 
-    /// <summary>The preset whose task net has this architecture.</summary>
-    public static TaskPreset PresetOf(MlpArchitecture architecture, string source) =>
-        TaskPreset.All.FirstOrDefault(p => p.Architecture == architecture)
-        ?? throw new InvalidDataException($"{source} holds a {architecture} MLP, which matches no preset; accepted: {string.Join(", ", TaskPreset.All.Select(p => $"{p.Name} ({p.Architecture})"))}.");
-
     /// <summary>
     /// These nets are tiny (batch 64 × 784 × ≤ 7): libtorch's intra-op threads only add synchronisation, and on a shared
-    /// 2-core machine they made training 7× slower than one thread. Process-wide, so only commands that train call it.
+    /// 2-core machine they made training 7× slower than one thread. Process-wide, so only commands that train in process call it.
     /// </summary>
     public static void UseOneTorchThread() => TorchSharp.torch.set_num_threads(1);
 }

@@ -14,6 +14,11 @@ public interface IHypernetTrainerGrain : IGrainWithStringKey
     [Alias("Start")]
     Task<HypernetTrainerStatus> Start(HypernetTrainingRequest request);
 
+    /// <summary>Validates a request and resolves its options without starting anything.</summary>
+    /// <exception cref="ArgumentException">Unknown variant or preset, or an option out of range.</exception>
+    [Alias("Plan")]
+    Task<HypernetTrainingPlan> Plan(HypernetTrainingRequest request);
+
     [Alias("GetStatus")]
     Task<HypernetTrainerStatus> GetStatus();
 

@@ -21,8 +21,21 @@ public interface IModelRegistryGrain : IGrainWithStringKey
     [Alias("List")]
     Task<IReadOnlyList<PublishedHypernet>> List(string? name = null);
 
+    /// <summary>
+    /// Publishes a hypernetwork model file a client brings (e.g. <c>lethe unlearn --hypernet FILE</c>) under
+    /// <paramref name="name"/>, at the version its metadata records; the same file imported again is the same version.
+    /// </summary>
+    /// <exception cref="System.IO.InvalidDataException">Not a Lethe hypernetwork file.</exception>
+    [Alias("Import")]
+    Task<PublishedHypernet> Import(string name, byte[] model);
+
     [Alias("RegisterReference")]
     Task RegisterReference(ReferenceModel model);
+
+    /// <summary>Stores a reference model a client trained (an MLP safetensors file) and registers it under <paramref name="name"/>.</summary>
+    /// <exception cref="System.IO.InvalidDataException">Not an MLP of <paramref name="task"/>'s architecture.</exception>
+    [Alias("ImportReference")]
+    Task<ReferenceModel> ImportReference(string name, string task, byte[] model, string description);
 
     [Alias("FindReference")]
     Task<ReferenceModel?> FindReference(string name);

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Lethe.Contracts.Hypernet;
 
 /// <summary>
@@ -10,4 +13,12 @@ public sealed record ReferenceModel(
     [property: Id(1)] string Task,
     [property: Id(2)] string ArtifactKey,
     [property: Id(3)] string Sha256,
-    [property: Id(4)] string Description);
+    [property: Id(4)] string Description)
+{
+    /// <summary>
+    /// Registry name of the model retrained without <paramref name="forget"/>, which requests for this task, forget set,
+    /// seed and data are measured against; whoever trains it first registers it under this name, and no request trains it again.
+    /// </summary>
+    public static string RetrainedName(string task, IEnumerable<int> forget, int seed, string data) =>
+        $"retrain-{task}-forget{string.Join("-", forget.Distinct().Order())}-seed{seed}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(data)))[..8]}";
+}

@@ -2,7 +2,8 @@ namespace Lethe.Contracts.Unlearning;
 
 /// <summary>
 /// Where an unlearning request stands, and once completed where its results are: the unlearned model and its report
-/// (JSON) in the artifact store, with the headline figures of the report.
+/// (JSON) in the artifact store, with the headline figures of the report. While it runs, <c>Stage</c> and
+/// <c>Progress</c> (in [0, 1]) say how far it got.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("lethe.unlearning-outcome")]
 public sealed record UnlearningOutcome(
@@ -21,7 +22,9 @@ public sealed record UnlearningOutcome(
     [property: Id(12)] string? Error,
     [property: Id(13)] DateTimeOffset? SubmittedUtc,
     [property: Id(14)] DateTimeOffset? FinishedUtc,
-    [property: Id(15)] string Tenant)
+    [property: Id(15)] string Tenant,
+    [property: Id(16)] string? Stage = null,
+    [property: Id(17)] double Progress = 0)
 {
     public bool IsFinished => Status is UnlearningStatus.Completed or UnlearningStatus.Failed;
 }

@@ -12,6 +12,9 @@ namespace Lethe.Contracts.Unlearning;
 /// <param name="HypernetVersion">A published version of it; null takes the best-aligned one.</param>
 /// <param name="Checkpoints">Collection job ids whose checkpoints set the target-loss prompts; null takes the ones the hypernetwork was trained on.</param>
 /// <param name="Candidates">Sampled models the best on the validation split is chosen from.</param>
+/// <param name="ForgetQuantile">DiHyFo: a forgotten class is prompted at this quantile of the losses of checkpoints that never learned it; null keeps the default.</param>
+/// <param name="RetainQuantile">DiHyFo: a retained class is prompted at this quantile of its losses; null keeps the default.</param>
+/// <param name="Guidance">DiHyFo: classifier-free guidance scales the candidates are spread over; null keeps the hypernetwork's default ladder.</param>
 [GenerateSerializer, Immutable, Alias("lethe.unlearning-request-spec")]
 public sealed record UnlearningRequestSpec(
     [property: Id(0)] byte[] Model,
@@ -24,4 +27,7 @@ public sealed record UnlearningRequestSpec(
     [property: Id(7)] string? Hypernet = null,
     [property: Id(8)] string? HypernetVersion = null,
     [property: Id(9)] string[]? Checkpoints = null,
-    [property: Id(10)] int Candidates = 64);
+    [property: Id(10)] int Candidates = 64,
+    [property: Id(11)] double? ForgetQuantile = null,
+    [property: Id(12)] double? RetainQuantile = null,
+    [property: Id(13)] double[]? Guidance = null);

@@ -86,6 +86,13 @@ public sealed partial class HypernetTrainerGrain(
         return Status();
     }
 
+    Task<HypernetTrainingPlan> IHypernetTrainerGrain.Plan(HypernetTrainingRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var o = request.ToOptions();
+        return Task.FromResult(new HypernetTrainingPlan(o.Id, o.Variant, o.Preset, o.Steps, o.Width, o.Layers, o.Heads, o.ForgettingPairs, o.TwinPairs));
+    }
+
     Task<HypernetTrainerStatus> IHypernetTrainerGrain.GetStatus() => Task.FromResult(Status());
 
     async Task<HypernetTrainerStatus> IHypernetTrainerGrain.Cancel()

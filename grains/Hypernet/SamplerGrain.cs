@@ -1,22 +1,28 @@
 using System.Diagnostics;
 using Lethe.Contracts.Hypernet;
 using Lethe.Grains.Compute;
+using Lethe.Grains.Placement;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Hypernet;
-using Orleans.Concurrency;
+using Orleans.Placement;
 
 namespace Lethe.Grains.Hypernet;
 
 /// <summary>
-/// Samples parameter vectors from a published hypernetwork. A stateless worker: every silo serves requests locally,
-/// from the model its <see cref="PublishedHypernetCache"/> loaded once; sampling runs on the compute executor.
+/// Samples parameter vectors from one published hypernetwork version (key <c>{name}/{version}/{slot}</c>). Slots are
+/// placed at random among the silos the GPU filter leaves (GPU silos when there are any), so one request's batches
+/// spread over the cluster; the model is loaded once per silo (<see cref="PublishedHypernetCache"/>) and sampling runs
+/// on that silo's compute executor.
 /// </summary>
-[StatelessWorker]
-public sealed class SamplerGrain(PublishedHypernetCache cache, ComputeExecutor executor, LetheMetrics metrics) : Grain, ISamplerGrain
+[PrefersGpu]
+[RandomPlacement]
+public sealed class SamplerGrain(PublishedHypernetCache cache, ComputeExecutor executor, LetheMetrics metrics, ILocalSiloDetails silo) : Grain, ISamplerGrain
 {
     private const int MaxVectors = 4096;
 
-    async Task<float[][]> ISamplerGrain.Sample(SampleRequest request)
+    private PublishedHypernet? _published;
+
+    async Task<SampledBatch> ISamplerGrain.Sample(SampleRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Conditions is not { Count: > 0 })
@@ -34,19 +40,40 @@ public sealed class SamplerGrain(PublishedHypernetCache cache, ComputeExecutor e
             throw new ArgumentException($"Sampler must be ddim or ddpm with 1-{GaussianDiffusion.TrainingSteps} steps; got {request.Sampler} with {request.Steps}.");
         }
 
-        var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
-        var published = await registry.Find(request.Name, request.Version)
-            ?? throw new ArgumentException(request.Version is null
-                ? $"No published hypernetwork named '{request.Name}'."
-                : $"Hypernetwork '{request.Name}' has no published version '{request.Version}'.");
+        var published = await Published();
+        if (request.Name != published.Name || (request.Version is { } version && version != published.Version))
+        {
+            throw new ArgumentException($"Sampler {this.GetPrimaryKeyString()} serves {published.Name} {published.Version}; the request asks for {request.Name} {request.Version}.");
+        }
+
         var model = await cache.Get(published);
         var watch = Stopwatch.StartNew();
         var vectors = await executor.Run(
             () => request.Conditions
-                .SelectMany((c, i) => model.Sample(new SampleConditions(c.TargetLoss, c.Current, c.CurrentLoss), request.Count, request.Seed + i, request.Steps, request.Sampler))
+                .SelectMany((c, i) => model.Sample(new SampleConditions(c.TargetLoss, c.Current, c.CurrentLoss), request.Count, request.Seed + i, request.Steps, request.Sampler, request.Guidance))
                 .ToArray(),
             CancellationToken.None);
         metrics.SamplerLatency.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("variant", published.Variant));
-        return vectors;
+        metrics.SamplerBatches.Add(1, new KeyValuePair<string, object?>("variant", published.Variant));
+        return new SampledBatch(vectors, silo.SiloAddress.ToString());
+    }
+
+    /// <summary>The version this grain's key names, looked up once per activation (published versions never change).</summary>
+    private async Task<PublishedHypernet> Published()
+    {
+        if (_published is null)
+        {
+            var key = this.GetPrimaryKeyString();
+            var parts = key.Split('/');
+            if (parts.Length != 3)
+            {
+                throw new ArgumentException($"Sampler key '{key}' is not '{{name}}/{{version}}/{{slot}}'.");
+            }
+
+            _published = await GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).Find(parts[0], parts[1])
+                ?? throw new ArgumentException($"Hypernetwork '{parts[0]}' has no published version '{parts[1]}'.");
+        }
+
+        return _published;
     }
 }

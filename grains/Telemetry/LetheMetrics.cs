@@ -26,6 +26,7 @@ public sealed class LetheMetrics
         ShardBytesWritten = meter.CreateCounter<long>("lethe.shard.written", "By", "Bytes of sealed checkpoint shards.");
         HypernetTrainSteps = meter.CreateCounter<long>("lethe.hypernet.train.steps", "{step}", "Hypernetwork optimiser steps.");
         SamplerLatency = meter.CreateHistogram<double>("lethe.sampler.latency", "s", "Time to sample one batch of parameter vectors.");
+        SamplerBatches = meter.CreateCounter<long>("lethe.sampler.batches", "{batch}", "Batches of parameter vectors sampled on this silo.");
         UnlearningRequests = meter.CreateCounter<long>("lethe.unlearning.requests", "{request}", "Unlearning requests finished, by method and outcome.");
         UnlearningDuration = meter.CreateHistogram<double>("lethe.unlearning.duration", "s", "Wall time of an unlearning request from acceptance to result.");
         TenantRejections = meter.CreateCounter<long>("lethe.tenant.rejections", "{request}", "Requests refused by authentication or quota, by reason.");
@@ -46,6 +47,8 @@ public sealed class LetheMetrics
     public Counter<long> HypernetTrainSteps { get; }
 
     public Histogram<double> SamplerLatency { get; }
+
+    public Counter<long> SamplerBatches { get; }
 
     public Counter<long> UnlearningRequests { get; }
 

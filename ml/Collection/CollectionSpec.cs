@@ -87,6 +87,20 @@ public sealed record CollectionSpec
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
 
+    /// <summary>The spec <see cref="ToJson"/> wrote (e.g. into a shard's metadata).</summary>
+    /// <exception cref="InvalidDataException">Not a collection spec.</exception>
+    public static CollectionSpec FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CollectionSpec>(json) ?? throw new InvalidDataException("An empty collection spec.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Not a collection spec: {e.Message}", e);
+        }
+    }
+
     /// <summary>Throws with what was wrong and what is accepted.</summary>
     public CollectionSpec Validated()
     {

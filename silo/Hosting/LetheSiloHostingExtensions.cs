@@ -2,10 +2,12 @@ using System.Net;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
 using Lethe.Grains.Hosting;
+using Lethe.Grains.Hypernet;
 using Lethe.Grains.Placement;
 using Lethe.Silo.Health;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using StackExchange.Redis;
 
 namespace Lethe.Silo.Hosting;
@@ -34,9 +36,7 @@ public static class LetheSiloHostingExtensions
             silo.Services.AddOptions<ReminderOptions>().Bind(configuration.GetSection("Orleans:ReminderOptions"));
             if (options.Profile == SiloProfile.Local)
             {
-                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
-                silo.AddMemoryGrainStorage(CollectionOptions.StorageName);
-                silo.UseInMemoryReminderService();
+                UseLocalFolder(silo, configuration, options);
             }
             else
             {
@@ -54,6 +54,30 @@ public static class LetheSiloHostingExtensions
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) });
         return app;
+    }
+
+    /// <summary>
+    /// One machine, durable: grain state and reminders in the platform folder (so the next process sees this one's jobs,
+    /// trainings, models and requests and resumes what it left unfinished), artifacts and scratch files beside them.
+    /// </summary>
+    private static void UseLocalFolder(ISiloBuilder silo, IConfiguration configuration, LetheSiloOptions options)
+    {
+        var folder = LocalPlatformFolder.From(configuration);
+        silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+        silo.Services.AddGrainStorage(CollectionOptions.StorageName, (services, _) =>
+            new FileGrainStorage(Path.Combine(folder.StatePath, "grains"), services.GetRequiredService<Orleans.Serialization.Serializer>()));
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable>(new FileReminderTable(Path.Combine(folder.StatePath, "reminders.json")));
+        // Settings given explicitly (e.g. Lethe__Artifacts__LocalPath) win over the folder's layout.
+        if (configuration[$"{ArtifactStoreOptions.Section}:LocalPath"] is null)
+        {
+            silo.Services.PostConfigure<ArtifactStoreOptions>(o => o.LocalPath = folder.ArtifactsPath);
+        }
+
+        if (configuration[$"{HypernetTrainerOptions.Section}:WorkPath"] is null)
+        {
+            silo.Services.PostConfigure<HypernetTrainerOptions>(o => o.WorkPath = folder.ScratchPath);
+        }
     }
 
     private static void UseCluster(ISiloBuilder silo, IConfiguration configuration, LetheSiloOptions options)

@@ -1,0 +1,24 @@
+using Lethe.Contracts.Collection;
+using Lethe.ML.Collection;
+
+namespace Lethe.Grains.Collection;
+
+public static class CollectionRequestExtensions
+{
+    /// <summary>The full engine spec a request names: the request's values over the defaults; throws one <see cref="ArgumentException"/> saying what is accepted.</summary>
+    public static CollectionSpec ToEngineSpec(this CollectionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var defaults = new CollectionSpec();
+        return new CollectionSpec
+        {
+            Preset = request.Preset,
+            Data = request.Data,
+            Runs = request.Runs,
+            Epochs = request.Epochs ?? defaults.Epochs,
+            Seed = request.Seed,
+            Pivots = request.Pivots,
+            RetrainedTwins = request.RetrainedTwins,
+        }.Validated();
+    }
+}
