@@ -90,7 +90,7 @@ public sealed class LetheConnection : IAsyncDisposable
             return connection;
         }
 
-        var port = await folder.HostedGatewayPort(TimeSpan.FromSeconds(30), ct) ?? throw new HostGoneException();
+        var port = await folder.HostedGatewayPort(TimeSpan.FromSeconds(30), ct) ?? throw new HostGoneException(folder.Root);
         builder.UseOrleansClient(client =>
         {
             Identify(client, builder.Configuration);
@@ -102,7 +102,7 @@ public sealed class LetheConnection : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new HostGoneException();
+            throw new HostGoneException(folder.Root);
         }
     }
 
@@ -165,5 +165,7 @@ public sealed class LetheConnection : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private sealed class HostGoneException() : Exception("The process hosting the Local platform is gone.");
+    /// <summary>The process hosting the Local platform could not be reached (it ended, or is stuck starting).</summary>
+    private sealed class HostGoneException(string folder) : InvalidOperationException(
+        $"Another lethe process holds the platform in {folder} but cannot be reached; wait for it to finish, or set {LocalPlatformFolder.HomeVariable} to another folder.");
 }
