@@ -21,12 +21,10 @@ public sealed class LetheConnection : IAsyncDisposable
     public const string ClusterVariable = "LETHE_CLUSTER";
 
     private readonly IHost _host;
-    private readonly IDisposable? _hosting;
 
-    private LetheConnection(IHost host, string where, IDisposable? hosting)
+    private LetheConnection(IHost host, string where)
     {
         _host = host;
-        _hosting = hosting;
         Where = where;
         Client = host.Services.GetRequiredService<IClusterClient>();
     }
@@ -44,16 +42,17 @@ public sealed class LetheConnection : IAsyncDisposable
         {
             try
             {
-                return await TryOpen(cluster, settings, ct);
+                return await TryOpen(cluster, settings, attempt == 1 ? TimeSpan.Zero : TimeSpan.FromSeconds(30), ct);
             }
             catch (HostGoneException) when (attempt < 3)
             {
-                // The process hosting the Local platform ended while this one connected to it: host it here instead.
+                // The process hosting the Local platform ended while this one connected to it (host it here instead),
+                // or started hosting it while this one was about to (wait for its gateway).
             }
         }
     }
 
-    private static async Task<LetheConnection> TryOpen(string? cluster, IReadOnlyDictionary<string, string?>? settings, CancellationToken ct)
+    private static async Task<LetheConnection> TryOpen(string? cluster, IReadOnlyDictionary<string, string?>? settings, TimeSpan waitForHost, CancellationToken ct)
     {
         cluster ??= Environment.GetEnvironmentVariable(ClusterVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
         var builder = Builder(settings);
@@ -69,36 +68,43 @@ public sealed class LetheConnection : IAsyncDisposable
                 });
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             });
-            return await Start(builder, "the cluster", null, $"Cannot connect to the Lethe cluster registered in Redis '{cluster}'", ct);
+            return await Start(builder, "the cluster", $"Cannot connect to the Lethe cluster registered in Redis '{cluster}'", ct);
         }
 
         var folder = LocalPlatformFolder.From(builder.Configuration);
-        if (folder.TryHost() is { } hosting)
+        var hosted = await folder.HostedGatewayPort(waitForHost, ct);
+        if (hosted is null)
         {
-            var gateway = FreePort();
             // Free ports, so an embedded silo never collides with a dev silo or another platform folder's.
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Lethe:Profile"] = nameof(SiloProfile.Local),
                 ["Lethe:Home"] = folder.Root,
                 ["Lethe:SiloPort"] = FreePort().ToString(),
-                ["Lethe:GatewayPort"] = gateway.ToString(),
+                ["Lethe:GatewayPort"] = FreePort().ToString(),
             });
-            builder.AddLetheSilo();
-            var connection = await Start(builder, $"an embedded silo ({folder.Root})", hosting, null, ct);
-            folder.PublishGateway(gateway);
-            return connection;
+            try
+            {
+                builder.AddLetheSilo();
+            }
+            catch (LocalPlatformFolder.BusyException)
+            {
+                // Another process took the folder a moment ago: connect to it instead.
+                throw new HostGoneException(folder.Root);
+            }
+
+            return await Start(builder, $"an embedded silo ({folder.Root})", null, ct);
         }
 
-        var port = await folder.HostedGatewayPort(TimeSpan.FromSeconds(30), ct) ?? throw new HostGoneException(folder.Root);
+        var port = hosted.Value;
         builder.UseOrleansClient(client =>
         {
-            Identify(client, builder.Configuration);
+            client.Configure<ClusterOptions>(o => o.ClusterId = o.ServiceId = LocalPlatformFolder.ClusterId);
             client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port));
         });
         try
         {
-            return await Start(builder, $"the silo of another lethe process ({folder.Root})", null, null, ct);
+            return await Start(builder, $"the silo of another lethe process ({folder.Root})", null, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -110,7 +116,6 @@ public sealed class LetheConnection : IAsyncDisposable
     {
         await _host.StopAsync(TimeSpan.FromSeconds(30));
         _host.Dispose();
-        _hosting?.Dispose();
     }
 
     private static HostApplicationBuilder Builder(IReadOnlyDictionary<string, string?>? settings)
@@ -136,7 +141,7 @@ public sealed class LetheConnection : IAsyncDisposable
             o.ServiceId = configuration["Orleans:ServiceId"] ?? "lethe";
         });
 
-    private static async Task<LetheConnection> Start(HostApplicationBuilder builder, string where, IDisposable? hosting, string? failure, CancellationToken ct)
+    private static async Task<LetheConnection> Start(HostApplicationBuilder builder, string where, string? failure, CancellationToken ct)
     {
         var host = builder.Build();
         try
@@ -151,11 +156,10 @@ public sealed class LetheConnection : IAsyncDisposable
         catch
         {
             host.Dispose();
-            hosting?.Dispose();
             throw;
         }
 
-        return new LetheConnection(host, where, hosting);
+        return new LetheConnection(host, where);
     }
 
     private static int FreePort()

@@ -36,7 +36,7 @@ public static class LetheSiloHostingExtensions
             silo.Services.AddOptions<ReminderOptions>().Bind(configuration.GetSection("Orleans:ReminderOptions"));
             if (options.Profile == SiloProfile.Local)
             {
-                UseLocalFolder(silo, configuration, options);
+                UseLocalFolder(silo, configuration, options, builder.Services);
             }
             else
             {
@@ -60,10 +60,14 @@ public static class LetheSiloHostingExtensions
     /// One machine, durable: grain state and reminders in the platform folder (so the next process sees this one's jobs,
     /// trainings, models and requests and resumes what it left unfinished), artifacts and scratch files beside them.
     /// </summary>
-    private static void UseLocalFolder(ISiloBuilder silo, IConfiguration configuration, LetheSiloOptions options)
+    /// <exception cref="LocalPlatformFolder.BusyException">Another process hosts the folder's silo.</exception>
+    private static void UseLocalFolder(ISiloBuilder silo, IConfiguration configuration, LetheSiloOptions options, IServiceCollection hostServices)
     {
         var folder = LocalPlatformFolder.From(configuration);
-        silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+        var hosting = folder.TryHost() ?? throw new LocalPlatformFolder.BusyException(folder);
+        // The lock goes with the host: released when it is disposed (or the process dies).
+        hostServices.AddHostedService(sp => new LocalPlatformFolder.GatewayPublisher(folder, hosting, options.GatewayPort, sp.GetRequiredService<IHostApplicationLifetime>()));
+        silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: LocalPlatformFolder.ClusterId, clusterId: LocalPlatformFolder.ClusterId);
         silo.Services.AddGrainStorage(CollectionOptions.StorageName, (services, _) =>
             new FileGrainStorage(Path.Combine(folder.StatePath, "grains"), services.GetRequiredService<Orleans.Serialization.Serializer>()));
         silo.AddReminders();

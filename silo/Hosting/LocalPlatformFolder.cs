@@ -14,6 +14,9 @@ public sealed class LocalPlatformFolder(string root)
     /// <summary>Environment variable naming the folder; default <c>~/.local/share/lethe</c>.</summary>
     public const string HomeVariable = "LETHE_HOME";
 
+    /// <summary>Cluster and service id of a Local platform's silo, which clients attaching to its gateway must present.</summary>
+    public const string ClusterId = "lethe-local";
+
     public string Root { get; } = Path.GetFullPath(root);
 
     public string StatePath => Path.Combine(Root, "state");
@@ -32,7 +35,7 @@ public sealed class LocalPlatformFolder(string root)
         : Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "lethe"));
 
-    /// <summary>Takes the right to host this folder's silo; null when another live process holds it.</summary>
+    /// <summary>Takes the right to host this folder's silo; null when another live process holds it. Disposing gives it back.</summary>
     public IDisposable? TryHost()
     {
         Directory.CreateDirectory(StatePath);
@@ -94,4 +97,23 @@ public sealed class LocalPlatformFolder(string root)
     }
 
     private sealed record HostedGateway(int ProcessId, int Port);
+
+    /// <summary>The silo of this folder is hosted by another process already.</summary>
+    public sealed class BusyException(LocalPlatformFolder folder) : InvalidOperationException(
+        $"Another process hosts the Local platform in {folder.Root}; connect to it (the lethe CLI does so by itself), or set {HomeVariable} (Lethe__Home) to another folder.");
+
+    /// <summary>Records the gateway once the silo has started, so other processes on the machine can connect to it.</summary>
+    internal sealed class GatewayPublisher(LocalPlatformFolder folder, IDisposable hosting, int gatewayPort, IHostApplicationLifetime lifetime) : IHostedService, IDisposable
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            // Started fires once every hosted service, the silo included, has started.
+            lifetime.ApplicationStarted.Register(() => folder.PublishGateway(gatewayPort));
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() => hosting.Dispose();
+    }
 }
