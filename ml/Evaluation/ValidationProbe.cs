@@ -82,9 +82,16 @@ public sealed class ValidationProbe : IDisposable
 
     private (double[] Forget, double[] Retain) AccuracyOf(Tensor logits)
     {
-        var correct = logits.argmax(2).eq(_perClass.Labels.unsqueeze(0)).to(ScalarType.Float32);
-        return (PerRowMean(correct, _forgetMask, ForgetCount), PerRowMean(correct, _retainMask, RetainCount));
+        var correct = logits.argmax(2).eq(_perClass.Labels.unsqueeze(0)).to(ScalarType.Int64);
+        return (PerRowShareCorrect(correct, _forgetMask, ForgetCount), PerRowShareCorrect(correct, _retainMask, RetainCount));
     }
+
+    /// <summary>
+    /// The share of correct samples [K, N] among those a mask selects, per row: an integer count divided in double by the
+    /// number selected, so a figure is k/n itself (1 when every sample is right), not k/n rounded to float32.
+    /// </summary>
+    private static double[] PerRowShareCorrect(Tensor correct, Tensor mask, int count) =>
+        correct.mul(mask.to(ScalarType.Int64)).sum(1).cpu().data<long>().Select(c => (double)c / Math.Max(1, count)).ToArray();
 
     private double[] ForgetEntropyOf(Tensor logits)
     {

@@ -181,6 +181,44 @@ public class CollectionTests
     }
 
     [Fact]
+    public void A_class_whose_every_test_sample_is_right_reads_exactly_one_in_a_shard_row()
+    {
+        // Every test image of a class is the same image, so a net gets either all or none of a class right and every
+        // stored accuracy must be exactly 0 or 1. The class sizes are like the npm digits' (~200), where a float mean of
+        // 0/1 values stored 1.0000018.
+        var data = new DigitsDataset(ClassPatterns([64, 64, 64, 64]), ClassPatterns([203, 197, 211, 189]), "one image per class");
+        var spec = Small(runs: 4, epochs: 2);
+        var path = Directory.CreateTempSubdirectory("lethe-job-").FullName;
+        try
+        {
+            new ShardedCollection(spec, ShardFolder.Open(path, create: true), data).Run();
+            var batch = ShardFolder.Open(path).ReadAll();
+
+            var accuracies = Enumerable.Range(0, batch.Count).SelectMany(row => batch.ClassAccOf(row).ToArray()).ToArray();
+            Assert.All(accuracies, a => Assert.True(a is 0f or 1f, $"class accuracy {a:R} is neither 0 nor 1"));
+            Assert.Contains(1f, accuracies);
+        }
+        finally
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    /// <summary><paramref name="counts"/>[c] copies of one image per class c: a bright horizontal band at a height of its own.</summary>
+    private static LabeledImages ClassPatterns(int[] counts)
+    {
+        var labels = counts.SelectMany((count, c) => Enumerable.Repeat(c, count)).ToArray();
+        var pixels = new float[labels.Length * TaskPreset.ImageSize];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var band = 28 * 7 * labels[i];
+            Array.Fill(pixels, 1f, (i * TaskPreset.ImageSize) + band, 28 * 7);
+        }
+
+        return new LabeledImages(pixels, labels);
+    }
+
+    [Fact]
     public void Job_id_is_a_hash_of_the_spec()
     {
         Assert.Equal(Small().Id, Small().Id);
