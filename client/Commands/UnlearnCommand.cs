@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Lethe.ML.Data;
-using Lethe.ML.Evaluation;
 using Lethe.ML.Nets;
 using Lethe.ML.Unlearning;
 using Spectre.Console;
@@ -55,7 +54,7 @@ public static class UnlearnCommand
         {
             model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, RetainQuantile, Guidance, CollectCommand.Data, output, report,
         };
-        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(async () =>
         {
             UseOneTorchThread();
             // Every check happens before any data is loaded or any model trained.
@@ -73,23 +72,24 @@ public static class UnlearnCommand
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
             PrepareOutputs(outputPath, reportFolder);
 
-            var data = DigitsSource.Load(result.GetValue(CollectCommand.Data)!, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(task);
-            var split = ForgetSplit.Create(data, task, forget);
-            var seed = result.GetValue(Seed);
-            using var evaluator = new UnlearningEvaluator(split);
-            AnsiConsole.MarkupLine($"retraining the reference on D_r ({split.RetainTrain.Count} samples) ...");
-            var reference = new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), cancellation).Parameters;
-            var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), evaluator.Evaluate(reference, reference));
             var method = hypernet?.Method ?? UnlearningMethodCatalog.CreateBaseline(methodName);
-            AnsiConsole.MarkupLine($"unlearning {{{string.Join(",", split.Forget)}}} with {Markup.Escape(method.Name)} ...");
-            var (unlearned, unlearningReport) = UnlearningExperiment.Run(
-                method, new UnlearningRequest(original, split, seed), evaluator, retrained, new Dictionary<string, int>(), data.Source, evaluator.Evaluate(original, reference), cancellation);
+            var stage = "";
+            var context = new InlineUnlearningContext(p =>
+            {
+                if (p.Stage != stage)
+                {
+                    stage = p.Stage;
+                    AnsiConsole.MarkupLine($"[grey]{Markup.Escape(stage)} ...[/]");
+                }
+            });
+            var run = await UnlearningPipeline.RunAsync(new UnlearningPipelineInput(original, task, forget, result.GetValue(Seed), result.GetValue(CollectCommand.Data)!, method), context, cancellation);
+            var unlearningReport = run.Report;
 
-            MlpFile.Save(outputPath, layout, unlearned.Parameters, new Dictionary<string, string>
+            MlpFile.Save(outputPath, layout, run.Parameters, new Dictionary<string, string>
             {
                 ["lethe.method"] = method.Name,
                 ["lethe.preset"] = task.Name,
-                ["lethe.forget"] = string.Join(",", split.Forget),
+                ["lethe.forget"] = string.Join(",", unlearningReport.Forget),
                 ["lethe.source_model"] = Path.GetFileName(modelPath),
             });
             var name = Path.GetFileNameWithoutExtension(outputPath);
