@@ -37,7 +37,7 @@ public static class BenchUnlearnCommand
         {
             CollectCommand.Preset, forget, methods, seeds, dihyfo1, dihyfo2, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
         };
-        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
+        command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(async () =>
         {
             UnlearnCommand.UseOneTorchThread();
             var preset = TaskPreset.Get(result.GetValue(CollectCommand.Preset)!);
@@ -79,7 +79,7 @@ public static class BenchUnlearnCommand
 
             try
             {
-                var rows = Run(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount);
+                var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount);
                 Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0);
                 if (result.GetValue(BenchCommand.Json) is { } json)
                 {
@@ -99,7 +99,8 @@ public static class BenchUnlearnCommand
     /// <summary>One measured model: which forget set, method and seed, its metrics against the retrained reference, its wall time.</summary>
     public sealed record BenchRow(int[] Forget, string Method, int Seed, ModelMetrics Metrics, double WallSeconds);
 
-    public static List<BenchRow> Run(
+    /// <summary>Every model of the bench, one after another on this thread (<see cref="InlineUnlearningContext"/>), so wall times do not overlap.</summary>
+    public static async Task<List<BenchRow>> RunAsync(
         TaskPreset preset,
         IReadOnlyList<int[]> forgetSets,
         IReadOnlyList<string> methods,
@@ -112,6 +113,7 @@ public static class BenchUnlearnCommand
     {
         var data = DigitsSource.Load(dataSource, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
         var recipe = new TrainingRecipe();
+        var context = new InlineUnlearningContext();
         var rows = new List<BenchRow>();
         for (var seed = 1; seed <= seeds; seed++)
         {
@@ -131,7 +133,7 @@ public static class BenchUnlearnCommand
 
                 var retrain = new RetrainMethod(recipe);
                 watch.Restart();
-                var reference = retrain.Unlearn(new UnlearningRequest(original, split, seed), cancellation).Parameters;
+                var reference = retrain.Unlearn(new UnlearningRequest(original, split, seed), null, cancellation).Parameters;
                 var retrainSeconds = watch.Elapsed.TotalSeconds;
                 var referenceMetrics = evaluator.Evaluate(reference, reference);
                 var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), referenceMetrics);
@@ -142,7 +144,7 @@ public static class BenchUnlearnCommand
 
                 // A second exact unlearning from another seed: the overlap and phi any unlearned model can hope for.
                 var seeds2 = new Dictionary<string, int> { ["original_init"] = seed };
-                var (_, second) = UnlearningExperiment.Run(retrain, new UnlearningRequest(original, split, seed + 7777), evaluator, retrained, seeds2, data.Source, originalMetrics, cancellation);
+                var (_, second) = await UnlearningExperiment.RunAsync(retrain, new UnlearningRequest(original, split, seed + 7777), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
                 rows.Add(new BenchRow(forget, "retrain#2", seed, second.Unlearned, second.WallSeconds));
                 Log(name, "retrain#2", second.Unlearned, second.WallSeconds);
 
@@ -151,7 +153,7 @@ public static class BenchUnlearnCommand
                     .Concat(methods.Select(m => (UnlearningMethodCatalog.CreateBaseline(m, recipe), seed, "")));
                 foreach (var (method, methodSeed, suffix) in runs)
                 {
-                    var (_, report) = UnlearningExperiment.Run(method, new UnlearningRequest(original, split, methodSeed), evaluator, retrained, seeds2, data.Source, originalMetrics, cancellation);
+                    var (_, report) = await UnlearningExperiment.RunAsync(method, new UnlearningRequest(original, split, methodSeed), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
                     rows.Add(new BenchRow(forget, method.Name, seed, report.Unlearned, report.WallSeconds));
                     Log(name, method.Name + suffix, report.Unlearned, report.WallSeconds);
                     if (reportFolder is not null)

@@ -145,7 +145,7 @@ public static class DemoCommand
         {
             var split = ForgetSplit.Create(data, task, forget);
             references[Tag(forget)] = CachedModel(Path.Combine(models, $"retrain-{Tag(forget)}.safetensors"), task, $"retrained reference for {{{string.Join(",", forget)}}}", () =>
-                new RetrainMethod(recipe).Unlearn(new UnlearningRequest(original, split, 1), cancellation).Parameters);
+                new RetrainMethod(recipe).Unlearn(new UnlearningRequest(original, split, 1), null, cancellation).Parameters);
         }
 
         return (original, references);

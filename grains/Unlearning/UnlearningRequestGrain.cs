@@ -9,7 +9,6 @@ using Lethe.Grains.Compute;
 using Lethe.Grains.Hypernet;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Data;
-using Lethe.ML.Evaluation;
 using Lethe.ML.Nets;
 using Lethe.ML.Unlearning;
 using Microsoft.Extensions.Logging;
@@ -169,20 +168,12 @@ public sealed class UnlearningRequestGrain(
             var jobs = s.Checkpoints;
             var hypernetFile = hypernet is null ? null : await hypernets.LocalFile(hypernet, ct);
             var checkpoints = hypernet is null ? null : await CollectedCheckpoints.Read(GrainFactory, artifacts, s.Checkpoints, ct);
-            var (parameters, report, reference) = await executor.Run(() =>
-            {
-                var data = DigitsSource.Load(dataSource).For(task);
-                var split = ForgetSplit.Create(data, task, forget);
-                using var evaluator = new UnlearningEvaluator(split);
-                var reference = stored ?? new RetrainMethod().Unlearn(new UnlearningRequest(original, split, seed), ct).Parameters;
-                var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), evaluator.Evaluate(reference, reference));
-                using var dihyfo = checkpoints is null ? null : DiHyFoHypernet.Load(method, hypernetFile!, checkpoints.Batch, checkpoints.Spec.Task,
-                    $"collection jobs {string.Join(",", jobs)}", checkpoints.Identity, task, candidates);
-                var (result, report) = UnlearningExperiment.Run(
-                    dihyfo?.Method ?? UnlearningMethodCatalog.CreateBaseline(method), new UnlearningRequest(original, split, seed), evaluator, retrained,
-                    new Dictionary<string, int>(), data.Source, evaluator.Evaluate(original, reference), ct);
-                return (result.Parameters, report, reference);
-            }, ct);
+            using var dihyfo = checkpoints is null ? null : await executor.Run(() => DiHyFoHypernet.Load(method, hypernetFile!, checkpoints.Batch, checkpoints.Spec.Task,
+                $"collection jobs {string.Join(",", jobs)}", checkpoints.Identity, task, candidates), ct);
+            var run = await UnlearningPipeline.RunAsync(
+                new UnlearningPipelineInput(original, task, forget, seed, dataSource, dihyfo?.Method ?? UnlearningMethodCatalog.CreateBaseline(method), stored),
+                new ExecutorContext(executor), ct);
+            var (parameters, report, reference) = (run.Parameters, run.Report, run.Reference);
             if (stored is null)
             {
                 var referenceKey = $"references/{referenceName}.safetensors";
@@ -230,6 +221,14 @@ public sealed class UnlearningRequestGrain(
         metrics.UnlearningRequests.Add(1, new("method", s.Method), new("outcome", outcome));
         metrics.UnlearningDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("method", s.Method));
         await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
+    }
+
+    /// <summary>The request's tensor work on this silo's compute executor; progress is not followed yet.</summary>
+    private sealed class ExecutorContext(ComputeExecutor executor) : IUnlearningContext
+    {
+        public IProgress<UnlearningProgress> Progress { get; } = new Progress<UnlearningProgress>();
+
+        public Task<T> Compute<T>(Func<T> work, CancellationToken cancellation) => executor.Run(work, cancellation);
     }
 
     /// <summary>

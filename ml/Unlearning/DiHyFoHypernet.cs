@@ -12,6 +12,9 @@ namespace Lethe.ML.Unlearning;
 /// </summary>
 public sealed class DiHyFoHypernet : IDisposable
 {
+    private readonly NeverLearnedReference _reference;
+    private readonly int _candidates;
+
     private DiHyFoHypernet(HypernetModel model, string modelPath, TargetLossPrompt prompt, NeverLearnedReference reference, string checkpoints, string checkpointIdentity, int candidates, int steps, IReadOnlyList<double>? guidance)
     {
         Model = model;
@@ -20,7 +23,9 @@ public sealed class DiHyFoHypernet : IDisposable
         Checkpoints = checkpoints;
         CheckpointIdentity = checkpointIdentity;
         Sampler = new HypernetParameterSampler(model, steps, guidance: guidance);
-        Method = new DiHyFoMethod(model.Variant == HypernetVariant.Dihyfo1 ? 1 : 2, Sampler, prompt, candidates, Provenance, reference);
+        _reference = reference;
+        _candidates = candidates;
+        Method = MethodWith(Sampler);
     }
 
     public HypernetModel Model { get; }
@@ -37,6 +42,14 @@ public sealed class DiHyFoHypernet : IDisposable
 
     public DiHyFoMethod Method { get; }
 
+    /// <summary>
+    /// The same method (prompt, never-learned reference, candidates, provenance) drawing its candidates from
+    /// <paramref name="sampler"/> instead of this process's model, e.g. sampler grains that follow <see cref="Sampler"/>'s
+    /// plan.
+    /// </summary>
+    public DiHyFoMethod MethodWith(ICandidateSampler sampler) =>
+        new(Model.Variant == HypernetVariant.Dihyfo1 ? 1 : 2, sampler, Prompt, _candidates, Provenance, _reference);
+
     /// <summary>Facts recorded in reports beside the method's hyper-parameters.</summary>
     public IReadOnlyDictionary<string, string> Provenance => new Dictionary<string, string>
     {
@@ -45,7 +58,7 @@ public sealed class DiHyFoHypernet : IDisposable
         ["hypernet_dataset"] = Model.Metadata.GetValueOrDefault("dataset", "unknown"),
         ["hypernet_step"] = Model.Metadata.GetValueOrDefault("step", "unknown"),
         ["prompt_checkpoints"] = $"{Checkpoints} ({CheckpointIdentity})",
-        ["sampler"] = $"{Sampler.Sampler}-{Sampler.Steps}, guidance {string.Join(", ", Sampler.Guidances)}",
+        ["sampler"] = $"{Sampler.Sampler}-{Sampler.Steps}, guidance {string.Join(", ", Sampler.Guidances)}, batches of {Sampler.BatchSize}",
     };
 
     /// <summary>

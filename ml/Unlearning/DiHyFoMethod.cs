@@ -6,7 +6,8 @@ namespace Lethe.ML.Unlearning;
 /// <summary>
 /// <c>dihyfo1</c> / <c>dihyfo2</c> (HyperForget §3, Appendix A.1): prompt the hypernetwork with target losses — high for
 /// the forget classes, low for the rest (<see cref="TargetLossPrompt"/>) — and, for DiHyFo-1, the model to unlearn and
-/// its current per-class losses; sample N candidate models in one call and keep the best on the validation split
+/// its current per-class losses; sample N candidate models (an <see cref="ICandidateSampler"/>, in batches that may run on
+/// other silos) and keep the best on the validation split
 /// (<see cref="CandidateSelection"/>: lowest forget accuracy, then highest retain accuracy). With a
 /// <see cref="NeverLearnedReference"/>, candidates within <paramref name="retainTolerance"/> of that retain accuracy are
 /// told apart by how close their mean prediction entropy on the validation forget samples is to the median of the
@@ -16,7 +17,7 @@ namespace Lethe.ML.Unlearning;
 /// data.
 /// </summary>
 /// <param name="provenance">Where the sampler and prompt come from (hypernetwork file, checkpoint folder), for the report.</param>
-public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetLossPrompt prompt, int candidates = 64, IReadOnlyDictionary<string, string>? provenance = null,
+public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetLossPrompt prompt, int candidates = 64, IReadOnlyDictionary<string, string>? provenance = null,
     NeverLearnedReference? reference = null, double retainTolerance = DiHyFoMethod.DefaultRetainTolerance) : IUnlearningMethod
 {
     public const double DefaultRetainTolerance = 0.005;
@@ -50,7 +51,12 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
         }
     }
 
-    public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
+    /// <summary>
+    /// Three steps: on a compute thread, the prompt and (DiHyFo-1) the model's current validation losses; then the
+    /// candidates from the sampler, wherever it samples them; then, on a compute thread again, the validation
+    /// measurements and the selection.
+    /// </summary>
+    public async Task<UnlearningResult> UnlearnAsync(UnlearningRequest request, IUnlearningContext context, CancellationToken cancellation)
     {
         if (variant is not (1 or 2))
         {
@@ -62,19 +68,42 @@ public sealed class DiHyFoMethod(int variant, IParameterSampler sampler, TargetL
             throw new ArgumentException($"DiHyFo needs at least one candidate; got {candidates}.");
         }
 
-        using var probe = new ValidationProbe(request.Data);
+        context.Progress.Report(new UnlearningProgress("probing the model", 0));
         var targets = prompt.For(request.Forget);
-        // DiHyFo-1's "current losses" are measured on the validation split, a held-out split like the test split the
-        // checkpoint dataset's losses come from, so the condition is in distribution without touching T.
-        var current = variant == 1 ? probe.ClassLosses(request.Original) : null;
-        var conditions = new SamplingConditions(targets, variant == 1 ? request.Original : null, current);
-        var rows = sampler.Sample(conditions, candidates, request.Seed, cancellation);
-        if (rows.Length == 0 || rows.Any(r => r.Length != request.Layout.Count))
+        // The probe holds tensors from the first compute call to the last, so it is made outside any dispose scope and
+        // disposed here whatever happens in between.
+        ValidationProbe? probe = null;
+        try
         {
-            throw new InvalidDataException(
-                $"The sampler returned {rows.Length} rows of lengths {string.Join(", ", rows.Select(r => r.Length).Distinct())}; expected {candidates} rows of {request.Layout.Count} parameters ({request.Layout.Architecture}).");
-        }
+            var current = await context.Compute(() =>
+            {
+                probe = new ValidationProbe(request.Data);
+                // DiHyFo-1's "current losses" are measured on the validation split, a held-out split like the test split
+                // the checkpoint dataset's losses come from, so the condition is in distribution without touching T.
+                return variant == 1 ? probe.ClassLosses(request.Original) : null;
+            }, cancellation);
+            var conditions = new SamplingConditions(targets, variant == 1 ? request.Original : null, current);
+            var rows = await sampler.Sample(conditions, candidates, request.Seed, context, cancellation);
+            if (rows.Length == 0 || rows.Any(r => r.Length != request.Layout.Count))
+            {
+                throw new InvalidDataException(
+                    $"The sampler returned {rows.Length} rows of lengths {string.Join(", ", rows.Select(r => r.Length).Distinct())}; expected {candidates} rows of {request.Layout.Count} parameters ({request.Layout.Architecture}).");
+            }
 
+            context.Progress.Report(new UnlearningProgress("selecting a candidate", 0));
+            var result = await context.Compute(() => Select(request, probe!, targets, current, rows), cancellation);
+            context.Progress.Report(new UnlearningProgress("selecting a candidate", 1));
+            return result;
+        }
+        finally
+        {
+            probe?.Dispose();
+        }
+    }
+
+    /// <summary>Best-of-N on the validation split, and every detail the report records about it.</summary>
+    private UnlearningResult Select(UnlearningRequest request, ValidationProbe probe, float[] targets, float[]? current, float[][] rows)
+    {
         double[] forget, retain, entropy;
         using (var scope = NewDisposeScope())
         {

@@ -21,7 +21,9 @@ public static class OriginalModelTrainer
     public static float[] Train(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation = default) =>
         TrainEveryClass(data, architecture, recipe, seed, cancellation).Parameters;
 
-    public static TrainedModel TrainEveryClass(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation = default)
+    /// <param name="epochDone">Called after each epoch with the epochs done in the current training (a retry starts again from 1).</param>
+    public static TrainedModel TrainEveryClass(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation = default,
+        Action<int>? epochDone = null)
     {
         if (data.Count == 0)
         {
@@ -37,7 +39,7 @@ public static class OriginalModelTrainer
         for (var attempt = 1; attempt <= recipe.MaxAttempts; attempt++)
         {
             var attemptSeed = AttemptSeed(seed, attempt - 1);
-            var parameters = TrainOnce(data, architecture, recipe, attemptSeed, cancellation);
+            var parameters = TrainOnce(data, architecture, recipe, attemptSeed, cancellation, epochDone);
             var lowest = LowestClassAccuracy(data, architecture, parameters);
             best = best is null || lowest > best.LowestClassAccuracy ? new TrainedModel(parameters, attemptSeed, attempt, lowest) : best with { Attempts = attempt };
             if (lowest >= recipe.MinClassAccuracy)
@@ -62,7 +64,7 @@ public static class OriginalModelTrainer
         return Enumerable.Range(0, architecture.Classes).Where(c => data.CountOf(c) > 0).Min(c => (double)accuracy[c]);
     }
 
-    private static float[] TrainOnce(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation)
+    private static float[] TrainOnce(LabeledImages data, MlpArchitecture architecture, TrainingRecipe recipe, int seed, CancellationToken cancellation, Action<int>? epochDone)
     {
         var layout = ParameterLayout.For(architecture);
         using var training = new SgdTraining(architecture, layout.InitialParameters(seed), recipe.LearningRate, recipe.Momentum);
@@ -76,6 +78,8 @@ public static class OriginalModelTrainer
             {
                 training.Step(model => SgdTraining.CrossEntropy(model, images, labels, batch));
             }
+
+            epochDone?.Invoke(epoch + 1);
         }
 
         return training.Parameters();

@@ -10,13 +10,13 @@ namespace Lethe.ML.Unlearning;
 /// classes (drawn once from the seed, any class of the preset but the true one). Uses D_r as the original recipe does —
 /// dropping it collapses accuracy (SalUn issue #14).
 /// </summary>
-public sealed class RandomLabelMethod(double learningRate = 0.01, int maxEpochs = 10, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : IUnlearningMethod
+public sealed class RandomLabelMethod(double learningRate = 0.01, int maxEpochs = 10, int batchSize = 64, double momentum = 0.9, int checkEvery = 10) : ComputedUnlearningMethod
 {
-    public string Name => "randomlabel";
+    public override string Name => "randomlabel";
 
-    public DataAccess Needs => DataAccess.Full | DataAccess.Validation;
+    public override DataAccess Needs => DataAccess.Full | DataAccess.Validation;
 
-    public IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
+    public override IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
     {
         ["optimizer"] = "sgd",
         ["learning_rate"] = learningRate,
@@ -27,7 +27,7 @@ public sealed class RandomLabelMethod(double learningRate = 0.01, int maxEpochs 
         ["random_labels"] = "uniform over the preset's classes except the true one",
     };
 
-    public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
+    public override UnlearningResult Unlearn(UnlearningRequest request, IProgress<UnlearningProgress>? progress, CancellationToken cancellation)
     {
         var rng = new Random(request.Seed);
         var data = WithRandomForgetLabels(request.Data, rng);
@@ -36,8 +36,10 @@ public sealed class RandomLabelMethod(double learningRate = 0.01, int maxEpochs 
         using (labels)
         {
             var batches = SgdTraining.Epochs(data.Count, batchSize, maxEpochs, rng);
+            var perEpoch = EpochProgress.BatchesPerEpoch(data.Count, batchSize);
             return SgdTraining.UntilForgotten(request, Needs, learningRate, momentum, checkEvery,
-                batches.Select(batch => (Func<Mlp, Tensor>)(model => SgdTraining.CrossEntropy(model, images, labels, batch))), cancellation);
+                batches.Select(batch => (Func<Mlp, Tensor>)(model => SgdTraining.CrossEntropy(model, images, labels, batch))),
+                new EpochProgress(progress, "unlearning", perEpoch, perEpoch * maxEpochs), cancellation);
         }
     }
 

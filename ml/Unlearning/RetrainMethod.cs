@@ -4,19 +4,21 @@ namespace Lethe.ML.Unlearning;
 /// <c>retrain</c>: the gold standard — the original recipe from scratch on D_r with a fresh seed. Forget classes stay in
 /// the output layer (the architecture is the preset's); the model simply never sees them.
 /// </summary>
-public sealed class RetrainMethod(TrainingRecipe? recipe = null) : IUnlearningMethod
+public sealed class RetrainMethod(TrainingRecipe? recipe = null) : ComputedUnlearningMethod
 {
     private readonly TrainingRecipe _recipe = recipe ?? new TrainingRecipe();
 
-    public string Name => "retrain";
+    public override string Name => "retrain";
 
-    public DataAccess Needs => DataAccess.Retain;
+    public override DataAccess Needs => DataAccess.Retain;
 
-    public IReadOnlyDictionary<string, object> HyperParameters => _recipe.Describe();
+    public override IReadOnlyDictionary<string, object> HyperParameters => _recipe.Describe();
 
-    public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
+    public override UnlearningResult Unlearn(UnlearningRequest request, IProgress<UnlearningProgress>? progress, CancellationToken cancellation)
     {
-        var trained = OriginalModelTrainer.TrainEveryClass(request.Data.RetainTrain, request.Layout.Architecture, _recipe, FreshSeed(request.Seed), cancellation);
+        progress?.Report(new UnlearningProgress("unlearning", 0));
+        var trained = OriginalModelTrainer.TrainEveryClass(request.Data.RetainTrain, request.Layout.Architecture, _recipe, FreshSeed(request.Seed), cancellation,
+            epochs => progress?.Report(new UnlearningProgress("unlearning", (double)epochs / _recipe.Epochs)));
         return new UnlearningResult(trained.Parameters, Needs, new Dictionary<string, object>
         {
             ["init_seed"] = trained.Seed,

@@ -54,15 +54,16 @@ public sealed class SgdTraining : IDisposable
     /// <summary>
     /// The loop of the gradient baselines: SGD from the model to unlearn, one step per loss of <paramref name="steps"/>
     /// (drawn lazily), until <see cref="ForgetAccuracyStop"/> sees the validation forget accuracy at the request's target
-    /// or the steps run out; the result records where it stopped.
+    /// or the steps run out; the result records where it stopped. Cancellation is checked before every step.
     /// </summary>
     public static UnlearningResult UntilForgotten(UnlearningRequest request, DataAccess needs, double learningRate, double momentum, int checkEvery,
-        IEnumerable<Func<Mlp, Tensor>> steps, CancellationToken cancellation)
+        IEnumerable<Func<Mlp, Tensor>> steps, EpochProgress progress, CancellationToken cancellation)
     {
         using var probe = new ValidationProbe(request.Data);
         var stop = new ForgetAccuracyStop(probe, request.TargetForgetAccuracy, checkEvery);
         using var training = new SgdTraining(request.Layout.Architecture, request.Original, learningRate, momentum);
         var step = 0;
+        progress.Started();
         foreach (var loss in steps)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -71,6 +72,8 @@ public sealed class SgdTraining : IDisposable
             {
                 break;
             }
+
+            progress.Stepped(step);
         }
 
         if (!stop.Reached)
@@ -78,6 +81,7 @@ public sealed class SgdTraining : IDisposable
             stop.Check(training, step, force: true);
         }
 
+        progress.Finished();
         return new UnlearningResult(training.Parameters(), needs, stop.Details(step));
     }
 

@@ -13,16 +13,16 @@ namespace Lethe.ML.Unlearning;
 /// #3), so every (α, λ) of a small grid — the paper's defaults α = 10, λ = 1 included — is applied and the best on the
 /// validation split is kept by <see cref="CandidateSelection"/>; all candidates are evaluated in one batched pass.
 /// </summary>
-public sealed class SsdMethod(double[]? alphas = null, double[]? lambdas = null, int batchSize = 128) : IUnlearningMethod
+public sealed class SsdMethod(double[]? alphas = null, double[]? lambdas = null, int batchSize = 128) : ComputedUnlearningMethod
 {
     private readonly double[] _alphas = alphas ?? [1, 2, 5, 10, 20, 50];
     private readonly double[] _lambdas = lambdas ?? [0.1, 1];
 
-    public string Name => "ssd";
+    public override string Name => "ssd";
 
-    public DataAccess Needs => DataAccess.Full | DataAccess.Validation;
+    public override DataAccess Needs => DataAccess.Full | DataAccess.Validation;
 
-    public IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
+    public override IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
     {
         ["alpha_grid"] = _alphas,
         ["lambda_grid"] = _lambdas,
@@ -30,18 +30,22 @@ public sealed class SsdMethod(double[]? alphas = null, double[]? lambdas = null,
         ["selection"] = "lowest validation forget accuracy, then highest validation retain accuracy",
     };
 
-    public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
+    public override UnlearningResult Unlearn(UnlearningRequest request, IProgress<UnlearningProgress>? progress, CancellationToken cancellation)
     {
         using var scope = NewDisposeScope();
         var rng = new Random(request.Seed);
+        progress?.Report(new UnlearningProgress("measuring importances", 0));
         var importanceFull = Importance(request.Layout, request.Original, request.Data.Train, batchSize, rng, cancellation);
+        progress?.Report(new UnlearningProgress("measuring importances", 0.5));
         var importanceForget = Importance(request.Layout, request.Original, request.Data.ForgetTrain, batchSize, rng, cancellation);
+        progress?.Report(new UnlearningProgress("measuring importances", 1));
         var theta = tensor(request.Original);
         var grid = _alphas.SelectMany(a => _lambdas.Select(l => (Alpha: a, Lambda: l))).ToArray();
         var candidates = stack(grid.Select(g => Dampen(theta, importanceFull, importanceForget, g.Alpha, g.Lambda)).ToArray());
         using var probe = new ValidationProbe(request.Data);
         var (forget, retain) = probe.Accuracy(candidates);
         var best = CandidateSelection.Best(forget, retain);
+        progress?.Report(new UnlearningProgress("choosing alpha and lambda", 1));
         var selected = importanceForget.gt(importanceFull * grid[best].Alpha).sum().item<long>();
         return new UnlearningResult(candidates[best].data<float>().ToArray(), Needs, new Dictionary<string, object>
         {

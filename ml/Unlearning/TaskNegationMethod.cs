@@ -8,15 +8,15 @@ namespace Lethe.ML.Unlearning;
 /// θ − λ·(θ_f − θ). λ is chosen on the validation split from a grid (the original paper tunes it on validation) by
 /// <see cref="CandidateSelection"/>; all λ are evaluated in one batched pass.
 /// </summary>
-public sealed class TaskNegationMethod(double learningRate = 0.01, int epochs = 3, int batchSize = 64, double momentum = 0.9, double[]? lambdas = null) : IUnlearningMethod
+public sealed class TaskNegationMethod(double learningRate = 0.01, int epochs = 3, int batchSize = 64, double momentum = 0.9, double[]? lambdas = null) : ComputedUnlearningMethod
 {
     private readonly double[] _lambdas = lambdas ?? [0.5, 1, 2, 3, 5, 8, 12, 20];
 
-    public string Name => "tasknegation";
+    public override string Name => "tasknegation";
 
-    public DataAccess Needs => DataAccess.Forget | DataAccess.Validation;
+    public override DataAccess Needs => DataAccess.Forget | DataAccess.Validation;
 
-    public IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
+    public override IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
     {
         ["optimizer"] = "sgd",
         ["learning_rate"] = learningRate,
@@ -26,7 +26,7 @@ public sealed class TaskNegationMethod(double learningRate = 0.01, int epochs = 
         ["lambda_grid"] = _lambdas,
     };
 
-    public UnlearningResult Unlearn(UnlearningRequest request, CancellationToken cancellation = default)
+    public override UnlearningResult Unlearn(UnlearningRequest request, IProgress<UnlearningProgress>? progress, CancellationToken cancellation)
     {
         float[] tuned;
         using (var training = new SgdTraining(request.Layout.Architecture, request.Original, learningRate, momentum))
@@ -35,11 +35,18 @@ public sealed class TaskNegationMethod(double learningRate = 0.01, int epochs = 
             using (images)
             using (labels)
             {
+                var perEpoch = EpochProgress.BatchesPerEpoch(request.Data.ForgetTrain.Count, batchSize);
+                var fineTuning = new EpochProgress(progress, "fine-tuning on D_f", perEpoch, perEpoch * epochs);
+                fineTuning.Started();
+                var step = 0;
                 foreach (var batch in SgdTraining.Epochs(request.Data.ForgetTrain.Count, batchSize, epochs, new Random(request.Seed)))
                 {
                     cancellation.ThrowIfCancellationRequested();
                     training.Step(model => SgdTraining.CrossEntropy(model, images, labels, batch));
+                    fineTuning.Stepped(++step);
                 }
+
+                fineTuning.Finished();
             }
 
             tuned = training.Parameters();
@@ -52,6 +59,7 @@ public sealed class TaskNegationMethod(double learningRate = 0.01, int epochs = 
         using var probe = new ValidationProbe(request.Data);
         var (forget, retain) = probe.Accuracy(candidates);
         var best = CandidateSelection.Best(forget, retain);
+        progress?.Report(new UnlearningProgress("choosing lambda", 1));
         return new UnlearningResult(candidates[best].data<float>().ToArray(), Needs, new Dictionary<string, object>
         {
             ["lambda"] = _lambdas[best],

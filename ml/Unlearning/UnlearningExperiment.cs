@@ -4,26 +4,30 @@ using Lethe.ML.Evaluation;
 namespace Lethe.ML.Unlearning;
 
 /// <summary>
-/// Runs one method on one request, times the unlearning step alone, evaluates the result against the retrained
-/// reference and assembles the report — the same path for <c>lethe unlearn</c> and <c>lethe bench unlearn</c>.
+/// Runs one method on one request, times the unlearning step alone (on a silo, with its waits for compute threads),
+/// evaluates the result against the retrained reference and assembles the report: the piece <see cref="UnlearningPipeline"/> (every request) and
+/// <c>lethe bench unlearn</c> share.
 /// </summary>
 public static class UnlearningExperiment
 {
-    public static (UnlearningResult Result, UnlearningReport Report) Run(
+    public static async Task<(UnlearningResult Result, UnlearningReport Report)> RunAsync(
         IUnlearningMethod method,
         UnlearningRequest request,
         UnlearningEvaluator evaluator,
         Reference retrained,
         IReadOnlyDictionary<string, int> seeds,
         string dataSource,
-        ModelMetrics? original = null,
-        CancellationToken cancellation = default)
+        ModelMetrics? original,
+        IUnlearningContext context,
+        CancellationToken cancellation)
     {
         request.Validated();
         var watch = Stopwatch.StartNew();
-        var result = method.Unlearn(request, cancellation);
+        var result = await method.UnlearnAsync(request, context, cancellation);
         var seconds = watch.Elapsed.TotalSeconds;
-        var metrics = evaluator.Evaluate(result.Parameters, retrained.Parameters);
+        context.Progress.Report(new UnlearningProgress("evaluating", 0));
+        var metrics = await context.Compute(() => evaluator.Evaluate(result.Parameters, retrained.Parameters), cancellation);
+        context.Progress.Report(new UnlearningProgress("evaluating", 1));
         var report = new UnlearningReport
         {
             Method = method.Name,

@@ -55,8 +55,8 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
         Assert.Equal(published.Bytes, (await store.ReadVerified(published.ArtifactKey, published.Sha256, default)).Length);
 
         var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
-        var sampler = fixture.Client.GetGrain<ISamplerGrain>(0);
-        var vectors = await sampler.Sample(new SampleRequest("publish", null, [new([0.1f, 0.1f, 2.5f, 0.2f]), new([0.1f, 0.1f, 0.2f, 2.5f])], Count: 3, Seed: 5, Steps: 5));
+        var sampler = fixture.Client.GetGrain<ISamplerGrain>(ISamplerGrain.KeyOf("publish", published.Version, 0));
+        var vectors = (await sampler.Sample(new SampleRequest("publish", null, [new([0.1f, 0.1f, 2.5f, 0.2f]), new([0.1f, 0.1f, 0.2f, 2.5f])], Count: 3, Seed: 5, Steps: 5))).Rows;
 
         Assert.Equal(6, vectors.Length);
         Assert.All(vectors, v => Assert.Equal(layout.Count, v.Length));

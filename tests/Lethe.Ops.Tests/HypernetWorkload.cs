@@ -27,11 +27,11 @@ public static class HypernetWorkload
         }
 
         // A target test loss per MNIST-4 class: nets that forgot class 3 (high loss) and kept the others.
-        var sampler = client.GetGrain<ISamplerGrain>(0);
+        var sampler = client.GetGrain<ISamplerGrain>(ISamplerGrain.KeyOf(Name, training.LatestVersion!, 0));
         var request = new SampleRequest(Name, training.LatestVersion, [new([0.1f, 0.1f, 0.2f, 2.5f])], Count: 2, Seed: 6, Steps: 5);
         var first = await sampler.Sample(request);
         await prometheus.WaitUntilScraped($"lethe_sampler_latency_seconds_count{{job=\"{job}\"}} >= 1", timeout);
         var second = await sampler.Sample(request with { Seed = 7 });
-        return new HypernetWorkloadResult(training, [.. first, .. second]);
+        return new HypernetWorkloadResult(training, [.. first.Rows, .. second.Rows]);
     }
 }

@@ -9,30 +9,30 @@ public sealed class BaselineTests
 
     [Theory]
     [MemberData(nameof(Baselines))]
-    public void BaselineLowersForgetAccuracy(string name)
+    public async Task BaselineLowersForgetAccuracy(string name)
     {
         var split = TinyTask.Split([2]);
         using var evaluator = new UnlearningEvaluator(split);
         var before = evaluator.Evaluate(TinyTask.Original).AccuracyForgetTrain;
         var method = UnlearningMethodCatalog.CreateBaseline(name, TinyTask.Recipe);
-        var after = evaluator.Evaluate(method.Unlearn(new UnlearningRequest(TinyTask.Original, split, 3)).Parameters).AccuracyForgetTrain;
+        var after = evaluator.Evaluate((await TinyTask.Unlearn(method, new UnlearningRequest(TinyTask.Original, split, 3))).Parameters).AccuracyForgetTrain;
         Assert.True(before > 0.8, $"the original model should know class 2 (accuracy {before:F3})");
         Assert.True(after < before / 2, $"{name}: forget accuracy {before:F3} -> {after:F3}");
     }
 
     [Fact]
-    public void SameSeedGivesTheSameUnlearnedModel()
+    public async Task SameSeedGivesTheSameUnlearnedModel()
     {
         var split = TinyTask.Split([2, 3]);
-        var first = new RandomLabelMethod().Unlearn(new UnlearningRequest(TinyTask.Original, split, 4)).Parameters;
-        var second = new RandomLabelMethod().Unlearn(new UnlearningRequest(TinyTask.Original, split, 4)).Parameters;
+        var first = (await TinyTask.Unlearn(new RandomLabelMethod(), new UnlearningRequest(TinyTask.Original, split, 4))).Parameters;
+        var second = (await TinyTask.Unlearn(new RandomLabelMethod(), new UnlearningRequest(TinyTask.Original, split, 4))).Parameters;
         Assert.Equal(first, second);
     }
 
     [Fact]
-    public void GradientBaselineStopsWhenValidationForgetAccuracyReachesTheTarget()
+    public async Task GradientBaselineStopsWhenValidationForgetAccuracyReachesTheTarget()
     {
-        var result = new NegGradMethod().Unlearn(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
+        var result = await TinyTask.Unlearn(new NegGradMethod(), new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
         Assert.Equal("validation forget accuracy reached the target", result.Details["stopped_by"]);
         Assert.Equal(0.0, (double)result.Details["validation_forget_accuracy"]);
         Assert.True((int)result.Details["steps_run"] < 300);
@@ -63,11 +63,11 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public void ModelOfTheWrongShapeIsRejectedBeforeAnyWork()
+    public async Task ModelOfTheWrongShapeIsRejectedBeforeAnyWork()
     {
         var request = new UnlearningRequest(new float[10], TinyTask.Split([2]), 1);
-        var error = Assert.Throws<ArgumentException>(() => UnlearningExperiment.Run(
-            new RetrainMethod(), request, null!, null!, new Dictionary<string, int>(), "tiny"));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => UnlearningExperiment.RunAsync(
+            new RetrainMethod(), request, null!, null!, new Dictionary<string, int>(), "tiny", null, new InlineUnlearningContext(), CancellationToken.None));
         Assert.Contains("The model has 10 parameters; a 784-2-4 MLP of preset mnist4 has 1582", error.Message);
     }
 
@@ -76,5 +76,56 @@ public sealed class BaselineTests
     {
         var error = Assert.Throws<ArgumentException>(() => UnlearningMethodCatalog.RequireKnown("amnesia"));
         Assert.Contains("retrain, finetune, neggrad, neggrad+, randomlabel, ssd, tasknegation, dihyfo1, dihyfo2", error.Message);
+    }
+
+    public static TheoryData<string> MethodsWithEpochs => new(["retrain", "tasknegation"]);
+
+    [Theory]
+    [MemberData(nameof(MethodsWithEpochs))]
+    public async Task A_cancelled_token_stops_a_baseline_at_the_next_epoch(string name)
+    {
+        using var cancel = new CancellationTokenSource();
+        var seen = new List<UnlearningProgress>();
+        var context = new InlineUnlearningContext(p =>
+        {
+            seen.Add(p);
+            if (p.Fraction is > 0 and < 1)
+            {
+                cancel.Cancel();
+            }
+        });
+        var method = UnlearningMethodCatalog.CreateBaseline(name, TinyTask.Recipe);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => method.UnlearnAsync(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1), context, cancel.Token));
+
+        // The first epoch's report cancelled the run: no later epoch and no end were reported.
+        Assert.Equal(0, seen[0].Fraction);
+        Assert.Single(seen, p => p.Fraction > 0);
+        Assert.InRange(seen[^1].Fraction, 0.01, 0.99);
+    }
+
+    [Theory]
+    [MemberData(nameof(Baselines))]
+    public async Task Every_baseline_reports_progress_from_zero_to_done(string name)
+    {
+        var seen = new List<UnlearningProgress>();
+        var method = UnlearningMethodCatalog.CreateBaseline(name, TinyTask.Recipe);
+
+        await method.UnlearnAsync(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 3), new InlineUnlearningContext(seen.Add), CancellationToken.None);
+
+        Assert.NotEmpty(seen);
+        Assert.Equal(0, seen[0].Fraction);
+        Assert.Equal(1, seen[^1].Fraction);
+        Assert.All(seen, p => Assert.InRange(p.Fraction, 0, 1));
+        Assert.All(seen, p => Assert.False(string.IsNullOrWhiteSpace(p.Stage)));
+    }
+
+    [Fact]
+    public async Task A_token_cancelled_before_the_start_runs_nothing()
+    {
+        var seen = new List<UnlearningProgress>();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new FinetuneMethod().UnlearnAsync(
+            new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1), new InlineUnlearningContext(seen.Add), new CancellationToken(canceled: true)));
+        Assert.Empty(seen);
     }
 }

@@ -45,31 +45,80 @@ public sealed class TinyHypernets : IDisposable
 
 public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture<TinyHypernets>
 {
+    private static readonly InlineUnlearningContext Inline = new();
+
     [Theory]
     [InlineData("dihyfo1")]
     [InlineData("dihyfo2")]
-    public void TrainedHypernetworkSamplesCandidatesInTheTaskNetLayoutReproducibly(string variant)
+    public async Task Sampling_the_plan_batch_by_batch_elsewhere_gives_the_same_rows_bit_for_bit(string variant)
     {
-        using var loaded = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 3, steps: 5);
-        var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
-        var conditions = new SamplingConditions(loaded.Prompt.For([2]), TinyTask.Original, [0.1f, 0.1f, 0.2f, 0.2f]);
+        using var local = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 20, steps: 3);
+        // A second copy of the same hypernetwork stands for a sampler on another silo; it samples the batches last first.
+        using var remote = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 20, steps: 3);
+        var conditions = new SamplingConditions(local.Prompt.For([2]), TinyTask.Original, [0.1f, 0.1f, 0.2f, 0.2f]);
+        var plan = local.Sampler.Plan(20, seed: 11);
 
-        var rows = loaded.Sampler.Sample(conditions, 3, seed: 7);
+        var whole = await local.Sampler.Sample(conditions, 20, 11, Inline, CancellationToken.None);
+        var batches = plan.Batches.Reverse().ToDictionary(b => b.Index, b => remote.Sampler.SampleBatch(conditions, b));
+        var joined = plan.Batches.SelectMany(b => batches[b.Index]).ToArray();
 
-        Assert.Equal(3, rows.Length);
-        Assert.All(rows, r => Assert.Equal(layout.Count, r.Length));
-        Assert.All(rows, r => Assert.All(r, v => Assert.True(float.IsFinite(v))));
-        Assert.Equal(rows, loaded.Sampler.Sample(conditions, 3, seed: 7));
+        Assert.True(plan.Batches.Count > 1, "the plan should have several batches");
+        Assert.Equal(20, whole.Length);
+        Assert.Equal(whole.Length, joined.Length);
+        for (var row = 0; row < whole.Length; row++)
+        {
+            Assert.True(whole[row].AsSpan().SequenceEqual(joined[row]), $"row {row} differs");
+        }
+    }
+
+    [Fact]
+    public async Task The_local_sampler_reports_progress_per_batch_and_stops_between_batches_when_cancelled()
+    {
+        using var loaded = DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 20, steps: 2);
+        var conditions = new SamplingConditions(loaded.Prompt.For([2]));
+        var seen = new List<UnlearningProgress>();
+        await loaded.Sampler.Sample(conditions, 20, 1, new InlineUnlearningContext(seen.Add), CancellationToken.None);
+        Assert.Equal([0, 0.4, 0.8, 1], seen.Select(p => p.Fraction));
+        Assert.All(seen, p => Assert.Equal("sampling candidates", p.Stage));
+
+        using var cancel = new CancellationTokenSource();
+        var reports = 0;
+        var cancelling = new InlineUnlearningContext(p =>
+        {
+            if (++reports == 2)
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loaded.Sampler.Sample(conditions, 20, 1, cancelling, cancel.Token));
+        Assert.Equal(2, reports);
     }
 
     [Theory]
     [InlineData("dihyfo1")]
     [InlineData("dihyfo2")]
-    public void DiHyFoMethodBackedByAHypernetworkReturnsOneOfItsCandidatesAndRecordsThePrompt(string variant)
+    public async Task TrainedHypernetworkSamplesCandidatesInTheTaskNetLayoutReproducibly(string variant)
+    {
+        using var loaded = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 3, steps: 5);
+        var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
+        var conditions = new SamplingConditions(loaded.Prompt.For([2]), TinyTask.Original, [0.1f, 0.1f, 0.2f, 0.2f]);
+
+        var rows = await loaded.Sampler.Sample(conditions, 3, 7, Inline, CancellationToken.None);
+
+        Assert.Equal(3, rows.Length);
+        Assert.All(rows, r => Assert.Equal(layout.Count, r.Length));
+        Assert.All(rows, r => Assert.All(r, v => Assert.True(float.IsFinite(v))));
+        Assert.Equal(rows, await loaded.Sampler.Sample(conditions, 3, 7, Inline, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("dihyfo1")]
+    [InlineData("dihyfo2")]
+    public async Task DiHyFoMethodBackedByAHypernetworkReturnsOneOfItsCandidatesAndRecordsThePrompt(string variant)
     {
         using var loaded = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 4, steps: 5);
 
-        var result = loaded.Method.Unlearn(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
+        var result = await TinyTask.Unlearn(loaded.Method, new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
 
         Assert.Equal(ParameterLayout.For(TaskPreset.Mnist4.Architecture).Count, result.Parameters.Length);
         Assert.Equal(4, result.Details["candidates_sampled"]);
@@ -92,21 +141,22 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
     }
 
     [Fact]
-    public void AGuidedHypernetworkSpreadsItsCandidatesOverTheGuidanceLadderAndTheMethodRecordsTheChosenScale()
+    public async Task AGuidedHypernetworkSpreadsItsCandidatesOverTheGuidanceLadderAndTheMethodRecordsTheChosenScale()
     {
         using var loaded = DiHyFoHypernet.Load("dihyfo1", hypernets.Folder("dihyfo1"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 9, steps: 4);
         var conditions = new SamplingConditions(loaded.Prompt.For([2]), TinyTask.Original, [0.1f, 0.1f, 0.2f, 0.2f]);
 
-        var rows = loaded.Sampler.Sample(conditions, 9, seed: 3);
+        var rows = await loaded.Sampler.Sample(conditions, 9, 3, Inline, CancellationToken.None);
 
         Assert.Equal(HypernetParameterSampler.DefaultLadder, loaded.Sampler.Guidances);
         // 9 candidates over 7 scales: two at 1, two at 1.5, one at each other scale, in ladder order.
         Assert.Equal([1, 1, 1.5, 1.5, 2, 3, 4, 6, 8], Enumerable.Range(0, 9).Select(i => loaded.Sampler.GuidanceOf(i, 9)));
         var sample = new SampleConditions(conditions.TargetLosses, conditions.CurrentParameters, conditions.CurrentLosses);
-        Assert.Equal(loaded.Model.Sample(sample, 2, 3, 4, guidance: 1.5), rows[2..4]);
-        Assert.Equal(loaded.Model.Sample(sample, 1, 3, 4, guidance: 8), rows[8..]);
+        // One batch per scale here (at most 8 rows each): batch 1 holds the two rows at 1.5, batch 6 the one at 8.
+        Assert.Equal(loaded.Model.Sample(sample, 2, CandidatePlan.BatchSeed(3, 1), 4, guidance: 1.5), rows[2..4]);
+        Assert.Equal(loaded.Model.Sample(sample, 1, CandidatePlan.BatchSeed(3, 6), 4, guidance: 8), rows[8..]);
         Assert.NotEqual(rows[0], rows[8]);
-        var result = loaded.Method.Unlearn(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
+        var result = await TinyTask.Unlearn(loaded.Method, new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
         Assert.Equal(loaded.Sampler.GuidanceOf((int)result.Details["selected_candidate"], 9), result.Details["selected_guidance"]);
     }
 

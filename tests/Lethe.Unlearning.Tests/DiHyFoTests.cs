@@ -51,21 +51,21 @@ public sealed class DiHyFoTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void SelectionKeepsTheCandidateWithZeroForgetAccuracyAndTheBestRetainAccuracy(int variant)
+    public async Task SelectionKeepsTheCandidateWithZeroForgetAccuracyAndTheBestRetainAccuracy(int variant)
     {
         var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
         // Candidates: the original (knows class 2), an all-zero net (always predicts class 0: forgets 2 but keeps
         // little), a model retrained without class 2 (forgets 2, keeps the rest), random initialisation.
         float[][] candidates = [TinyTask.Original, new float[layout.Count], Retrained.Value, layout.InitialParameters(9)];
         SamplingConditions? seen = null;
-        var sampler = new DelegateParameterSampler((conditions, count, seed) =>
+        var sampler = new DelegateCandidateSampler((conditions, count, seed) =>
         {
             seen = conditions;
             return candidates;
         });
         var prompt = TargetLossPrompt.FromCheckpoints(Checkpoints(), TaskPreset.Mnist4);
         var method = new DiHyFoMethod(variant, sampler, prompt, candidates: 4);
-        var result = method.Unlearn(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
+        var result = await TinyTask.Unlearn(method, new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
 
         Assert.Equal(2, result.Details["selected_candidate"]);
         Assert.Same(candidates[2], result.Parameters);
@@ -77,28 +77,28 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public void DiHyFoOneConditionsOnTheModelsCurrentValidationLosses()
+    public async Task DiHyFoOneConditionsOnTheModelsCurrentValidationLosses()
     {
         SamplingConditions? seen = null;
-        var sampler = new DelegateParameterSampler((conditions, count, seed) =>
+        var sampler = new DelegateCandidateSampler((conditions, count, seed) =>
         {
             seen = conditions;
             return [TinyTask.Original];
         });
         var split = TinyTask.Split([2]);
-        new DiHyFoMethod(1, sampler, TargetLossPrompt.FromCheckpoints(Checkpoints(), TaskPreset.Mnist4), candidates: 1)
-            .Unlearn(new UnlearningRequest(TinyTask.Original, split, 1));
+        await TinyTask.Unlearn(new DiHyFoMethod(1, sampler, TargetLossPrompt.FromCheckpoints(Checkpoints(), TaskPreset.Mnist4), candidates: 1),
+            new UnlearningRequest(TinyTask.Original, split, 1));
         using var probe = new ValidationProbe(split);
         Assert.Equal(probe.ClassLosses(TinyTask.Original), seen!.CurrentLosses);
         Assert.Equal(TinyTask.Original, seen.CurrentParameters);
     }
 
     [Fact]
-    public void SamplerRowsOfTheWrongLengthAreRejected()
+    public async Task SamplerRowsOfTheWrongLengthAreRejected()
     {
-        var sampler = new DelegateParameterSampler((_, _, _) => [new float[5]]);
+        var sampler = new DelegateCandidateSampler((_, _, _) => [new float[5]]);
         var method = new DiHyFoMethod(2, sampler, TargetLossPrompt.FromCheckpoints(Checkpoints(), TaskPreset.Mnist4), candidates: 1);
-        var error = Assert.Throws<InvalidDataException>(() => method.Unlearn(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1)));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => TinyTask.Unlearn(method, new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1)));
         Assert.Contains("1582 parameters (784-2-4)", error.Message);
     }
 
@@ -148,7 +148,7 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public void WithANeverLearnedReferenceSelectionPrefersTheCandidateAsUnsureAsNetsThatNeverSawTheClass()
+    public async Task WithANeverLearnedReferenceSelectionPrefersTheCandidateAsUnsureAsNetsThatNeverSawTheClass()
     {
         var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
         // Scaling fc2 by a positive factor keeps every prediction (so both accuracies) and only sharpens the softmax:
@@ -163,19 +163,47 @@ public sealed class DiHyFoTests
             }
         }
 
-        var sampler = new DelegateParameterSampler((_, _, _) => [confident, Retrained.Value]);
+        var sampler = new DelegateCandidateSampler((_, _, _) => [confident, Retrained.Value]);
         var batch = Checkpoints();
         Retrained.Value.CopyTo(batch.Params.AsSpan(5 * batch.ParameterCount));
         var reference = new NeverLearnedReference(batch, TaskPreset.Mnist4);
         var prompt = TargetLossPrompt.FromCheckpoints(batch, TaskPreset.Mnist4);
         var request = new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1);
 
-        var paper = new DiHyFoMethod(2, sampler, prompt, candidates: 2).Unlearn(request);
-        var matched = new DiHyFoMethod(2, sampler, prompt, candidates: 2, reference: reference).Unlearn(request);
+        var paper = await TinyTask.Unlearn(new DiHyFoMethod(2, sampler, prompt, candidates: 2), request);
+        var matched = await TinyTask.Unlearn(new DiHyFoMethod(2, sampler, prompt, candidates: 2, reference: reference), request);
 
         Assert.Equal(0, paper.Details["selected_candidate"]);
         Assert.Equal(1, matched.Details["selected_candidate"]);
         Assert.Equal(0, matched.Details["paper_rule_candidate"]);
         Assert.True((double)matched.Details["paper_rule_validation_forget_entropy"] < (double)matched.Details["validation_forget_entropy"]);
+    }
+
+    [Fact]
+    public async Task DiHyFo_reports_its_stages_and_passes_the_context_to_the_sampler()
+    {
+        IUnlearningContext? given = null;
+        var sampler = new ContextRecordingSampler(context => given = context, [TinyTask.Original]);
+        var seen = new List<UnlearningProgress>();
+        var context = new InlineUnlearningContext(seen.Add);
+
+        await new DiHyFoMethod(2, sampler, TargetLossPrompt.FromCheckpoints(Checkpoints(), TaskPreset.Mnist4), candidates: 1)
+            .UnlearnAsync(new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1), context, CancellationToken.None);
+
+        Assert.Same(context, given);
+        Assert.Equal(["probing the model", "selecting a candidate"], seen.Select(p => p.Stage).Distinct());
+        Assert.Equal(1, seen[^1].Fraction);
+    }
+
+    /// <summary>Returns fixed rows and hands the context it was given to a callback.</summary>
+    private sealed class ContextRecordingSampler(Action<IUnlearningContext> record, float[][] rows) : ICandidateSampler
+    {
+        public Task<float[][]> Sample(SamplingConditions conditions, int count, int seed, IUnlearningContext context, CancellationToken cancellation)
+        {
+            record(context);
+            return Task.FromResult(rows);
+        }
+
+        public IReadOnlyDictionary<string, object> Describe(int row, int count) => new Dictionary<string, object>();
     }
 }

@@ -48,9 +48,9 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
-    public void ReportWritesJsonMarkdownAndPng()
+    public async Task ReportWritesJsonMarkdownAndPng()
     {
-        var report = FinetuneReport();
+        var report = await FinetuneReport();
         var folder = Directory.CreateTempSubdirectory("lethe-report-").FullName;
         try
         {
@@ -72,9 +72,9 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
-    public void ReportReadBackFromItsJsonGivesTheSameJsonAndMarkdown()
+    public async Task ReportReadBackFromItsJsonGivesTheSameJsonAndMarkdown()
     {
-        var run = FinetuneReport();
+        var run = await FinetuneReport();
         var report = run with { HyperParameters = new Dictionary<string, object>(run.HyperParameters) { ["prompt_targets"] = new[] { 0.25f, 3.5f } } };
 
         var read = UnlearningReport.FromJson(report.ToJson(), "test");
@@ -95,13 +95,14 @@ public sealed class EvaluatorTests
     }
 
     /// <summary>Finetune unlearning {2} from the tiny original, measured against a model retrained on D_r.</summary>
-    private static UnlearningReport FinetuneReport()
+    private static async Task<UnlearningReport> FinetuneReport()
     {
         var split = TinyTask.Split([2]);
         using var evaluator = new UnlearningEvaluator(split);
         var retrained = OriginalModelTrainer.Train(split.RetainTrain, split.Preset.Architecture, TinyTask.Recipe, seed: 21);
         var reference = new UnlearningExperiment.Reference(retrained, 21, evaluator.Evaluate(retrained, retrained));
-        return UnlearningExperiment.Run(new FinetuneMethod(), new UnlearningRequest(TinyTask.Original, split, 1), evaluator, reference,
-            new Dictionary<string, int> { ["original_init"] = 1 }, "tiny", evaluator.Evaluate(TinyTask.Original, retrained)).Report;
+        var (_, report) = await UnlearningExperiment.RunAsync(new FinetuneMethod(), new UnlearningRequest(TinyTask.Original, split, 1), evaluator, reference,
+            new Dictionary<string, int> { ["original_init"] = 1 }, "tiny", evaluator.Evaluate(TinyTask.Original, retrained), new InlineUnlearningContext(), CancellationToken.None);
+        return report;
     }
 }

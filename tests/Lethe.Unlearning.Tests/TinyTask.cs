@@ -24,6 +24,10 @@ public static class TinyTask
 
     public static ForgetSplit Split(int[] forget) => ForgetSplit.Create(Data, TaskPreset.Mnist4, forget);
 
+    /// <summary>Runs <paramref name="method"/> on this thread (an <see cref="InlineUnlearningContext"/>), as a bench does.</summary>
+    public static Task<UnlearningResult> Unlearn(IUnlearningMethod method, UnlearningRequest request) =>
+        method.UnlearnAsync(request, new InlineUnlearningContext(), CancellationToken.None);
+
     /// <summary>One libtorch thread: these nets are tiny and the CI machine has two shared cores.</summary>
     [ModuleInitializer]
     internal static void OneTorchThread() => TorchSharp.torch.set_num_threads(1);
