@@ -1,7 +1,6 @@
 using System.Globalization;
 using Lethe.Contracts.Hypernet;
 using Lethe.Grains.Artifacts;
-using Lethe.Grains.Hypernet;
 using Lethe.ML.Data;
 using Lethe.ML.Hypernet;
 using Lethe.ML.Nets;
@@ -52,7 +51,7 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
 
     /// <summary>
     /// Writes the training's last durable checkpoint into <paramref name="folder"/> with every published version's model
-    /// file beside its alignment report: the layout <c>HypernetTrainer</c> keeps in process. The folder is assembled under
+    /// file beside its alignment report: the layout of a <c>TrainingFolder</c> trained in process. The folder is assembled under
     /// a temporary name and renamed into place, replacing what was there.
     /// </summary>
     public async Task<string> Export(string folder, CancellationToken ct)
@@ -69,7 +68,7 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
         var assembling = Path.Combine(parent, $".{Path.GetFileName(full)}.export-{Guid.NewGuid():N}");
         try
         {
-            TrainingFolderArchive.Restore(assembling, await connection.Artifacts.ReadVerified(status.CheckpointKey, status.CheckpointSha256, ct));
+            TrainingFolder.Restore(assembling, await connection.Artifacts.ReadVerified(status.CheckpointKey, status.CheckpointSha256, ct));
             var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
             foreach (var version in await registry.List(name))
             {
@@ -102,13 +101,13 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
     /// </summary>
     public static async Task<PublishedHypernet> Publish(LetheConnection connection, string name, string folder, CancellationToken ct)
     {
-        var path = HypernetTrainer.ModelPath(folder);
+        var path = new TrainingFolder(folder).ModelPath();
         var version = Path.GetFileName(Path.GetDirectoryName(path)!);
         var bytes = await File.ReadAllBytesAsync(path, ct);
         var key = $"hypernets/{name}/versions/{version}-{ArtifactChecksum.Sha256Of(bytes)[..12]}.safetensors";
         var sha = await connection.Artifacts.Put(key, bytes, ct);
         var metadata = SafetensorsFile.Read(bytes, path).Metadata;
-        var options = HypernetTrainer.StoredOptions(folder);
+        var options = new TrainingFolder(folder).ReadDefinition().Options;
         var task = TaskPreset.Get(metadata.GetValueOrDefault("task") ?? throw new InvalidDataException($"{path} does not say which task it samples."));
         return await connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).Publish(new PublishedHypernet(
             name, version, options.Variant, options.Preset, int.Parse(metadata.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture), key, sha, bytes.Length,

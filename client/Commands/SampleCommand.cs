@@ -43,7 +43,7 @@ public static class SampleCommand
             }
 
             var modelArgument = result.GetValue(model)!;
-            var path = HypernetTrainer.ResolveModel(File.Exists(modelArgument) || Directory.Exists(modelArgument) ? modelArgument : Path.Combine(result.GetValue(TrainCommand.Root)!, modelArgument));
+            var path = TrainingFolder.ResolveModel(File.Exists(modelArgument) || Directory.Exists(modelArgument) ? modelArgument : Path.Combine(result.GetValue(TrainCommand.Root)!, modelArgument));
             using var hypernet = HypernetModel.Load(path);
             var task = TaskPreset.Get(hypernet.Metadata.GetValueOrDefault("task", "mnist4"));
             LabeledImages? test = null;
