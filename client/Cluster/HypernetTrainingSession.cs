@@ -1,6 +1,5 @@
 using Lethe.Contracts.Artifacts;
 using Lethe.Contracts.Hypernet;
-using Lethe.Grains.Hypernet;
 using Lethe.ML.Hypernet;
 
 namespace Lethe.Client.Cluster;
@@ -66,7 +65,7 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
         var assembling = Path.Combine(parent, $".{Path.GetFileName(full)}.export-{Guid.NewGuid():N}");
         try
         {
-            TrainingFolderArchive.Restore(assembling, await reader.Read(status.CheckpointKey, status.CheckpointSha256));
+            TrainingFolder.Restore(assembling, await reader.Read(status.CheckpointKey, status.CheckpointSha256));
             var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
             foreach (var version in await registry.List(name))
             {
@@ -101,7 +100,7 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
     {
         var registry = connection.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
         return await registry.Find(name)
-            ?? await registry.Import(name, await File.ReadAllBytesAsync(HypernetTrainer.ModelPath(folder), ct));
+            ?? await registry.Import(name, await File.ReadAllBytesAsync(new TrainingFolder(folder).ModelPath(), ct));
     }
 
     /// <summary>
@@ -117,7 +116,7 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
                 ?? throw new ArgumentException($"'{hypernet}' is neither a hypernetwork file or training folder nor a model published on {connection.Where}{(version is null ? "" : $" with version {version}")}; 'lethe status' lists the published ones.");
         }
 
-        var path = HypernetTrainer.ResolveModel(hypernet);
+        var path = TrainingFolder.ResolveModel(hypernet);
         var bytes = await File.ReadAllBytesAsync(path, ct);
         var imported = $"file-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..12]}";
         return await registry.Import(imported, bytes);

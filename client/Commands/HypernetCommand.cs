@@ -15,8 +15,8 @@ public static class HypernetCommand
         status.SetAction(result => CliAction.Run(() =>
         {
             var folder = Path.Combine(result.GetValue(TrainCommand.Root)!, result.GetValue(name)!);
-            var stored = HypernetTrainingStatus.Read(folder)
-                ?? throw new FileNotFoundException($"No training '{result.GetValue(name)}' under {result.GetValue(TrainCommand.Root)} ({Path.Combine(folder, HypernetTrainingStatus.FileName)} not found); start one with 'lethe train --name {result.GetValue(name)}'.");
+            var stored = new TrainingFolder(folder).ReadStatus()
+                ?? throw new FileNotFoundException($"No training '{result.GetValue(name)}' under {result.GetValue(TrainCommand.Root)} ({Path.Combine(folder, TrainingFolder.StatusFile)} not found); start one with 'lethe train --name {result.GetValue(name)}'.");
             PrintStatus(folder, stored);
             return 0;
         }));
@@ -40,12 +40,12 @@ public static class HypernetCommand
         {
             TrainCommand.ApplyThreads(result);
             var folder = Path.Combine(result.GetValue(TrainCommand.Root)!, result.GetValue(evaluateName)!);
-            var options = HypernetTrainer.StoredOptions(folder);
+            var options = new TrainingFolder(folder).ReadDefinition().Options;
             // The training's own rules check the sweep settings before any data is loaded.
             var sweep = (options with { EvaluationNets = result.GetValue(nets), Sampler = result.GetValue(sampler)!, SamplingSteps = result.GetValue(steps) }).Validated();
             var dataset = CheckpointDataset.Open(result.GetValue(data)!);
             using var trainer = HypernetTrainer.Open(folder, options, dataset.Task, dataset.Batch, dataset.Identity, dataset.TestImages());
-            var path = HypernetTrainer.ModelPath(folder, result.GetValue(version));
+            var path = new TrainingFolder(folder).ModelPath(result.GetValue(version));
             using var model = HypernetModel.Load(path);
             var step = int.Parse(model.Metadata.GetValueOrDefault("step", "0"), System.Globalization.CultureInfo.InvariantCulture);
             var watch = System.Diagnostics.Stopwatch.StartNew();

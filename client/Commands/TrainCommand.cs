@@ -141,7 +141,7 @@ public static partial class TrainCommand
         foreach (var (session, _, folder) in pending)
         {
             var exported = await session.Export(folder, cancellation);
-            HypernetCommand.PrintStatus(exported, HypernetTrainingStatus.Read(exported) ?? throw new InvalidDataException($"The exported training {exported} has no status.json."));
+            HypernetCommand.PrintStatus(exported, new TrainingFolder(exported).ReadStatus() ?? throw new InvalidDataException($"The exported training {exported} has no status.json."));
             if (await registry.Find(session.Name) is { } best)
             {
                 AnsiConsole.MarkupLine($"published: [bold]{Markup.Escape(session.Name)}[/] {best.Version} (alignment score {best.Score:F3}) as {Markup.Escape(best.ArtifactKey)}; exported to {Markup.Escape(exported)}");
@@ -189,12 +189,13 @@ public static partial class TrainCommand
     /// <summary>The status of <paramref name="folder"/> when it holds this training finished; null when it holds nothing; throws when it holds another training.</summary>
     private static HypernetTrainingStatus? FinishedIn(string folder, HypernetTrainingPlan options, IReadOnlyList<string> jobs)
     {
-        if (!File.Exists(Path.Combine(folder, "training.json")))
+        var training = new TrainingFolder(folder);
+        if (!training.HasDefinition)
         {
             return null;
         }
 
-        var (stored, dataset) = HypernetTrainer.StoredTraining(folder);
+        var (stored, dataset, _, _) = training.ReadDefinition();
         var job = dataset.Split(':')[0];
         if (stored.Id != options.OptionsId || job != string.Join("+", jobs.Distinct().Order()))
         {
@@ -202,8 +203,8 @@ public static partial class TrainCommand
                 $"{folder} holds a training of {stored.Variant}/{stored.Preset} on dataset {dataset} (options {stored.Id}); this request is {options.Variant}/{options.Preset} on job {string.Join("+", jobs)} (options {options.OptionsId}). Use another --name or --root.");
         }
 
-        var status = HypernetTrainingStatus.Read(folder);
-        return status is not null && status.Step >= options.Steps && HypernetTrainer.ReadBest(folder) is not null && File.Exists(HypernetTrainer.ModelPath(folder)) ? status : null;
+        var status = training.ReadStatus();
+        return status is not null && status.Step >= options.Steps && training.ReadBest() is not null && File.Exists(training.ModelPath()) ? status : null;
     }
 
     public static string Format(IReadOnlyDictionary<string, double> values) =>

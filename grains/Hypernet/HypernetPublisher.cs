@@ -27,7 +27,7 @@ public static class HypernetPublisher
         var options = HypernetOptions.FromJson(Meta("options"), $"hypernetwork {name}");
         var task = TaskPreset.Get(Meta("task"));
         var step = int.Parse(metadata.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture);
-        var version = HypernetTrainer.VersionName(step);
+        var version = TrainingFolder.VersionName(step);
         var sha = ArtifactChecksum.Sha256Of(model);
         var key = ArtifactKeys.HypernetVersion(name, version, sha);
         await artifacts.Put(key, model, ct);

@@ -139,7 +139,7 @@ public sealed partial class HypernetTrainerGrain(
             var checkpoints = CheckpointPrefix(request);
             var opened = await executor.Run(() =>
             {
-                TrainingFolderArchive.Restore(folder, archive);
+                TrainingFolder.Restore(folder, archive);
                 var test = DigitsSource.Load(data.Spec.Data).For(data.Spec.Task).Test;
                 return HypernetTrainer.Open(folder, hypernetOptions, data.Spec.Task, data.Batch, data.Identity, test);
             }, ct);
@@ -245,7 +245,7 @@ public sealed partial class HypernetTrainerGrain(
     /// <summary>Archives the training folder under <paramref name="prefix"/> (<see cref="CheckpointPrefix"/>), records it, then drops the checkpoint it replaces.</summary>
     private async Task SaveCheckpoint(string folder, string prefix, int step, CancellationToken ct)
     {
-        var bytes = TrainingFolderArchive.Pack(folder);
+        var bytes = new TrainingFolder(folder).Pack();
         var sha = ArtifactChecksum.Sha256Of(bytes);
         var key = $"{prefix}{step:D7}-{sha[..12]}.zip";
         await artifacts.Put(key, bytes, ct);

@@ -5,4 +5,10 @@ public sealed record AlignmentReport(int Step, string Sampler, int SamplingSteps
 {
     /// <summary>The selection score: the worst alignment over the non-pivot classes (over every class when all are pivots).</summary>
     public double Score => (Classes.Any(c => !c.Pivot) ? Classes.Where(c => !c.Pivot) : Classes).Min(c => c.Alignment);
+
+    /// <summary>The alignment of each sweep by its <see cref="ClassAlignment.Key"/>.</summary>
+    public IReadOnlyDictionary<string, double> AlignmentByClass() => Classes.ToDictionary(c => c.Key, c => c.Alignment);
+
+    /// <summary>The Pearson correlation of each sweep by its <see cref="ClassAlignment.Key"/>.</summary>
+    public IReadOnlyDictionary<string, double> PearsonByClass() => Classes.ToDictionary(c => c.Key, c => c.Pearson);
 }

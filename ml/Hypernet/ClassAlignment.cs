@@ -20,6 +20,10 @@ public sealed record ClassAlignment(
     float[] Targets,
     float[] Observed)
 {
+    /// <summary>The sweep's name in logs, model metadata and plot file names: <c>global</c> or <c>classN</c>.</summary>
+    [JsonIgnore]
+    public string Key => Class < 0 ? "global" : $"class{Class}";
+
     /// <summary>Eq. 6 of each evaluation net over its prompts; <see cref="Alignment"/> is their mean.</summary>
     [JsonIgnore]
     public double[] PerNetAlignment => Enumerable.Range(0, Nets).Select(n =>

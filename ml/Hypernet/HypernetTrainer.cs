@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Lethe.ML.Data;
 using Lethe.ML.Storage;
 using TorchSharp;
@@ -11,24 +10,17 @@ using static TorchSharp.torch;
 namespace Lethe.ML.Hypernet;
 
 /// <summary>
-/// Trains a hypernetwork in a folder it owns, so a training can stop anywhere and resume:
-/// <list type="bullet">
-/// <item><c>training.json</c>: options, dataset identity and parameter normalization, fixed at creation;</item>
-/// <item><c>state/</c>: model, EMA and AdamW state of the last checkpoint, committed by renaming <c>current.json</c>;</item>
-/// <item><c>log.jsonl</c>, <c>status.json</c>, <c>learning-curves.png</c>;</item>
-/// <item><c>models/vNNNNNN/</c>: published versions (EMA weights, alignment report, plots); <c>models/best.json</c>
-/// names the version with the best prompt alignment.</item>
-/// </list>
+/// Trains a hypernetwork in a <see cref="TrainingFolder"/> it owns, so a training can stop anywhere and resume: it
+/// checkpoints its model, EMA and optimiser state there, logs its losses, and publishes a version whenever it evaluates.
 /// <see cref="Advance"/> trains a bounded number of steps and returns, so a caller (the CLI, a grain) drives it
 /// step-batch by step-batch. All torch work runs synchronously on the calling thread.
 /// </summary>
 public sealed class HypernetTrainer : IDisposable
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private static readonly Lock InitialisationLock = new();
     private static readonly Lock NoCollectionLock = new();
 
-    private readonly string _folder;
+    private readonly TrainingFolder _folder;
     private readonly HypernetOptions _options;
     private readonly TaskPreset _task;
     private readonly CheckpointRuns _train;
@@ -51,7 +43,7 @@ public sealed class HypernetTrainer : IDisposable
     private int _failuresSinceCheckpoint;
     private readonly List<string> _recoveries = [];
 
-    private HypernetTrainer(string folder, HypernetOptions options, TaskPreset task, CheckpointBatch data, string dataIdentity, ParameterNormalizer normalizer, LabeledImages test)
+    private HypernetTrainer(TrainingFolder folder, HypernetOptions options, TaskPreset task, CheckpointBatch data, string dataIdentity, ParameterNormalizer normalizer, LabeledImages test)
     {
         _folder = folder;
         _options = options;
@@ -133,12 +125,12 @@ public sealed class HypernetTrainer : IDisposable
             throw new InvalidDataException($"The checkpoints have {data.ParameterCount} parameters and {data.ClassCount} classes; task {task.Name} ({task.Architecture}) needs {Nets.ParameterLayout.For(task.Architecture).Count} and {task.Classes.Length}.");
         }
 
-        var trainingPath = Path.Combine(folder, "training.json");
+        var trainingFolder = new TrainingFolder(folder);
         ParameterNormalizer normalizer;
-        if (File.Exists(trainingPath))
+        if (trainingFolder.HasDefinition)
         {
-            var stored = JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(trainingPath)) ?? throw new InvalidDataException($"{trainingPath} is empty.");
-            var storedOptions = stored.Options.Validated();
+            var stored = trainingFolder.ReadDefinition();
+            var storedOptions = stored.Options;
             if (storedOptions.Id != options.Id || stored.Dataset != dataIdentity)
             {
                 throw new InvalidOperationException(
@@ -149,13 +141,12 @@ public sealed class HypernetTrainer : IDisposable
         }
         else
         {
-            Directory.CreateDirectory(folder);
             var layout = Nets.ParameterLayout.For(task.Architecture);
             normalizer = ParameterNormalizer.Fit(layout, data.Params, data.Count, options.Normalization);
-            ShardFolder.WriteAtomically(trainingPath, JsonSerializer.SerializeToUtf8Bytes(new TrainingRecord(options, dataIdentity, task.Name, normalizer.Coefficients), Indented));
+            trainingFolder.Create(new TrainingDefinition(options, dataIdentity, task.Name, normalizer.Coefficients));
         }
 
-        var trainer = new HypernetTrainer(folder, options, task, data, dataIdentity, normalizer, test);
+        var trainer = new HypernetTrainer(trainingFolder, options, task, data, dataIdentity, normalizer, test);
         trainer.Resume();
         return trainer;
     }
@@ -163,25 +154,16 @@ public sealed class HypernetTrainer : IDisposable
     /// <summary>Native failures of a step tolerated between two checkpoints before the error is passed on.</summary>
     public const int MaxFailuresPerCheckpoint = 3;
 
-    /// <summary>Lines of <see cref="Recoveries"/>, appended under the training folder.</summary>
-    public const string RecoveriesFile = "recoveries.log";
-
-    private const string CurrentStateFile = "current.json";
-
     /// <summary>
     /// What this trainer recovered from: a step that failed in native code (TorchSharp 0.107 sometimes frees a temporary
     /// Scalar of AdamW.step while the native call still reads it: "Expected false to be true" in c10::Scalar) is undone by
-    /// going back to the last checkpoint, up to <see cref="MaxFailuresPerCheckpoint"/> times between checkpoints.
+    /// going back to the last checkpoint, up to <see cref="MaxFailuresPerCheckpoint"/> times between checkpoints. Each is
+    /// also appended to the folder's <see cref="TrainingFolder.RecoveriesFile"/>.
     /// </summary>
     public IReadOnlyList<string> Recoveries => _recoveries;
 
     /// <summary>Test hook: called after each optimiser step with the step number being trained.</summary>
     internal Action<int>? AfterOptimizerStep { get; set; }
-
-    /// <summary>The record of the last durable training state (step, weights file, optimiser file).</summary>
-    private string CurrentStatePath => Path.Combine(_folder, "state", CurrentStateFile);
-
-    private bool HasCheckpoint => File.Exists(CurrentStatePath);
 
     /// <summary>
     /// Trains up to <paramref name="maxSteps"/> steps (fewer at the end), logging every LogEvery steps, evaluating and
@@ -199,7 +181,7 @@ public sealed class HypernetTrainer : IDisposable
             {
                 TrainStep();
             }
-            catch (ExternalException error) when (_failuresSinceCheckpoint < MaxFailuresPerCheckpoint && HasCheckpoint)
+            catch (ExternalException error) when (_failuresSinceCheckpoint < MaxFailuresPerCheckpoint && _folder.HasState)
             {
                 // A native failure leaves the model and the optimiser half-updated: go back to the last durable state and
                 // redo the steps since (each step's batch and noise come from its step number, so they are the same).
@@ -212,7 +194,7 @@ public sealed class HypernetTrainer : IDisposable
                 trained = 0;
                 var recovery = $"step {failedAt} failed in native code ({error.Message.Split('\n')[0].Trim()}); continued from the checkpoint at step {Step}";
                 _recoveries.Add(recovery);
-                File.AppendAllText(Path.Combine(_folder, RecoveriesFile), $"{DateTimeOffset.UtcNow:O} {recovery}\n");
+                _folder.AppendRecovery(recovery);
                 continue;
             }
 
@@ -223,7 +205,7 @@ public sealed class HypernetTrainer : IDisposable
             {
                 _lastHeldOut = MeasureHeldOutLoss();
                 _log.Add(new TrainingLogEntry(Step, _runningLoss / Math.Max(1, _runningCount), _lastHeldOut, CurrentLearningRate(), _elapsedBefore + watch.Elapsed.TotalSeconds));
-                AppendLog(_log[^1]);
+                _folder.AppendLog(_log[^1]);
                 _runningLoss = 0;
                 _runningCount = 0;
             }
@@ -252,7 +234,7 @@ public sealed class HypernetTrainer : IDisposable
         _elapsedBefore += watch.Elapsed.TotalSeconds;
         SaveState(_elapsedBefore);
         var status = Status();
-        status.WriteTo(_folder);
+        _folder.WriteStatus(status);
         return status;
     }
 
@@ -272,14 +254,14 @@ public sealed class HypernetTrainer : IDisposable
     /// </summary>
     public HypernetTrainingStatus Status()
     {
-        var best = ReadBest(_folder);
+        var best = _folder.ReadBest();
         var latest = _log.LastOrDefault(e => e.Alignment is not null);
         var last = _log.LastOrDefault(e => e.TrainLoss > 0);
         var trainLoss = last?.TrainLoss ?? (_runningCount > 0 ? _runningLoss / _runningCount : double.NaN);
         return new HypernetTrainingStatus(
             _options.Variant, _options.Preset, Step, _options.Steps, trainLoss, last?.HeldOutLoss ?? double.NaN,
             CurrentLearningRate(), _elapsedBefore, _samplesPerSecond, best?.Version, best?.Score,
-            latest is null ? null : VersionName(latest.Step), latest?.Alignment, latest?.Pearson);
+            latest is null ? null : TrainingFolder.VersionName(latest.Step), latest?.Alignment, latest?.Pearson);
     }
 
     /// <summary>Measures prompt alignment of the EMA model now, without publishing.</summary>
@@ -290,22 +272,6 @@ public sealed class HypernetTrainer : IDisposable
     public AlignmentReport Evaluate(HypernetModel model, int step, int nets, string sampler, int steps, double? guidance = null) =>
         _alignment.Evaluate(model, step, nets, _options.Prompts, sampler, steps, _options.Seed + 7, guidance);
 
-    /// <summary>The options a training folder was created with (<c>training.json</c>).</summary>
-    public static HypernetOptions StoredOptions(string folder) => StoredTraining(folder).Options;
-
-    /// <summary>The options and dataset identity (<c>job:rows</c>) a training folder was created with (<c>training.json</c>).</summary>
-    public static (HypernetOptions Options, string Dataset) StoredTraining(string folder)
-    {
-        var path = Path.Combine(folder, "training.json");
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"{folder} holds no hypernetwork training ({path} not found).");
-        }
-
-        var record = JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty.");
-        return (record.Options.Validated(), record.Dataset);
-    }
-
     public void Dispose()
     {
         _optimizer.Dispose();
@@ -314,54 +280,6 @@ public sealed class HypernetTrainer : IDisposable
         _train.Params.Dispose();
         _heldOut.Params.Dispose();
     }
-
-    /// <summary>The published version that <c>models/best.json</c> names, if any.</summary>
-    public static (string Version, double Score)? ReadBest(string folder)
-    {
-        var path = Path.Combine(folder, "models", "best.json");
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        using var json = JsonDocument.Parse(File.ReadAllText(path));
-        return (json.RootElement.GetProperty("version").GetString()!, json.RootElement.GetProperty("score").GetDouble());
-    }
-
-    /// <summary>Path of the model file of the best version (or the given one) of a training folder.</summary>
-    public static string ModelPath(string folder, string? version = null)
-    {
-        version ??= ReadBest(folder)?.Version ?? throw new FileNotFoundException($"{folder} has no published hypernetwork yet (models/best.json not found); train it first with 'lethe train'.");
-        return Path.Combine(folder, "models", version, "model.safetensors");
-    }
-
-    /// <summary>
-    /// The model file a user named: a model file itself, a published version folder (<c>NAME/models/vNNNNNN</c>, holding
-    /// <c>model.safetensors</c>) or a training folder (its best version).
-    /// </summary>
-    public static string ResolveModel(string fileOrFolder)
-    {
-        if (File.Exists(fileOrFolder))
-        {
-            return fileOrFolder;
-        }
-
-        var versionFile = Path.Combine(fileOrFolder, "model.safetensors");
-        if (File.Exists(versionFile))
-        {
-            return versionFile;
-        }
-
-        if (Directory.Exists(fileOrFolder))
-        {
-            return ModelPath(fileOrFolder);
-        }
-
-        throw new FileNotFoundException(
-            $"'{fileOrFolder}' is neither a hypernetwork file (model.safetensors), a version folder (NAME/models/vNNNNNN) nor a training folder (NAME, from 'lethe train').");
-    }
-
-    public static string VersionName(int step) => $"v{step:D6}";
 
     private void TrainStep()
     {
@@ -473,62 +391,21 @@ public sealed class HypernetTrainer : IDisposable
     private void Publish(double elapsed)
     {
         var report = Evaluate();
-        var version = VersionName(Step);
-        var versionFolder = Path.Combine(_folder, "models", version);
-        Directory.CreateDirectory(versionFolder);
-        string Key(ClassAlignment c) => c.Class < 0 ? "global" : $"class{c.Class}";
-        var alignment = report.Classes.ToDictionary(Key, c => c.Alignment);
-        var pearson = report.Classes.ToDictionary(Key, c => c.Pearson);
-        var title = $"{_options.Variant} {_options.Preset} step {Step}";
-        foreach (var c in report.Classes)
-        {
-            HypernetPlots.WriteAlignment(Path.Combine(versionFolder, $"alignment-{Key(c)}.png"), c, title);
-        }
-
-        ShardFolder.WriteAtomically(Path.Combine(versionFolder, "alignment.json"), JsonSerializer.SerializeToUtf8Bytes(report, Indented));
-        _ema.Save(Path.Combine(versionFolder, "model.safetensors"), new Dictionary<string, string>
-        {
-            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
-            ["score"] = report.Score.ToString("R", CultureInfo.InvariantCulture),
-            ["alignment"] = JsonSerializer.Serialize(alignment),
-            ["pearson"] = JsonSerializer.Serialize(pearson),
-        });
-        var entry = new TrainingLogEntry(Step, 0, _lastHeldOut, CurrentLearningRate(), elapsed, alignment, pearson);
+        _folder.PublishVersion(Step, _ema, report, $"{_options.Variant} {_options.Preset} step {Step}");
+        var entry = new TrainingLogEntry(Step, 0, _lastHeldOut, CurrentLearningRate(), elapsed, report.AlignmentByClass(), report.PearsonByClass());
         _log.Add(entry);
-        AppendLog(entry);
-        var best = ReadBest(_folder);
-        if (best is null || report.Score > best.Value.Score || !double.IsFinite(best.Value.Score))
-        {
-            ShardFolder.WriteAtomically(Path.Combine(_folder, "models", "best.json"),
-                JsonSerializer.SerializeToUtf8Bytes(new { version, score = report.Score, step = Step, alignment, pearson }, Indented));
-        }
-
-        HypernetPlots.WriteLearningCurves(Path.Combine(_folder, "learning-curves.png"), _log, $"{_options.Variant} {_options.Preset}");
+        _folder.AppendLog(entry);
+        _folder.WriteLearningCurves(_log, $"{_options.Variant} {_options.Preset}");
     }
 
-    private void AppendLog(TrainingLogEntry entry) =>
-        File.AppendAllText(Path.Combine(_folder, "log.jsonl"), JsonSerializer.Serialize(entry) + "\n");
-
+    /// <summary>Commits the model, the EMA (as <c>model/</c> and <c>ema/</c> tensors) and the optimiser at <see cref="Step"/>.</summary>
     private void SaveState(double elapsed)
     {
-        var state = Path.Combine(_folder, "state");
-        Directory.CreateDirectory(state);
         var tensors = _model.NamedTensors().Select(p => ("model/" + p.Name, p.Tensor))
             .Concat(_ema.NamedTensors().Select(p => ("ema/" + p.Name, p.Tensor)))
             .Select(p => SafetensorsTensor.Of(p.Item1, p.Tensor.detach().cpu().contiguous().data<float>().ToArray(), p.Tensor.shape))
             .ToList();
-        var weights = $"weights-{Step:D7}.safetensors";
-        var optimizer = $"optimizer-{Step:D7}.bin";
-        ShardFolder.WriteAtomically(Path.Combine(state, weights), SafetensorsFile.Write(tensors));
-        var optimizerTemporary = Path.Combine(state, optimizer + ".tmp");
-        _optimizer.save_state_dict(optimizerTemporary);
-        File.Move(optimizerTemporary, Path.Combine(state, optimizer), overwrite: true);
-        // Renaming current.json is the commit: a crash before it leaves the previous checkpoint in force.
-        ShardFolder.WriteAtomically(CurrentStatePath, JsonSerializer.SerializeToUtf8Bytes(new StateRecord(Step, elapsed, weights, optimizer), Indented));
-        foreach (var old in Directory.EnumerateFiles(state).Where(f => !f.EndsWith(weights, StringComparison.Ordinal) && !f.EndsWith(optimizer, StringComparison.Ordinal) && !f.EndsWith(CurrentStateFile, StringComparison.Ordinal)))
-        {
-            File.Delete(old);
-        }
+        _folder.SaveState(Step, elapsed, tensors, _optimizer.save_state_dict);
     }
 
     /// <summary>Back to the last durable state: weights, EMA, optimiser, step and the log up to it.</summary>
@@ -542,37 +419,27 @@ public sealed class HypernetTrainer : IDisposable
 
     private void Resume()
     {
-        var current = CurrentStatePath;
-        if (!File.Exists(current))
+        if (_folder.LoadState() is not { } state)
         {
             return;
         }
 
-        var record = JsonSerializer.Deserialize<StateRecord>(File.ReadAllText(current)) ?? throw new InvalidDataException($"{current} is empty.");
-        var (tensors, _) = SafetensorsFile.Read(File.ReadAllBytes(Path.Combine(_folder, "state", record.Weights)), record.Weights);
         using (no_grad())
         {
             foreach (var (prefix, model) in new[] { ("model/", _model), ("ema/", _ema) })
             {
                 foreach (var (name, target) in model.NamedTensors())
                 {
-                    var stored = tensors.TryGetValue(prefix + name, out var t) ? t : throw new InvalidDataException($"Checkpoint {record.Weights} lacks {prefix + name}.");
+                    var stored = state.Tensors.TryGetValue(prefix + name, out var t) ? t : throw new InvalidDataException($"The training state at step {state.Step} lacks {prefix + name}.");
                     target.copy_(tensor(stored.AsFloats(), stored.Shape));
                 }
             }
         }
 
-        _optimizer.load_state_dict(Path.Combine(_folder, "state", record.Optimizer));
-        Step = record.Step;
-        _elapsedBefore = record.ElapsedSeconds;
-        var logPath = Path.Combine(_folder, "log.jsonl");
-        if (File.Exists(logPath))
-        {
-            // Entries after the checkpoint were made by a run that did not commit; they are redone.
-            var kept = File.ReadAllLines(logPath).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<TrainingLogEntry>(l)!).Where(e => e.Step <= Step).ToList();
-            _log.AddRange(kept);
-            ShardFolder.WriteAtomically(logPath, System.Text.Encoding.UTF8.GetBytes(string.Concat(kept.Select(e => JsonSerializer.Serialize(e) + "\n"))));
-        }
+        _optimizer.load_state_dict(state.OptimizerFile);
+        Step = state.Step;
+        _elapsedBefore = state.ElapsedSeconds;
+        _log.AddRange(_folder.TruncateLog(Step));
     }
 
     private static void CopyParameters(HypernetModel from, HypernetModel to)
@@ -596,7 +463,4 @@ public sealed class HypernetTrainer : IDisposable
         return tensor(weights, device: model.Device);
     }
 
-    private sealed record TrainingRecord(HypernetOptions Options, string Dataset, string Task, float[] Normalization);
-
-    private sealed record StateRecord(int Step, double ElapsedSeconds, string Weights, string Optimizer);
 }

@@ -135,7 +135,7 @@ public sealed class DiHyFoHypernet : IDisposable
     {
         try
         {
-            return HypernetTrainer.ResolveModel(hypernet);
+            return TrainingFolder.ResolveModel(hypernet);
         }
         catch (FileNotFoundException e)
         {

@@ -74,7 +74,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     {
         using var trainer = Open("dihyfo2", dropout: 0.2, steps: 30, guidance: 2);
         trainer.Advance(30);
-        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(Folder));
+        using var model = HypernetModel.Load(new TrainingFolder(Folder).ModelPath());
         var conditions = new SampleConditions([0.1f, 0.1f, 3f, 0.2f]);
 
         Assert.Equal(2, model.Options.Guidance);

@@ -40,7 +40,7 @@ public sealed class TrainingTests : TinyTrainingFolder
 
         Assert.Equal(60, status.Step);
         Assert.NotNull(status.BestVersion);
-        Assert.True(File.Exists(HypernetTrainer.ModelPath(Folder)));
+        Assert.True(File.Exists(new TrainingFolder(Folder).ModelPath()));
         Assert.True(File.Exists(Path.Combine(Folder, "learning-curves.png")));
         Assert.Contains(Directory.GetFiles(Path.Combine(Folder, "models", status.LatestVersion!)), f => f.EndsWith("alignment-class2.png"));
     }
@@ -55,12 +55,12 @@ public sealed class TrainingTests : TinyTrainingFolder
         }
 
         var file = Path.Combine(Folder, "models", version, "model.safetensors");
-        Assert.Equal(file, HypernetTrainer.ResolveModel(file));
-        Assert.Equal(file, HypernetTrainer.ResolveModel(Path.Combine(Folder, "models", version)));
-        Assert.Equal(file, HypernetTrainer.ResolveModel(Folder));
-        var absent = Assert.Throws<FileNotFoundException>(() => HypernetTrainer.ResolveModel(Path.Combine(Folder, "absent")));
+        Assert.Equal(file, TrainingFolder.ResolveModel(file));
+        Assert.Equal(file, TrainingFolder.ResolveModel(Path.Combine(Folder, "models", version)));
+        Assert.Equal(file, TrainingFolder.ResolveModel(Folder));
+        var absent = Assert.Throws<FileNotFoundException>(() => TrainingFolder.ResolveModel(Path.Combine(Folder, "absent")));
         Assert.Contains("version folder (NAME/models/vNNNNNN)", absent.Message);
-        var unpublished = Assert.Throws<FileNotFoundException>(() => HypernetTrainer.ResolveModel(Path.Combine(Folder, "models")));
+        var unpublished = Assert.Throws<FileNotFoundException>(() => TrainingFolder.ResolveModel(Path.Combine(Folder, "models")));
         Assert.Contains("no published hypernetwork", unpublished.Message);
     }
 
@@ -70,7 +70,7 @@ public sealed class TrainingTests : TinyTrainingFolder
         using var trainer = Open("dihyfo2", steps: 60);
 
         var first = trainer.Advance(3);
-        var firstWritten = HypernetTrainingStatus.Read(Folder)!;
+        var firstWritten = new TrainingFolder(Folder).ReadStatus()!;
         var logged = trainer.Advance(7);
         var between = trainer.Advance(4);
 
@@ -81,7 +81,7 @@ public sealed class TrainingTests : TinyTrainingFolder
         Assert.True(double.IsFinite(logged.HeldOutLoss));
         Assert.Equal(logged.TrainLoss, between.TrainLoss);
         Assert.Equal(logged.HeldOutLoss, between.HeldOutLoss);
-        Assert.Equal(between.TrainLoss, HypernetTrainingStatus.Read(Folder)!.TrainLoss);
+        Assert.Equal(between.TrainLoss, new TrainingFolder(Folder).ReadStatus()!.TrainLoss);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     {
         using var trainer = Open("dihyfo1", steps: 30);
         trainer.Advance(30);
-        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(Folder));
+        using var model = HypernetModel.Load(new TrainingFolder(Folder).ModelPath());
         var current = Lethe.ML.Nets.ParameterLayout.For(Preset.Architecture).InitialParameters(9);
         var conditions = new SampleConditions([0.1f, 0.1f, 3f, 0.2f], current, [1.4f, 1.4f, 1.4f, 1.4f]);
 
@@ -118,7 +118,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     {
         using var trainer = Open("dihyfo2", steps: 30);
         trainer.Advance(30);
-        using var model = HypernetModel.Load(HypernetTrainer.ModelPath(Folder));
+        using var model = HypernetModel.Load(new TrainingFolder(Folder).ModelPath());
         var conditions = new SampleConditions([0.1f, 0.1f, 3f, 0.2f]);
 
         Assert.Equal(
@@ -180,7 +180,7 @@ public sealed class TrainingTests : TinyTrainingFolder
             var recovery = Assert.Single(failing.Recoveries);
             Assert.Contains("step 45 failed", recovery);
             Assert.Contains("checkpoint at step 40", recovery);
-            Assert.Contains("step 45 failed", File.ReadAllText(Path.Combine(failingFolder, HypernetTrainer.RecoveriesFile)));
+            Assert.Contains("step 45 failed", File.ReadAllText(Path.Combine(failingFolder, TrainingFolder.RecoveriesFile)));
             Assert.Equal(StateTensors(Folder), StateTensors(failingFolder));
             Assert.Equal(File.ReadAllLines(Path.Combine(Folder, "log.jsonl")).Length, File.ReadAllLines(Path.Combine(failingFolder, "log.jsonl")).Length);
         }
