@@ -11,13 +11,17 @@ namespace Lethe.Testing;
 /// <remarks>
 /// One silo of a Redis cluster is <c>new SiloProcess(name, environment)</c>; <see cref="Local"/> gives the Local
 /// profile (in-memory state, artifacts in <see cref="ArtifactsPath"/>). <see cref="Start"/> can be called again after
-/// <see cref="Kill"/>: the silo comes back on the same ports, as a restarted pod would.
+/// <see cref="Kill"/>: the silo comes back on the same ports, as a restarted pod would. A connection the killed silo
+/// held open to another client (a Prometheus scrape, a client's HTTP keep-alive) leaves that port in TIME_WAIT for up
+/// to a minute, during which the restart fails to bind and says so; this class's own probes never hold one.
 /// </remarks>
 public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lethe-silo-");
     private readonly Dictionary<string, string> _environment;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    // Each probe closes its connection from this side: a connection the silo closes (as it does when killed) leaves
+    // its HTTP port in TIME_WAIT, and a restart on the same port would fail to bind for a minute.
+    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(2) };
     private ChildProcess? _process;
 
     /// <param name="name">The silo's name (<c>POD_NAME</c>: the Orleans silo name and the telemetry instance).</param>
