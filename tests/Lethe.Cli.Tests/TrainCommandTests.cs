@@ -48,7 +48,7 @@ public sealed partial class TrainCommandTests : IDisposable
     private static partial Regex SampleLossRow();
 
     [Fact]
-    public void A_killed_training_on_the_embedded_silo_continues_from_its_last_durable_checkpoint()
+    public async Task A_killed_training_on_the_embedded_silo_continues_from_its_last_durable_checkpoint()
     {
         var job = Collect();
         var hypernets = Path.Combine(_root, "hypernets");
@@ -60,12 +60,8 @@ public sealed partial class TrainCommandTests : IDisposable
         {
             _ = first.StandardOutput.ReadToEndAsync();
             _ = first.StandardError.ReadToEndAsync();
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-            while (!Committed(checkpoints).Any() && !first.HasExited)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "no checkpoint was committed within 3 minutes");
-                Thread.Sleep(50);
-            }
+            await Poll.Until(() => Task.FromResult(Committed(checkpoints).Any() || first.HasExited), TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(50),
+                () => "no checkpoint was committed within 3 minutes");
 
             Assert.False(first.HasExited, "the first training ended before it could be killed");
             first.Kill(entireProcessTree: true);

@@ -3,13 +3,13 @@ using Azure.Storage.Blobs;
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
-using Lethe.Grains.Tests;
 using Lethe.ML.Collection;
 using Lethe.ML.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Runtime.Messaging;
 using Xunit.Abstractions;
 
 namespace Lethe.Cluster.Tests;
@@ -24,14 +24,13 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
 {
     private const int MaxConcurrentShards = 3;
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
     [Fact]
     public async Task A_silo_killed_mid_job_loses_no_run_and_duplicates_none()
     {
         await using var redis = await RedisServer.Start();
-        var azurite = new AzuriteServer();
-        await azurite.InitializeAsync();
-        var logs = Directory.CreateTempSubdirectory("lethe-cluster-test-");
+        await using var azurite = await AzuriteServer.Start();
         var clusterId = $"test-{Guid.NewGuid():N}"[..16];
         var container = $"lethe-{clusterId}";
         var environment = new Dictionary<string, string>
@@ -57,7 +56,7 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
             ["Logging__LogLevel__Lethe"] = "Information",
         };
-        var silos = Enumerable.Range(0, 3).Select(i => new SiloProcess($"silo-{i}", environment, logs.FullName)).ToList();
+        var silos = Enumerable.Range(0, 3).Select(i => new SiloProcess($"silo-{i}", environment)).ToList();
         try
         {
             foreach (var silo in silos)
@@ -105,13 +104,10 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         }
         catch
         {
-            foreach (var log in logs.GetFiles())
+            foreach (var silo in silos)
             {
-                output.WriteLine($"---- {log.Name} (last lines)");
-                foreach (var line in File.ReadLines(log.FullName).TakeLast(40))
-                {
-                    output.WriteLine(line);
-                }
+                output.WriteLine($"---- {silo.Name} (last lines since it last started)");
+                output.WriteLine(silo.Tail());
             }
 
             throw;
@@ -120,11 +116,8 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         {
             foreach (var silo in silos)
             {
-                silo.Dispose();
+                await silo.DisposeAsync();
             }
-
-            await azurite.DisposeAsync();
-            logs.Delete(recursive: true);
         }
     }
 
@@ -149,58 +142,32 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls the job (riding out timeouts and rejections while a dead silo is evicted) until the condition holds.</summary>
-    private static async Task<JobProgress> PollUntil(ICollectionJobGrain job, Func<JobProgress, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            try
-            {
-                var progress = await job.GetProgress();
-                if (condition(progress) || progress.IsFinished)
-                {
-                    return progress;
-                }
-            }
-            catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException)
-            {
-            }
+    private static Task<JobProgress> PollUntil(ICollectionJobGrain job, Func<JobProgress, bool> condition) =>
+        Poll.Until(
+            () => DuringEviction(async () => await job.GetProgress() is var progress && (condition(progress) || progress.IsFinished) ? progress : null),
+            Deadline, Interval, () => "the job never reached the condition");
 
-            Assert.True(DateTime.UtcNow < deadline, $"condition not reached within {Deadline}");
-            await Task.Delay(100);
+    private static Task WaitUntil(Func<Task<bool>> condition) =>
+        Poll.Until(
+            async () => await DuringEviction(async () => await condition() ? "reached" : null) is not null,
+            Deadline, Interval, () => "the condition never held");
+
+    /// <summary>A call that times out or is rejected while a dead silo is evicted is no answer yet, not a failure.</summary>
+    private static async Task<T?> DuringEviction<T>(Func<Task<T?>> call) where T : class
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException)
+        {
+            return null;
         }
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException)
-            {
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"condition not reached within {Deadline}");
-            await Task.Delay(100);
-        }
-    }
-
-    private static async Task WaitForActiveSilos(IClusterClient grains, int count)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while ((await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count != count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the cluster did not reach {count} active silos");
-            await Task.Delay(200);
-        }
-    }
+    private static Task WaitForActiveSilos(IClusterClient grains, int count) =>
+        Poll.Until(async () => (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == count,
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), () => $"the cluster did not reach {count} active silos");
 
     /// <summary>The silo with the most training-run activations (the work a kill destroys), by its silo port.</summary>
     private static async Task<SiloProcess> SiloHostingTheMostWork(IClusterClient grains, List<SiloProcess> silos)

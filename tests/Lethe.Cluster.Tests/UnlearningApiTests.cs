@@ -5,8 +5,6 @@ using Lethe.Contracts.Unlearning;
 using Lethe.ML.Data;
 using Lethe.ML.Nets;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Lethe.Cluster.Tests;
 
@@ -20,26 +18,18 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
     [Fact]
     public async Task The_api_maps_user_errors_to_problem_details_and_serves_a_valid_request()
     {
-        var folder = Directory.CreateTempSubdirectory("lethe-api-test-");
-        var silo = new SiloProcess("api-silo", new Dictionary<string, string>
-        {
-            ["Lethe__Profile"] = "Local",
-            ["Lethe__Accelerator"] = "cpu",
-            ["Lethe__Artifacts__Kind"] = "local",
-            ["Lethe__Artifacts__LocalPath"] = Path.Combine(folder.FullName, "artifacts"),
-            ["Logging__LogLevel__Default"] = "Warning",
-        }, folder.FullName);
+        await using var silo = SiloProcess.Local("api-silo", new Dictionary<string, string> { ["Lethe__Accelerator"] = "cpu" });
         try
         {
             silo.Start();
             await silo.WaitUntilReady(TimeSpan.FromSeconds(60));
             string key;
-            using (var client = await ConnectClient(silo.GatewayPort))
+            using (var client = await silo.ConnectClient())
             {
                 key = await client.Services.GetRequiredService<IClusterClient>().GetGrain<ITenantGrain>("acme").IssueKey();
             }
 
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.HttpPort}") };
+            using var http = new HttpClient { BaseAddress = new Uri(silo.BaseAddress) };
             var model = Convert.ToBase64String(Model());
 
             var badKey = await Post(http, "acme.wrong", new { model, forget = new[] { 2 }, method = "finetune" });
@@ -60,33 +50,19 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Equal("/api/unlearning/req-1", accepted.Headers.Location?.OriginalString);
             Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-            UnlearningOutcome? outcome;
-            do
+            var outcome = await Poll.Until(async () =>
             {
-                Assert.True(DateTime.UtcNow < deadline, "the request did not finish in time");
-                await Task.Delay(200);
-                var polled = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/unlearning/req-1") { Headers = { { "X-Api-Key", key } } });
-                outcome = await polled.Content.ReadFromJsonAsync<UnlearningOutcome>(Json);
-            }
-            while (outcome is not { IsFinished: true });
+                using var polled = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/unlearning/req-1") { Headers = { { "X-Api-Key", key } } });
+                return await polled.Content.ReadFromJsonAsync<UnlearningOutcome>(Json) is { IsFinished: true } finished ? finished : null;
+            }, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(200), () => "the request did not finish in time");
 
             Assert.Equal(UnlearningStatus.Completed, outcome.Status);
-            Assert.True(File.Exists(Path.Combine(folder.FullName, "artifacts", outcome.ModelKey!)));
+            Assert.True(File.Exists(Path.Combine(silo.ArtifactsPath, outcome.ModelKey!)));
         }
         catch
         {
-            foreach (var log in folder.GetFiles("*.log"))
-            {
-                output.WriteLine(string.Join('\n', File.ReadLines(log.FullName).TakeLast(40)));
-            }
-
+            output.WriteLine(silo.Tail());
             throw;
-        }
-        finally
-        {
-            silo.Dispose();
-            folder.Delete(recursive: true);
         }
     }
 
@@ -106,15 +82,5 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
         var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
         var random = new Random(7);
         return MlpFile.Serialize(layout, Enumerable.Range(0, layout.Count).Select(_ => (float)(random.NextDouble() - 0.5) * 0.1f).ToArray());
-    }
-
-    private static async Task<IHost> ConnectClient(int gatewayPort)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Error);
-        builder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort));
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 }

@@ -5,7 +5,7 @@ using Lethe.Grains.Artifacts;
 namespace Lethe.Grains.Tests;
 
 /// <summary>The same two-phase contract for both stores: nothing visible until committed, first commit wins, verified reads.</summary>
-public sealed class ArtifactStoreTests(AzuriteServer azurite) : IClassFixture<AzuriteServer>, IDisposable
+public sealed class ArtifactStoreTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lethe-artifacts-");
 
@@ -109,5 +109,5 @@ public sealed class ArtifactStoreTests(AzuriteServer azurite) : IClassFixture<Az
 
     private IArtifactStore Store(string kind) => kind == "local"
         ? new LocalFolderArtifactStore(_folder.FullName)
-        : new AzureBlobArtifactStore(new BlobContainerClient(azurite.ConnectionString, $"test-{Guid.NewGuid():N}"));
+        : new AzureBlobArtifactStore(new BlobContainerClient(azurite.Server.ConnectionString, $"test-{Guid.NewGuid():N}"));
 }

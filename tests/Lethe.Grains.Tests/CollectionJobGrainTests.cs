@@ -125,21 +125,9 @@ public sealed class CollectionJobGrainTests(CollectionClusterFixture fixture)
         return await WaitForCompletion(job);
     }
 
-    private static async Task<JobProgress> WaitForCompletion(ICollectionJobGrain job)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            var progress = await job.GetProgress();
-            if (progress.IsFinished)
-            {
-                return progress;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"job {progress.JobId} still {progress.Status} after {Deadline}: {progress}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task<JobProgress> WaitForCompletion(ICollectionJobGrain job) =>
+        Poll.Until(() => job.GetProgress(), p => p.IsFinished, Deadline, TimeSpan.FromMilliseconds(100),
+            p => $"job {p.JobId} still {p.Status} after {Deadline}: {p}");
 
     /// <summary>Each planned run appears in exactly one shard, each (run, step) once, and every shard verifies.</summary>
     private async Task AssertEveryRunExactlyOnce(CollectionSpec spec)

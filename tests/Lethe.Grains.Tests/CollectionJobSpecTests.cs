@@ -9,7 +9,7 @@ namespace Lethe.Grains.Tests;
 public sealed class CollectionJobSpecTests
 {
     [Fact]
-    public void JobSpecAndEngineSpecCarryTheSameSettableProperties()
+    public void Job_spec_and_engine_spec_carry_the_same_settable_properties()
     {
         static string[] Names(Type type) => type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && p.GetCustomAttribute<JsonIgnoreAttribute>() is not { Condition: JsonIgnoreCondition.Always })
@@ -19,7 +19,7 @@ public sealed class CollectionJobSpecTests
     }
 
     [Fact]
-    public void AnEngineSpecSurvivesTheRoundTripThroughTheJobSpecWithItsId()
+    public void An_engine_spec_survives_the_round_trip_through_the_job_spec_with_its_id()
     {
         var spec = new CollectionSpec
         {

@@ -103,18 +103,9 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
 
     internal static async Task<HypernetTrainerStatus> WaitFor(IHypernetTrainerGrain trainer, Func<HypernetTrainerStatus, bool> condition)
     {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            var status = await trainer.GetStatus();
-            if (condition(status) || status.IsFinished)
-            {
-                Assert.Null(status.Error);
-                return status;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"condition not reached within {Deadline}; last status {status}");
-            await Task.Delay(100);
-        }
+        var status = await Poll.Until(() => trainer.GetStatus(), s => condition(s) || s.IsFinished, Deadline, TimeSpan.FromMilliseconds(100),
+            s => $"condition not reached within {Deadline}; last status {s}");
+        Assert.Null(status.Error);
+        return status;
     }
 }

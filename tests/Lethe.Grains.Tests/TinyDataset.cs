@@ -16,14 +16,10 @@ public static class TinyDataset
         var job = client.GetGrain<ICollectionJobGrain>(Spec.Id);
         await job.Plan(Spec.ToJobSpec());
         await job.Start();
-        var deadline = DateTime.UtcNow + timeout;
-        while (!(await job.GetProgress()).IsFinished)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the dataset was not collected in time");
-            await Task.Delay(100);
-        }
+        var progress = await Poll.Until(() => job.GetProgress(), p => p.IsFinished, timeout, TimeSpan.FromMilliseconds(100),
+            p => $"the dataset was not collected in time: {p}");
 
-        Assert.Equal(JobStatus.Completed, (await job.GetProgress()).Status);
+        Assert.Equal(JobStatus.Completed, progress.Status);
         return Spec.Id;
     }
 }

@@ -108,22 +108,15 @@ public sealed class UnlearningGrainTests(CollectionClusterFixture fixture)
         Assert.Null(await store.Find(unlearned, default));
 
         // Only the reminder can bring the request back now: nothing calls the grain until its result is stored.
-        var deadline = DateTime.UtcNow + Deadline;
-        while (await store.Find(unlearned, default) is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the request was not finished within {Deadline}");
-            await Task.Delay(200);
-        }
+        await Poll.Until(async () => await store.Find(unlearned, default) is not null, Deadline, TimeSpan.FromMilliseconds(200),
+            () => $"the request was not finished within {Deadline}");
 
         // The model is stored before the grain records its outcome, so the status may lag the file for a moment.
         var grain = fixture.Client.GetGrain<IUnlearningRequestGrain>(id);
-        while ((await grain.GetOutcome()).Status == UnlearningStatus.Running)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the request was not marked finished within {Deadline}");
-            await Task.Delay(100);
-        }
+        var outcome = await Poll.Until(() => grain.GetOutcome(), o => o.Status != UnlearningStatus.Running, Deadline, TimeSpan.FromMilliseconds(100),
+            o => $"the request was not marked finished within {Deadline}: {o}");
 
-        Assert.Equal(UnlearningStatus.Completed, (await grain.GetOutcome()).Status);
+        Assert.Equal(UnlearningStatus.Completed, outcome.Status);
     }
 
     [Fact]
@@ -164,18 +157,9 @@ public sealed class UnlearningGrainTests(CollectionClusterFixture fixture)
 
     private static async Task<UnlearningOutcome> WaitForOutcome(IUnlearningRequestGrain request)
     {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            var outcome = await request.GetOutcome();
-            if (outcome.IsFinished)
-            {
-                Assert.Null(outcome.Error);
-                return outcome;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the request did not finish within {Deadline}");
-            await Task.Delay(200);
-        }
+        var outcome = await Poll.Until(() => request.GetOutcome(), o => o.IsFinished, Deadline, TimeSpan.FromMilliseconds(200),
+            o => $"the request did not finish within {Deadline}: {o}");
+        Assert.Null(outcome.Error);
+        return outcome;
     }
 }

@@ -5,7 +5,7 @@ namespace Lethe.Hypernet.Tests;
 public class AlignmentTests
 {
     [Fact]
-    public void Eq6IsOneOnTheIdentityLineZeroAtThePromptMeanAndNegativeBeyond()
+    public void Eq_6_is_one_on_the_identity_line_zero_at_the_prompt_mean_and_negative_beyond()
     {
         float[] prompts = [0, 1, 2];
         Assert.Equal(1, PromptAlignment.RSquared(prompts, prompts), 6);
@@ -15,7 +15,7 @@ public class AlignmentTests
     }
 
     [Fact]
-    public void ASweepsAlignmentIsTheMeanOverNetsWithItsStandardError()
+    public void A_sweeps_alignment_is_the_mean_over_nets_with_its_standard_error()
     {
         // Net 0 lands on every prompt (R² 1); net 1 answers the prompts' mean (R² 0).
         var sweep = new ClassAlignment(2, false, 0.5, 0.5, 0, 2, 1, 2, [0, 1, 2, 0, 1, 2], [0, 1, 2, 1, 1, 1]);

@@ -8,7 +8,7 @@ public class DiffusionTests
     private readonly GaussianDiffusion _diffusion = GaussianDiffusion.Linear();
 
     [Fact]
-    public void ScheduleIsLinearFrom1em4To002AndAlphaBarIsTheRunningProduct()
+    public void Schedule_is_linear_from_1em4_to_0_02_and_alpha_bar_is_the_running_product()
     {
         Assert.Equal(1000, _diffusion.Steps);
         Assert.Equal(1e-4, _diffusion.Betas[0], 12);
@@ -19,7 +19,7 @@ public class DiffusionTests
     }
 
     [Fact]
-    public void ForwardProcessIsScaledSignalPlusScaledNoise()
+    public void Forward_process_is_scaled_signal_plus_scaled_noise()
     {
         var x0 = randn(4, 6);
         var noise = randn(4, 6);
@@ -36,7 +36,7 @@ public class DiffusionTests
     }
 
     [Fact]
-    public void PosteriorIsTheProductOfTheTwoGaussians()
+    public void Posterior_is_the_product_of_the_two_Gaussians()
     {
         // q(x_{t-1} | x_t, x0) ∝ N(x_t; sqrt(α_t) x_{t-1}, β_t) · N(x_{t-1}; sqrt(ᾱ_{t-1}) x0, 1 − ᾱ_{t-1}).
         var x0 = randn(3, 5);
@@ -57,7 +57,7 @@ public class DiffusionTests
     }
 
     [Fact]
-    public void RespacedScheduleKeepsAlphaBarAtItsStepsAndPassesOriginalIndices()
+    public void Respaced_schedule_keeps_alpha_bar_at_its_steps_and_passes_original_indices()
     {
         var spaced = _diffusion.Respaced(50);
 
@@ -77,7 +77,7 @@ public class DiffusionTests
     }
 
     [Fact]
-    public void SamplersReturnTheModelsX0WhenItIsAFixedPoint()
+    public void Samplers_return_the_models_x0_when_it_is_a_fixed_point()
     {
         // A model that always predicts the same x0 must end exactly there (DDIM) or near it (DDPM's last step has no noise).
         var x0 = randn(2, 7);

@@ -6,7 +6,7 @@ namespace Lethe.Hypernet.Tests;
 public class EmbeddingTests
 {
     [Fact]
-    public void CappedLossFrequenciesBarelyMoveForATinyLossChangeWhileGptsScrambleIt()
+    public void Capped_loss_frequencies_barely_move_for_a_tiny_loss_change_while_G_pt_frequencies_scramble_it()
     {
         using var scope = NewDisposeScope();
         var losses = tensor(new[] { 2.3f, 2.3f + 1e-3f }).unsqueeze(1);
@@ -23,7 +23,7 @@ public class EmbeddingTests
     }
 
     [Fact]
-    public void OnlyTheCpuPresetCapsTheLossFrequencyOptionsWithoutACapKeepGptsEmbeddingAndTheCapChangesTheOptionsId()
+    public void Only_the_CPU_preset_caps_the_loss_frequency_options_without_a_cap_keep_G_pt_embedding_and_the_cap_changes_the_options_id()
     {
         var cpu = HypernetOptions.ForPreset("cpu", "dihyfo2");
         Assert.Equal(4, cpu.LossFrequencyLog2);

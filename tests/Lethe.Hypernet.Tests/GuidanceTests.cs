@@ -11,7 +11,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     [Theory]
     [InlineData("dihyfo1")]
     [InlineData("dihyfo2")]
-    public void AnUnconditionedRowIgnoresItsTargetLossesAndAConditionedRowDoesNot(string variant)
+    public void An_unconditioned_row_ignores_its_target_losses_and_a_conditioned_row_does_not(string variant)
     {
         using var trainer = Open(variant, dropout: 0.2, steps: 20);
         trainer.Advance(20);
@@ -33,7 +33,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     [Theory]
     [InlineData("dihyfo1")]
     [InlineData("dihyfo2")]
-    public void OneStepGuidedSampleIsTheUnconditionalPlusWTimesTheConditionalShift(string variant)
+    public void One_step_guided_sample_is_the_unconditional_plus_w_times_the_conditional_shift(string variant)
     {
         using var trainer = Open(variant, dropout: 0.2, steps: 20);
         trainer.Advance(20);
@@ -57,7 +57,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void GuidanceOfOneSamplesExactlyThePlainConditionalModel()
+    public void Guidance_of_one_samples_exactly_the_plain_conditional_model()
     {
         using var trainer = Open("dihyfo2", dropout: 0.2, steps: 20);
         trainer.Advance(20);
@@ -70,7 +70,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void ALoadedGuidedModelKeepsItsNullTokensAndDefaultScale()
+    public void A_loaded_guided_model_keeps_its_null_tokens_and_default_scale()
     {
         using var trainer = Open("dihyfo2", dropout: 0.2, steps: 30, guidance: 2);
         trainer.Advance(30);
@@ -85,7 +85,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void AModelTrainedWithoutDropoutRefusesGuidanceAndKeepsItsTensorSetAndOptionsId()
+    public void A_model_trained_without_dropout_refuses_guidance_and_keeps_its_tensor_set_and_options_id()
     {
         using var trainer = Open("dihyfo2", dropout: 0, steps: 10);
 

@@ -33,7 +33,7 @@ public class PairSamplerTests
     }
 
     [Fact]
-    public void ForgettingShareDrawsLearnedThenForgottenPairsOfOneRun()
+    public void Forgetting_share_draws_learned_then_forgotten_pairs_of_one_run()
     {
         var runs = Runs();
         var sampler = new PairSampler(runs, withCurrent: true, balance: 0, balanceClasses: Task.NonPivots, forgettingShare: 0.5);
@@ -81,7 +81,7 @@ public class PairSamplerTests
     }
 
     [Fact]
-    public void TwinShareDrawsPairsFromALearnedCheckpointToItsRetrainedTwinAtTheSameOrALaterStep()
+    public void Twin_share_draws_pairs_from_a_learned_checkpoint_to_its_retrained_twin_at_the_same_or_a_later_step()
     {
         var runs = TwinRuns();
         Assert.Equal([(0, 1)], PairSampler.FindTwins(runs));
@@ -97,7 +97,7 @@ public class PairSamplerTests
     }
 
     [Fact]
-    public void TwinPairsOnADatasetWithoutTwinsAreRefusedNamingTheCollectionOption()
+    public void Twin_pairs_on_a_dataset_without_twins_are_refused_naming_the_collection_option()
     {
         var error = Assert.Throws<InvalidDataException>(() => new PairSampler(Runs(), withCurrent: true, balance: 0, balanceClasses: Task.NonPivots, twinShare: 0.3));
         Assert.Contains("--retrained-twins", error.Message);
@@ -111,7 +111,7 @@ public class PairSamplerTests
             runs.LossOf((int)pairs.Current![i], 2) < PairSampler.LearnedLoss && runs.LossOf((int)pairs.Target[i], 2) > PairSampler.ForgottenLoss) / pairs.Target.Length;
 
     [Fact]
-    public void ForgettingPairsNeedAVariantThatSeesTheCurrentCheckpoint()
+    public void Forgetting_pairs_need_a_variant_that_sees_the_current_checkpoint()
     {
         var error = Assert.Throws<ArgumentException>(() => (HypernetOptions.ForPreset("tiny", "dihyfo2") with { ForgettingPairs = 0.3 }).Validated());
         Assert.Contains("dihyfo2", error.Message);

@@ -7,7 +7,7 @@ namespace Lethe.Hypernet.Tests;
 public class PermutationTests
 {
     [Fact]
-    public void PermutingHiddenUnitsLeavesTheMlpOutputsUnchanged()
+    public void Permuting_hidden_units_leaves_the_MLP_outputs_unchanged()
     {
         var layout = ParameterLayout.For(new MlpArchitecture(784, 7, 10));
         var flat = randn(5, layout.Count);
@@ -21,7 +21,7 @@ public class PermutationTests
     }
 
     [Fact]
-    public void RescalingHiddenUnitsLeavesTheMlpOutputsUnchanged()
+    public void Rescaling_hidden_units_leaves_the_MLP_outputs_unchanged()
     {
         var layout = ParameterLayout.For(new MlpArchitecture(784, 7, 10));
         var flat = randn(5, layout.Count);
@@ -34,7 +34,7 @@ public class PermutationTests
     }
 
     [Fact]
-    public void ScalingMultipliesFc1RowAndBiasAndDividesFc2ColumnOfTheSameUnit()
+    public void Scaling_multiplies_fc1_row_and_bias_and_divides_fc2_column_of_the_same_unit()
     {
         var layout = ParameterLayout.For(new MlpArchitecture(784, 2, 4));
 
@@ -50,7 +50,7 @@ public class PermutationTests
     }
 
     [Fact]
-    public void TheSamePermutationMovesFc1RowsAndFc2ColumnsTogether()
+    public void The_same_permutation_moves_fc1_rows_and_fc2_columns_together()
     {
         var layout = ParameterLayout.For(new MlpArchitecture(784, 2, 4));
         var index = HiddenUnitPermutation.Indices(layout, [1, 0]);

@@ -8,7 +8,7 @@ namespace Lethe.Hypernet.Tests;
 public sealed class PresetTests
 {
     [Fact]
-    public void ThePaperPresetBuildsG_ptSizedDiHyFo1ThatSamplesAGuidedMnistNet()
+    public void The_paper_preset_builds_a_G_pt_sized_DiHyFo_1_that_samples_a_guided_MNIST_net()
     {
         var options = HypernetOptions.ForPreset("paper", "dihyfo1");
         var architecture = new MlpArchitecture(784, 7, 10);

@@ -7,7 +7,7 @@ namespace Lethe.Hypernet.Tests;
 public class TokenizerTests
 {
     [Fact]
-    public void Mnist4NetSplitsIntoOneTokenPerHiddenNeuronAndOnePerSmallTensor()
+    public void MNIST_4_net_splits_into_one_token_per_hidden_neuron_and_one_per_small_tensor()
     {
         var tokenizer = new ParameterTokenizer(ParameterLayout.For(new MlpArchitecture(784, 2, 4)), 784);
 
@@ -16,7 +16,7 @@ public class TokenizerTests
     }
 
     [Fact]
-    public void SplitThenJoinReturnsTheSameVectorsAndTokensNeverMixTensors()
+    public void Split_then_join_returns_the_same_vectors_and_tokens_never_mix_tensors()
     {
         var layout = ParameterLayout.For(new MlpArchitecture(784, 7, 10));
         var tokenizer = new ParameterTokenizer(layout, 1000);
@@ -35,7 +35,7 @@ public class TokenizerTests
     }
 
     [Fact]
-    public void GroupedEncoderAppliesEachTokensOwnProjection()
+    public void Grouped_encoder_applies_each_tokens_own_projection()
     {
         int[] widths = [3, 5, 3];
         var encoder = new TokenEncoder(widths, 4);

@@ -14,7 +14,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     [Theory]
     [InlineData("dihyfo1")]
     [InlineData("dihyfo2")]
-    public void TinyTrainingRunLowersItsHeldOutDiffusionLoss(string variant)
+    public void Tiny_training_run_lowers_its_held_out_diffusion_loss(string variant)
     {
         using var trainer = Open(variant, steps: 150, evaluateEvery: 1000);
         var before = trainer.MeasureHeldOutLoss();
@@ -27,7 +27,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void TrainingResumesFromItsCheckpointAndPublishesTheBestVersion()
+    public void Training_resumes_from_its_checkpoint_and_publishes_the_best_version()
     {
         using (var first = Open("dihyfo2", steps: 60))
         {
@@ -46,7 +46,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void AModelIsFoundFromItsFileItsVersionFolderOrItsTrainingFolderAndAnythingElseIsRefusedNamingWhatIsAccepted()
+    public void A_model_is_found_from_its_file_its_version_folder_or_its_training_folder_and_anything_else_is_refused_naming_what_is_accepted()
     {
         string version;
         using (var training = Open("dihyfo2", steps: 30))
@@ -65,7 +65,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void ACallShorterThanTheLogIntervalWritesAFiniteTrainLossAndLaterCallsKeepTheLastLoggedOne()
+    public void A_call_shorter_than_the_log_interval_writes_a_finite_train_loss_and_later_calls_keep_the_last_logged_one()
     {
         using var trainer = Open("dihyfo2", steps: 60);
 
@@ -85,7 +85,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void AFolderHoldingAnotherTrainingIsRefused()
+    public void A_folder_holding_another_training_is_refused()
     {
         using (Open("dihyfo2", steps: 20))
         {
@@ -96,7 +96,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void SamplingWithTheSameSeedGivesIdenticalVectorsAndAnotherSeedDifferent()
+    public void Sampling_with_the_same_seed_gives_identical_vectors_and_another_seed_different()
     {
         using var trainer = Open("dihyfo1", steps: 30);
         trainer.Advance(30);
@@ -114,7 +114,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void ALoadedModelSamplesExactlyWhatTheTrainedModelSamples()
+    public void A_loaded_model_samples_exactly_what_the_trained_model_samples()
     {
         using var trainer = Open("dihyfo2", steps: 30);
         trainer.Advance(30);
@@ -127,7 +127,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void SamplingRejectsConditionsOfTheWrongWidthWithAClearMessage()
+    public void Sampling_rejects_conditions_of_the_wrong_width_with_a_clear_message()
     {
         using var trainer = Open("dihyfo2", steps: 10);
 
@@ -136,7 +136,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void TwoTrainingsWithTheSameOptionsInOneProcessTrainTheSameModel()
+    public void Two_trainings_with_the_same_options_in_one_process_train_the_same_model()
     {
         float[] TrainedWeights()
         {
@@ -152,7 +152,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void AStepThatFailsInNativeCodeIsRedoneFromTheLastCheckpointAndTheTrainingEndsAsIfItHadNot()
+    public void A_step_that_fails_in_native_code_is_redone_from_the_last_checkpoint_and_the_training_ends_as_if_it_had_not()
     {
         var options = HypernetOptions.ForPreset("tiny", "dihyfo2") with { Steps = 60, EvaluateEvery = 30, CheckpointEvery = 20, LogEvery = 10 };
         using (var clean = OpenTraining(options))
@@ -191,7 +191,7 @@ public sealed class TrainingTests : TinyTrainingFolder
     }
 
     [Fact]
-    public void AStepThatKeepsFailingInNativeCodeIsReportedAfterThreeRollBacks()
+    public void A_step_that_keeps_failing_in_native_code_is_reported_after_three_roll_backs()
     {
         using var trainer = Open("dihyfo2", steps: 60);
         var attempts = 0;

@@ -41,7 +41,7 @@ public sealed class LiveDashboardTests(LiveSiloFixture fixture) : IClassFixture<
             var result = await fixture.Prometheus.Query(GrafanaDashboard.Expand(variable.Selector, values, PanelQueryCheck.Window));
 
             var listed = result.Select(s => s.Labels.GetValueOrDefault(variable.Label)).ToHashSet();
-            var expected = variable.Label == "instance" ? fixture.Silo.MetricsTarget : LiveSiloFixture.Job;
+            var expected = variable.Label == "instance" ? fixture.Silo.HttpEndpoint : LiveSiloFixture.Job;
             Assert.True(listed.Contains(expected), $"${variable.Name} lists [{string.Join(", ", listed)}], not {expected}.");
         }
     }

@@ -1,7 +1,6 @@
 using Lethe.Contracts.Collection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Lethe.Ops.Tests;
 
@@ -30,22 +29,24 @@ public sealed class LiveSiloFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Silo = await SiloProcess.Start(Http);
-        Prometheus = await PrometheusServer.Start(Http, Job, Silo.MetricsTarget);
+        Silo = SiloProcess.Local("ops-silo", new Dictionary<string, string>
+        {
+            // Two step batches per training, so the step counter and progress gauges move during the run.
+            ["Lethe__Hypernet__StepsPerBatch"] = HypernetWorkload.StepsPerBatch.ToString(),
+        });
+        Silo.Start();
+        await Silo.WaitUntilReady(TimeSpan.FromSeconds(60));
+        Prometheus = await PrometheusServer.Start(Job, Silo.HttpEndpoint);
         await Prometheus.WaitUntilScraped($"up{{job=\"{Job}\"}} == 1", TimeSpan.FromSeconds(30));
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client => client.UseLocalhostClustering(Silo.GatewayPort));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await Silo.ConnectClient();
         try
         {
             var client = host.Services.GetRequiredService<IClusterClient>();
             Collection = await CollectionWorkload.Run(client, WorkTimeout);
             // Both go through the silo's compute executor; overlapping them keeps the fixture short on two cores.
             var hypernet = HypernetWorkload.Run(client, Prometheus, Job, CollectionWorkload.Spec.Id, WorkTimeout);
-            var unlearning = UnlearningWorkload.Run(client, Http, $"http://{Silo.MetricsTarget}", Prometheus, Job, WorkTimeout);
+            var unlearning = UnlearningWorkload.Run(client, Http, Silo.BaseAddress, Prometheus, Job, WorkTimeout);
             Hypernet = await hypernet;
             Unlearning = await unlearning;
         }
@@ -58,7 +59,7 @@ public sealed class LiveSiloFixture : IAsyncLifetime
     /// <summary>What Prometheus scrapes: the exporter's plain-text format (promtool cannot parse its OpenMetrics variant).</summary>
     public async Task<string> ScrapeText()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{Silo.MetricsTarget}/metrics");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Silo.BaseAddress}/metrics");
         request.Headers.Accept.ParseAdd("text/plain; version=0.0.4");
         using var response = await Http.SendAsync(request);
         response.EnsureSuccessStatusCode();

@@ -34,5 +34,5 @@ public static class PanelQueryCheck
     }
 
     /// <summary>At least one series with a finite value (a quantile over no observations is NaN: a blank panel).</summary>
-    public static bool HasData(IReadOnlyList<QuerySample> result) => result.Any(s => double.IsFinite(s.Value));
+    public static bool HasData(IReadOnlyList<PrometheusSample> result) => result.Any(s => double.IsFinite(s.Value));
 }

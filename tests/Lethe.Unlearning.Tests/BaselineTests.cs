@@ -9,7 +9,7 @@ public sealed class BaselineTests
 
     [Theory]
     [MemberData(nameof(Baselines))]
-    public async Task BaselineLowersForgetAccuracy(string name)
+    public async Task Baseline_lowers_forget_accuracy(string name)
     {
         var split = TinyTask.Split([2]);
         using var evaluator = new UnlearningEvaluator(split);
@@ -21,7 +21,7 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public async Task SameSeedGivesTheSameUnlearnedModel()
+    public async Task Same_seed_gives_the_same_unlearned_model()
     {
         var split = TinyTask.Split([2, 3]);
         var first = (await TinyTask.Unlearn(new RandomLabelMethod(), new UnlearningRequest(TinyTask.Original, split, 4))).Parameters;
@@ -30,7 +30,7 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public async Task GradientBaselineStopsWhenValidationForgetAccuracyReachesTheTarget()
+    public async Task Gradient_baseline_stops_when_validation_forget_accuracy_reaches_the_target()
     {
         var result = await TinyTask.Unlearn(new NegGradMethod(), new UnlearningRequest(TinyTask.Original, TinyTask.Split([2]), 1));
         Assert.Equal("validation forget accuracy reached the target", result.Details["stopped_by"]);
@@ -39,21 +39,21 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public void RetrainNeverSharesTheOriginalInitialisation() =>
+    public void Retrain_never_shares_the_original_initialisation() =>
         Assert.NotEqual(1, RetrainMethod.FreshSeed(1));
 
     [Theory]
     [InlineData(new int[0], "The forget set is empty")]
     [InlineData(new[] { 0 }, "contains pivot class 0")]
     [InlineData(new[] { 7 }, "class 7 is not in preset mnist4")]
-    public void InvalidForgetSetIsRejectedWithItsReason(int[] forget, string reason)
+    public void Invalid_forget_set_is_rejected_with_its_reason(int[] forget, string reason)
     {
         var error = Assert.Throws<ArgumentException>(() => ForgetSplit.Create(TinyTask.Data, TinyTask.Split([2]).Preset, forget));
         Assert.Contains(reason, error.Message);
     }
 
     [Fact]
-    public void ForgetSetCoveringEveryClassIsRejected()
+    public void Forget_set_covering_every_class_is_rejected()
     {
         var preset = Lethe.ML.Data.TaskPreset.Mnist4.WithPivots([0]);
         var error = Assert.Throws<ArgumentException>(() => preset.RequireForgetSet([0, 1, 2, 3]));
@@ -63,7 +63,7 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public async Task ModelOfTheWrongShapeIsRejectedBeforeAnyWork()
+    public async Task Model_of_the_wrong_shape_is_rejected_before_any_work()
     {
         var request = new UnlearningRequest(new float[10], TinyTask.Split([2]), 1);
         var error = await Assert.ThrowsAsync<ArgumentException>(() => UnlearningExperiment.RunAsync(
@@ -72,7 +72,7 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public void UnknownMethodIsRejectedWithTheAcceptedNames()
+    public void Unknown_method_is_rejected_with_the_accepted_names()
     {
         var error = Assert.Throws<ArgumentException>(() => UnlearningMethodCatalog.RequireKnown("amnesia"));
         Assert.Contains("retrain, finetune, neggrad, neggrad+, randomlabel, ssd, tasknegation, dihyfo1, dihyfo2", error.Message);

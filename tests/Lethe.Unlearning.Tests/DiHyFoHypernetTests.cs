@@ -97,7 +97,7 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
     [Theory]
     [InlineData("dihyfo1")]
     [InlineData("dihyfo2")]
-    public async Task TrainedHypernetworkSamplesCandidatesInTheTaskNetLayoutReproducibly(string variant)
+    public async Task Trained_hypernetwork_samples_candidates_in_the_task_net_layout_reproducibly(string variant)
     {
         using var loaded = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 3, steps: 5);
         var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
@@ -114,7 +114,7 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
     [Theory]
     [InlineData("dihyfo1")]
     [InlineData("dihyfo2")]
-    public async Task DiHyFoMethodBackedByAHypernetworkReturnsOneOfItsCandidatesAndRecordsThePrompt(string variant)
+    public async Task DiHyFo_method_backed_by_a_hypernetwork_returns_one_of_its_candidates_and_records_the_prompt(string variant)
     {
         using var loaded = DiHyFoHypernet.Load(variant, hypernets.Folder(variant), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 4, steps: 5);
 
@@ -127,7 +127,7 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
     }
 
     [Fact]
-    public void PromptQuantilesReachThePromptAndAQuantileOutsideZeroToOneIsRefusedNamingIt()
+    public void Prompt_quantiles_reach_the_prompt_and_a_quantile_outside_zero_to_one_is_refused_naming_it()
     {
         using var low = DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 2, steps: 2, retainQuantile: 0, forgetQuantile: 0.2);
         using var high = DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 2, steps: 2, retainQuantile: 1, forgetQuantile: 0.8);
@@ -141,7 +141,7 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
     }
 
     [Fact]
-    public async Task AGuidedHypernetworkSpreadsItsCandidatesOverTheGuidanceLadderAndTheMethodRecordsTheChosenScale()
+    public async Task A_guided_hypernetwork_spreads_its_candidates_over_the_guidance_ladder_and_the_method_records_the_chosen_scale()
     {
         using var loaded = DiHyFoHypernet.Load("dihyfo1", hypernets.Folder("dihyfo1"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 9, steps: 4);
         var conditions = new SamplingConditions(loaded.Prompt.For([2]), TinyTask.Original, [0.1f, 0.1f, 0.2f, 0.2f]);
@@ -161,7 +161,7 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
     }
 
     [Fact]
-    public void AnUnguidedHypernetworkSamplesAtScaleOneAndRefusesOtherScales()
+    public void An_unguided_hypernetwork_samples_at_scale_one_and_refuses_other_scales()
     {
         using var loaded = DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4, candidates: 2, steps: 2);
         Assert.Equal([1.0], loaded.Sampler.Guidances);
@@ -171,28 +171,28 @@ public sealed class DiHyFoHypernetTests(TinyHypernets hypernets) : IClassFixture
     }
 
     [Fact]
-    public void HypernetworkOfTheOtherVariantIsRejectedNamingBoth()
+    public void Hypernetwork_of_the_other_variant_is_rejected_naming_both()
     {
         var error = Assert.Throws<ArgumentException>(() => DiHyFoHypernet.Load("dihyfo1", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist4));
         Assert.Contains("is a dihyfo2 hypernetwork; --method dihyfo1 needs a dihyfo1 one", error.Message);
     }
 
     [Fact]
-    public void HypernetworkOfAnotherPresetIsRejectedNamingBothArchitectures()
+    public void Hypernetwork_of_another_preset_is_rejected_naming_both_architectures()
     {
         var error = Assert.Throws<InvalidDataException>(() => DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), hypernets.Checkpoints, TaskPreset.Mnist));
         Assert.Contains("samples mnist4 nets (784-2-4); the model to unlearn is mnist (784-7-10)", error.Message);
     }
 
     [Fact]
-    public void MissingHypernetworkIsRejectedWithTheCommandThatTrainsOne()
+    public void Missing_hypernetwork_is_rejected_with_the_command_that_trains_one()
     {
         var error = Assert.Throws<FileNotFoundException>(() => DiHyFoHypernet.Load("dihyfo1", Path.Combine(hypernets.Root, "absent"), hypernets.Checkpoints, TaskPreset.Mnist4));
         Assert.Contains("lethe train --variant dihyfo1", error.Message);
     }
 
     [Fact]
-    public void MissingCheckpointFolderIsRejectedBeforeTheHypernetworkLoads()
+    public void Missing_checkpoint_folder_is_rejected_before_the_hypernetwork_loads()
     {
         var error = Assert.Throws<FileNotFoundException>(() => DiHyFoHypernet.Load("dihyfo2", hypernets.Folder("dihyfo2"), Path.Combine(hypernets.Root, "absent"), TaskPreset.Mnist4));
         Assert.Contains("no manifest.json", error.Message);

@@ -37,7 +37,7 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public void PromptTakesRetainLossesAtALowQuantileAndForgetLossesFromNeverLearnedCheckpoints()
+    public void Prompt_takes_retain_losses_at_a_low_quantile_and_forget_losses_from_never_learned_checkpoints()
     {
         var prompt = TargetLossPrompt.FromCheckpoints(Checkpoints(), TaskPreset.Mnist4, retainQuantile: 0, forgetQuantile: 0.5);
         Assert.Equal(0.2f, prompt.RetainTarget[2]);
@@ -51,7 +51,7 @@ public sealed class DiHyFoTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public async Task SelectionKeepsTheCandidateWithZeroForgetAccuracyAndTheBestRetainAccuracy(int variant)
+    public async Task Selection_keeps_the_candidate_with_zero_forget_accuracy_and_the_best_retain_accuracy(int variant)
     {
         var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
         // Candidates: the original (knows class 2), an all-zero net (always predicts class 0: forgets 2 but keeps
@@ -77,7 +77,7 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public async Task DiHyFoOneConditionsOnTheModelsCurrentValidationLosses()
+    public async Task DiHyFo_1_conditions_on_the_models_current_validation_losses()
     {
         SamplingConditions? seen = null;
         var sampler = new DelegateCandidateSampler((conditions, count, seed) =>
@@ -94,7 +94,7 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public async Task SamplerRowsOfTheWrongLengthAreRejected()
+    public async Task Sampler_rows_of_the_wrong_length_are_rejected()
     {
         var sampler = new DelegateCandidateSampler((_, _, _) => [new float[5]]);
         var method = new DiHyFoMethod(2, sampler, TargetLossPrompt.FromCheckpoints(Checkpoints(), TaskPreset.Mnist4), candidates: 1);
@@ -103,13 +103,13 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public void CandidateSelectionPrefersLowerForgetAccuracyThenHigherRetainAccuracy()
+    public void Candidate_selection_prefers_lower_forget_accuracy_then_higher_retain_accuracy()
     {
         Assert.Equal(2, CandidateSelection.Best([0.5, 0.0, 0.0, 0.1], [0.99, 0.6, 0.9, 0.99]));
     }
 
     [Fact]
-    public void CandidateSelectionWithADistanceStaysAtTheLowestForgetAccuracyAndWithinTheRetainTolerance()
+    public void Candidate_selection_with_a_distance_stays_at_the_lowest_forget_accuracy_and_within_the_retain_tolerance()
     {
         double[] forget = [0.0, 0.0, 0.0, 0.1, 0.0];
         double[] retain = [0.99, 0.985, 0.95, 0.99, 0.992];
@@ -121,7 +121,7 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public void NeverLearnedReferenceTakesFinalCheckpointsThatForgotEveryForgetClassAndKeptTheRest()
+    public void Never_learned_reference_takes_final_checkpoints_that_forgot_every_forget_class_and_kept_the_rest()
     {
         var batch = Checkpoints();
         for (var row = 0; row < batch.Count; row++)
@@ -140,7 +140,7 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public void ForgetEntropyOfAnAllZeroNetIsTheUniformEntropy()
+    public void Forget_entropy_of_an_all_zero_net_is_the_uniform_entropy()
     {
         using var probe = new ValidationProbe(TinyTask.Split([2]));
         var entropy = probe.ForgetEntropy(TorchSharp.torch.zeros(2, ParameterLayout.For(TaskPreset.Mnist4.Architecture).Count));
@@ -148,7 +148,7 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
-    public async Task WithANeverLearnedReferenceSelectionPrefersTheCandidateAsUnsureAsNetsThatNeverSawTheClass()
+    public async Task With_a_never_learned_reference_selection_prefers_the_candidate_as_unsure_as_nets_that_never_saw_the_class()
     {
         var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
         // Scaling fc2 by a positive factor keeps every prediction (so both accuracies) and only sharpens the softmax:

@@ -6,7 +6,7 @@ namespace Lethe.Unlearning.Tests;
 public sealed class EvaluatorTests
 {
     [Fact]
-    public void ModelComparedWithItselfHasUnlearningScoreOneAndFullOverlap()
+    public void Model_compared_with_itself_has_unlearning_score_one_and_full_overlap()
     {
         using var evaluator = new UnlearningEvaluator(TinyTask.Split([2]));
         var metrics = evaluator.Evaluate(TinyTask.Original, TinyTask.Original);
@@ -17,7 +17,7 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
-    public void ManyModelsAtOnceGiveTheSameMetricsAsOneByOne()
+    public void Many_models_at_once_give_the_same_metrics_as_one_by_one()
     {
         using var evaluator = new UnlearningEvaluator(TinyTask.Split([2, 3]));
         var other = TinyTask.Split([2, 3]).Preset.Architecture;
@@ -33,7 +33,7 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
-    public void ModelThatNeverSawTheForgetClassScoresMiaNearTheRetrainedModel()
+    public void Model_that_never_saw_the_forget_class_scores_MIA_near_the_retrained_model()
     {
         var split = TinyTask.Split([2]);
         using var evaluator = new UnlearningEvaluator(split);
@@ -48,7 +48,7 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
-    public async Task ReportWritesJsonMarkdownAndPng()
+    public async Task Report_writes_JSON_Markdown_and_PNG()
     {
         var report = await FinetuneReport();
         var folder = Directory.CreateTempSubdirectory("lethe-report-").FullName;
@@ -72,7 +72,7 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
-    public async Task ReportReadBackFromItsJsonGivesTheSameJsonAndMarkdown()
+    public async Task Report_read_back_from_its_JSON_gives_the_same_JSON_and_Markdown()
     {
         var run = await FinetuneReport();
         var report = run with { HyperParameters = new Dictionary<string, object>(run.HyperParameters) { ["prompt_targets"] = new[] { 0.25f, 3.5f } } };
@@ -85,7 +85,7 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
-    public void PaperTablesHoldEveryForgetSetOfTheBench()
+    public void Paper_tables_hold_every_forget_set_of_the_bench()
     {
         Assert.Equal(3, PaperTables.For("mnist4", [2]).Count);
         Assert.Equal(3, PaperTables.For("mnist", [0, 1, 2, 3, 4]).Count);

@@ -5,7 +5,7 @@ namespace Lethe.Unlearning.Tests;
 public sealed class MetricTests
 {
     [Fact]
-    public void LogisticRegressionMatchesTheHandSolvedSymmetricCase()
+    public void Logistic_regression_matches_the_hand_solved_symmetric_case()
     {
         // x = [-1, 1], y = [0, 1], objective ½w² + Σ log-loss: by symmetry b = 0 and the slope solves w = 2·σ(−w).
         var fit = LogisticRegression1D.Fit([-1.0, 1.0], [0, 1]);
@@ -28,7 +28,7 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void LogisticRegressionStationaryPointHasZeroGradient()
+    public void Logistic_regression_stationary_point_has_zero_gradient()
     {
         double[] x = [0.1, 0.4, 0.35, 0.8, 1.2, 0.9, 1.5, 0.2];
         int[] y = [1, 1, 0, 1, 0, 0, 0, 1];
@@ -41,7 +41,7 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void EntropyMiaIsTheShareOfForgetSamplesOnTheMemberSideOfTheFittedBoundary()
+    public void Entropy_MIA_is_the_share_of_forget_samples_on_the_member_side_of_the_fitted_boundary()
     {
         // Retain samples are confident (low entropy), test samples are not; two forget samples look like retain.
         double[] retain = [0.05, 0.1, 0.15, 0.2, 0.1, 0.05, 0.12, 0.08];
@@ -51,7 +51,7 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void EntropyMiaSubsamplesRetainToTheTestSize()
+    public void Entropy_MIA_subsamples_retain_to_the_test_size()
     {
         var chosen = MembershipInference.BalancedSubsample(retainCount: 10, size: 4, seed: 5);
         Assert.Equal(4, chosen.Distinct().Count());
@@ -60,7 +60,7 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void MiaEfficacyIsTheShareOfForgetSamplesPredictedNonMember()
+    public void MIA_efficacy_is_the_share_of_forget_samples_predicted_non_member()
     {
         double[] retain = [0.95, 0.9, 0.99, 0.97, 0.3];
         double[] test = [0.3, 0.4, 0.2, 0.35];
@@ -70,15 +70,15 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void OverlapCountsSamplesWithTheSamePrediction() =>
+    public void Overlap_counts_samples_with_the_same_prediction() =>
         Assert.Equal(0.75, OutputAgreement.Overlap([0, 1, 2, 2], [0, 1, 1, 2]), 12);
 
     [Fact]
-    public void JensenShannonOfDisjointDistributionsIsLnTwo() =>
+    public void Jensen_Shannon_of_disjoint_distributions_is_ln_two() =>
         Assert.Equal(Math.Log(2), OutputAgreement.JensenShannon([1.0, 0.0], [0.0, 1.0]), 12);
 
     [Fact]
-    public void UnlearningScoreMatchesTheHandComputedJensenShannon()
+    public void Unlearning_score_matches_the_hand_computed_Jensen_Shannon()
     {
         // Sample 1: identical logits. Sample 2: P = softmax(0, 0) = (½, ½), Q = softmax(ln 3, 0) = (¾, ¼), M = (5/8, 3/8):
         // KL(P‖M) = ½ln(4/5) + ½ln(4/3), KL(Q‖M) = ¾ln(6/5) + ¼ln(2/3), JSD = ½(KL(P‖M) + KL(Q‖M)).
@@ -92,7 +92,7 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void ConfusionRowsAreReferencePredictions()
+    public void Confusion_rows_are_reference_predictions()
     {
         var matrix = OutputAgreement.Confusion([0, 0, 1, 2], [0, 1, 1, 1], classes: 3);
         Assert.Equal([1, 1, 0], matrix[0]);
@@ -101,7 +101,7 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void ThresholdClassifierFindsTheSeparatingCut()
+    public void Threshold_classifier_finds_the_separating_cut()
     {
         var attack = ThresholdClassifier.Fit([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1]);
         Assert.True(attack.MemberAbove);

@@ -9,7 +9,7 @@ public class OriginalTrainerTests
 
     /// <summary>Seed 7 of the default recipe trains an MNIST-4 net that never learns class 2 (Dr .357 in 'bench unlearn --seeds 10').</summary>
     [Fact]
-    public void ATrainingThatLeavesAClassUnlearnedIsRedoneFromAnotherInitialisation()
+    public void A_training_that_leaves_a_class_unlearned_is_redone_from_another_initialisation()
     {
         var once = OriginalModelTrainer.TrainEveryClass(Train, TaskPreset.Mnist4.Architecture, TinyTask.Recipe with { MaxAttempts = 1 }, seed: 7);
         Assert.Equal((7, 1), (once.Seed, once.Attempts));
@@ -24,7 +24,7 @@ public class OriginalTrainerTests
     }
 
     [Fact]
-    public void ASuccessfulTrainingIsKeptAsItIsAndNoAttemptsIsRefused()
+    public void A_successful_training_is_kept_as_it_is_and_no_attempts_is_refused()
     {
         var first = OriginalModelTrainer.TrainEveryClass(Train, TaskPreset.Mnist4.Architecture, TinyTask.Recipe, seed: 1);
         Assert.Equal((1, 1), (first.Seed, first.Attempts));

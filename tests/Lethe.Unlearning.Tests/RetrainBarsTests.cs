@@ -14,7 +14,7 @@ public sealed class RetrainBarsTests
     };
 
     [Fact]
-    public void GapsArePairedBySeedAfterAveragingEachSeedsSamplesAndTheMissedBarsAreNamed()
+    public void Gaps_are_paired_by_seed_after_averaging_each_seeds_samples_and_the_missed_bars_are_named()
     {
         // Seed 1: samples average Dr .98 (gap 0), MIA .25 (gap +.05). Seed 2: Dr .90 (gap -.06), MIA .30 (gap 0).
         var measured = new[]
@@ -37,7 +37,7 @@ public sealed class RetrainBarsTests
     }
 
     [Fact]
-    public void AModelLikeRetrainMissesNothingAndEachBarIsMissedOnItsOwn()
+    public void A_model_like_retrain_misses_nothing_and_each_bar_is_missed_on_its_own()
     {
         var bars = new RetrainBars();
         (int, ModelMetrics)[] Both(double dr, double df, double mia, double phi) =>
@@ -53,7 +53,7 @@ public sealed class RetrainBarsTests
     }
 
     [Fact]
-    public void ASeedWithoutItsRetrainedModelOrAModelWithoutPhiIsRefused()
+    public void A_seed_without_its_retrained_model_or_a_model_without_phi_is_refused()
     {
         var bars = new RetrainBars();
         Assert.Contains("Seed 3", Assert.Throws<ArgumentException>(() => bars.Judge("m", [(3, Model(0.9, 0, 0.2, 1))], Retrained)).Message);

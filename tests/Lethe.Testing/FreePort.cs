@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Lethe.Ops.Tests;
+namespace Lethe.Testing;
 
 public static class FreePort
 {
-    /// <summary>A loopback port nothing listens on right now.</summary>
+    /// <summary>
+    /// A loopback port nothing listens on right now. Another process may take it before the caller binds it; the
+    /// servers here then fail to start and say so, which is rare enough not to retry.
+    /// </summary>
     public static int Next()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 
-namespace Lethe.Cli.Tests;
+namespace Lethe.Testing;
 
-/// <summary>Runs the built <c>lethe</c> CLI as a separate process, the way a user does.</summary>
+/// <summary>
+/// Runs the built <c>lethe</c> CLI as a separate process, the way a user does. The test project references
+/// client/Lethe.Client.csproj so that <c>lethe.dll</c> is built next to the tests.
+/// </summary>
 public static class LetheProcess
 {
     private static readonly string DefaultArtifacts = Path.Combine(Path.GetTempPath(), $"lethe-cli-tests-{Environment.ProcessId}");

@@ -1,12 +1,15 @@
 using System.Reflection;
 
-namespace Lethe.Ops.Tests;
+namespace Lethe.Testing;
 
-/// <summary>Files of the repository the tests check (the root is recorded at build time).</summary>
+/// <summary>Files of the repository the tests read or run (the root is recorded when Lethe.Testing is built).</summary>
 public static class RepositoryPaths
 {
     public static string Root { get; } = typeof(RepositoryPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepositoryRoot").Value!;
+
+    /// <summary>Programs scripts/install-deps.sh installs from npm (Azurite).</summary>
+    public static string NpmTools => Path.Combine(Root, ".lethe", "tools", "node_modules", ".bin");
 
     /// <summary>The dashboard as shipped by <c>k8s/</c> (kustomize generates its ConfigMap).</summary>
     public static string Dashboard => Path.Combine(Root, "k8s", "dashboards", "lethe-dashboard.json");

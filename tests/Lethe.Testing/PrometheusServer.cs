@@ -1,21 +1,20 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Lethe.Ops.Tests;
+namespace Lethe.Testing;
 
 /// <summary>
-/// Debian's <c>prometheus</c> on a loopback port with a throw-away TSDB, scraping one target every second
+/// Debian's <c>prometheus</c> on a loopback port with a throw-away TSDB, scraping its targets every second as one job
 /// (scripts/install-deps.sh installs it).
 /// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lethe-ops-prometheus-");
-    private readonly HttpClient _http;
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lethe-prometheus-");
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly ChildProcess _process;
 
-    private PrometheusServer(HttpClient http, string job, string target)
+    private PrometheusServer(string job, IReadOnlyList<string> targets)
     {
-        _http = http;
         Port = FreePort.Next();
         var config = Path.Combine(_folder.FullName, "prometheus.yml");
         File.WriteAllText(config, $"""
@@ -25,7 +24,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             scrape_configs:
               - job_name: {job}
                 static_configs:
-                  - targets: ['{target}']
+                  - targets: [{string.Join(", ", targets.Select(t => $"'{t}'"))}]
             """);
         _process = new ChildProcess("prometheus",
         [
@@ -37,28 +36,14 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<PrometheusServer> Start(HttpClient http, string job, string target)
+    /// <param name="job">The <c>job</c> label of every scraped series.</param>
+    /// <param name="targets"><c>host:port</c> of each silo (<see cref="SiloProcess.HttpEndpoint"/>).</param>
+    public static async Task<PrometheusServer> Start(string job, params string[] targets)
     {
-        var server = new PrometheusServer(http, job, target);
+        var server = new PrometheusServer(job, targets);
         try
         {
-            await Poll.Until(async () =>
-            {
-                if (server._process.HasExited)
-                {
-                    throw new InvalidOperationException($"prometheus exited during start-up:{Environment.NewLine}{server._process.Tail()}");
-                }
-
-                try
-                {
-                    using var response = await http.GetAsync($"http://127.0.0.1:{server.Port}/-/ready");
-                    return response.IsSuccessStatusCode ? "ready" : null;
-                }
-                catch (HttpRequestException)
-                {
-                    return null;
-                }
-            }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), () => $"prometheus never became ready:{Environment.NewLine}{server._process.Tail()}");
+            await server._process.WaitUntilReady(() => ChildProcess.AnswersOk(server._http, $"http://127.0.0.1:{server.Port}/-/ready"), TimeSpan.FromSeconds(30));
             return server;
         }
         catch
@@ -72,7 +57,7 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// An instant query through <c>/api/v1/query</c>: one entry per series (a scalar result is one entry without
     /// labels). A query Prometheus rejects throws with its error message.
     /// </summary>
-    public async Task<IReadOnlyList<QuerySample>> Query(string expression)
+    public async Task<IReadOnlyList<PrometheusSample>> Query(string expression)
     {
         using var response = await _http.GetAsync($"http://127.0.0.1:{Port}/api/v1/query?query={Uri.EscapeDataString(expression)}");
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -86,10 +71,10 @@ public sealed class PrometheusServer : IAsyncDisposable
         var result = data.GetProperty("result");
         return data.GetProperty("resultType").GetString() switch
         {
-            "vector" => result.EnumerateArray().Select(series => new QuerySample(
+            "vector" => result.EnumerateArray().Select(series => new PrometheusSample(
                 series.GetProperty("metric").EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString() ?? ""),
                 Value(series.GetProperty("value")))).ToArray(),
-            "scalar" => [new QuerySample(new Dictionary<string, string>(), Value(result))],
+            "scalar" => [new PrometheusSample(new Dictionary<string, string>(), Value(result))],
             var other => throw new InvalidOperationException($"Unexpected result type {other} for an instant query '{expression}'."),
         };
     }
@@ -100,12 +85,13 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// and a quantile over a zero rate is NaN).
     /// </summary>
     public Task WaitUntilScraped(string expression, TimeSpan timeout) =>
-        Poll.Until(async () => (await Query(expression)).Count > 0 ? expression : null,
+        Poll.Until(async () => (await Query(expression)).Count > 0,
             timeout, TimeSpan.FromMilliseconds(250), () => $"Prometheus never returned a series for {expression}");
 
     public ValueTask DisposeAsync()
     {
         _process.Dispose();
+        _http.Dispose();
         _folder.Delete(recursive: true);
         return ValueTask.CompletedTask;
     }
