@@ -1,7 +1,6 @@
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Activation;
 using Lethe.Grains.Artifacts;
-using Lethe.Grains.Compute;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Collection;
 using Lethe.ML.Storage;
@@ -246,40 +245,21 @@ public sealed class CheckpointShardGrain(
     /// <summary>Serializes the shard (runs in index order, no timestamps, so a re-run gives the same bytes) and hashes it.</summary>
     private (CheckpointShardManifest Manifest, byte[] Bytes) Write(CollectionJobSpec spec, string key, RunCheckpoints[] runs)
     {
-        var batch = InEngineOrder(CheckpointBatch.Concat(runs.Select(r => new CheckpointBatch(
+        // Rows in (run, step) order, the order one engine pass over the shard's runs produces; with per-run results
+        // independent of batching, the shard is then byte-identical to the in-process collector's.
+        var batch = CheckpointBatch.Concat(runs.Select(r => new CheckpointBatch(
             r.Count, r.ParameterCount, r.ClassCount, r.Params, r.ClassLoss, r.ClassAcc,
-            Enumerable.Repeat(r.Run, r.Count).ToArray(), r.Step, r.Epoch)).ToList()));
+            Enumerable.Repeat(r.Run, r.Count).ToArray(), r.Step, r.Epoch)).ToList()).InRunStepOrder();
         var bytes = ShardFile.Serialize(batch, ShardedCollection.Metadata(spec.ToEngineSpec(), runs[0].DataSource, Index));
         var sha = ArtifactChecksum.Sha256Of(bytes);
         return (ManifestOf(spec, key, batch, sha, bytes.Length), bytes);
     }
 
-    /// <summary>
-    /// Rows ordered by (run, step), the order one engine pass over the shard's runs produces; with per-run results
-    /// independent of batching, the shard is then byte-identical to the in-process collector's.
-    /// </summary>
-    private static CheckpointBatch InEngineOrder(CheckpointBatch batch) =>
-        CheckpointRows.Select(batch, Enumerable.Range(0, batch.Count).OrderBy(i => batch.Run[i]).ThenBy(i => batch.Step[i]).ToArray());
-
     private CheckpointShardManifest ManifestOf(CollectionJobSpec spec, string key, CheckpointBatch batch, string sha256, long bytes)
     {
         var (first, last) = spec.RunsOfShard(Index);
-        var m = batch.ClassCount;
-        var mean = new float[m];
-        var min = Enumerable.Repeat(float.PositiveInfinity, m).ToArray();
-        var max = Enumerable.Repeat(float.NegativeInfinity, m).ToArray();
-        for (var row = 0; row < batch.Count; row++)
-        {
-            var loss = batch.ClassLossOf(row);
-            for (var c = 0; c < m; c++)
-            {
-                mean[c] += loss[c] / batch.Count;
-                min[c] = Math.Min(min[c], loss[c]);
-                max[c] = Math.Max(max[c], loss[c]);
-            }
-        }
-
+        var statistics = CheckpointStatistics.Of(batch);
         return new CheckpointShardManifest(JobId, Index, CollectionSpec.ShardName(Index), artifacts.UriOf(key), sha256, bytes,
-            batch.Count, first, last, mean, min, max);
+            batch.Count, first, last, statistics.MeanClassLoss, statistics.MinClassLoss, statistics.MaxClassLoss);
     }
 }
