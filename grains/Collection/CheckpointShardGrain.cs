@@ -1,7 +1,6 @@
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Activation;
 using Lethe.Grains.Artifacts;
-using Lethe.Grains.Compute;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Collection;
 using Lethe.ML.Storage;
@@ -14,7 +13,9 @@ namespace Lethe.Grains.Collection;
 /// Seals one shard: polls its runs until every one is trained, writes the shard to the artifact store out of sight,
 /// records its SHA-256 in grain state, then commits. After a crash the loop starts from what is recorded: a staged
 /// shard is committed if its bytes survived, a committed one is adopted after verifying it, otherwise the runs are
-/// trained again and (being deterministic) give the same bytes. Each run lands in exactly this one shard.
+/// trained again and (being deterministic) give the same bytes. Each run lands in exactly this one shard. Its work
+/// follows <see cref="ResumableGrain{TState}"/>: a reminder from the first Start of an activation until sealed or
+/// failed, one loop, a hand-over when its silo shuts down (besides its job's polls, which also restart it).
 /// </summary>
 public sealed class CheckpointShardGrain(
     [PersistentState("shard", CollectionOptions.StorageName)] IPersistentState<CheckpointShardState> state,
@@ -22,37 +23,36 @@ public sealed class CheckpointShardGrain(
     LetheMetrics metrics,
     IOptions<CollectionOptions> options,
     IClusterMembershipService membership,
-    ILogger<CheckpointShardGrain> log) : Grain, ICheckpointShardGrain
+    ILogger<CheckpointShardGrain> log) : ResumableGrain<CheckpointShardState>(state), ICheckpointShardGrain
 {
-    private readonly ActivationWork _loop = new();
     private int _runsTrained;
     private long _runEpochsDone;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        EnsureLoop();
-        return Task.CompletedTask;
-    }
+    protected override bool IsRunning => State is { Spec: not null, Error: null } && State.Status != ShardStatus.Sealed;
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        await _loop.StopAsync(cancellationToken);
-    }
+    protected override Task RunAsync(CancellationToken ct) => Seal(State.Spec!, ct);
+
+    protected override Task HandOver() => this.AsReference<ICheckpointShardGrain>().Resume();
 
     async Task<ShardProgress> ICheckpointShardGrain.Start(CollectionJobSpec spec)
     {
-        if (state.State.Spec is null)
+        if (State.Spec is null)
         {
-            state.State.Spec = spec;
-            state.State.Status = ShardStatus.Training;
-            await state.WriteStateAsync();
+            State.Spec = spec;
+            State.Status = ShardStatus.Training;
+            await Write();
         }
-        else if (state.State.Spec.JobId() != spec.JobId())
+        else if (State.Spec.JobId() != spec.JobId())
         {
             throw new ArgumentException($"Shard {this.GetPrimaryKeyString()} belongs to another spec.");
         }
 
-        EnsureLoop();
+        if (IsRunning)
+        {
+            // The job polls Start every poll interval; the reminder is written on the first poll of an activation only.
+            await KeepResuming(options.Value.ResumePeriod);
+        }
+
         return Progress();
     }
 
@@ -60,17 +60,17 @@ public sealed class CheckpointShardGrain(
 
     Task ICheckpointShardGrain.Resume()
     {
-        EnsureLoop();
+        EnsureWork();
         return Task.CompletedTask;
     }
 
     private ShardProgress Progress()
     {
-        var runs = state.State.Spec is { } spec ? RunCount(spec) : 0;
-        var sealedShard = state.State.Status == ShardStatus.Sealed ? state.State.Staged : null;
+        var runs = State.Spec is { } spec ? RunCount(spec) : 0;
+        var sealedShard = State.Status == ShardStatus.Sealed ? State.Staged : null;
         var trained = sealedShard is null ? _runsTrained : runs;
-        var epochs = sealedShard is null ? _runEpochsDone : (long)runs * state.State.Spec!.Epochs;
-        return new ShardProgress(state.State.Status, trained, runs, sealedShard, state.State.Error, epochs);
+        var epochs = sealedShard is null ? _runEpochsDone : (long)runs * State.Spec!.Epochs;
+        return new ShardProgress(State.Status, trained, runs, sealedShard, State.Error, epochs);
     }
 
     private int RunCount(CollectionJobSpec spec)
@@ -83,14 +83,6 @@ public sealed class CheckpointShardGrain(
 
     private string JobId => CollectionJobIds.Parse(this.GetPrimaryKeyString()).JobId;
 
-    private void EnsureLoop()
-    {
-        if (state.State is { Spec: { } spec, Error: null } && state.State.Status != ShardStatus.Sealed)
-        {
-            _loop.EnsureRunning(ct => Seal(spec, ct));
-        }
-    }
-
     private async Task Seal(CollectionJobSpec spec, CancellationToken ct)
     {
         // Leave the calling turn first so Start returns at once; continuations stay on this grain's scheduler.
@@ -98,7 +90,7 @@ public sealed class CheckpointShardGrain(
         var key = CollectionJobSpecExtensions.ShardKey(JobId, Index);
         try
         {
-            if (state.State.Staged is { } staged && await artifacts.Commit(key, staged.Sha256, ct))
+            if (State.Staged is { } staged && await artifacts.Commit(key, staged.Sha256, ct))
             {
                 await MarkSealed(staged);
                 return;
@@ -106,17 +98,17 @@ public sealed class CheckpointShardGrain(
 
             if (await Adopt(key, spec, ct) is { } adopted)
             {
-                state.State.Staged = adopted;
+                State.Staged = adopted;
                 await MarkSealed(adopted);
                 return;
             }
 
             var runs = await TrainRuns(spec, ct);
-            var (manifest, bytes) = await Task.Run(() => Write(spec, key, runs), ct);
+            var (manifest, bytes) = await Task.Run(() => Serialize(spec, key, runs), ct);
             await artifacts.Stage(key, bytes, manifest.Sha256, ct);
-            state.State.Staged = manifest;
-            state.State.Status = ShardStatus.Staged;
-            await state.WriteStateAsync();
+            State.Staged = manifest;
+            State.Status = ShardStatus.Staged;
+            await Write();
             if (await artifacts.Commit(key, manifest.Sha256, ct))
             {
                 metrics.ShardBytesWritten.Add(manifest.Bytes, new KeyValuePair<string, object?>("store", artifacts.Kind));
@@ -132,7 +124,7 @@ public sealed class CheckpointShardGrain(
             await Task.WhenAll(Enumerable.Range(manifest.FirstRun, manifest.LastRun - manifest.FirstRun + 1)
                 .Select(r => GrainFactory.GetGrain<ITrainingRunGrain>(CollectionJobIds.Run(JobId, r)).MarkSealed()));
         }
-        catch (Exception e) when (state.State.Status == ShardStatus.Sealed && !ct.IsCancellationRequested)
+        catch (Exception e) when (State.Status == ShardStatus.Sealed && !ct.IsCancellationRequested)
         {
             // The shard is safe; runs that missed the news free their memory when idle collection deactivates them.
             log.LogWarning(e, "Shard {Shard} sealed, but not every run could be told", this.GetPrimaryKeyString());
@@ -144,22 +136,25 @@ public sealed class CheckpointShardGrain(
         catch (Exception e) when (e is InvalidOperationException or InvalidDataException or ArgumentException)
         {
             log.LogError(e, "Shard {Shard} failed", this.GetPrimaryKeyString());
-            state.State.Error = e.Message;
-            await state.WriteStateAsync();
+            State.Error = e.Message;
+            await Write();
+            await StopResuming();
         }
         catch (Exception e)
         {
-            // Storage or messaging trouble: the job's next poll (Start) runs the loop again from the recorded state.
+            // Storage or messaging trouble: the job's next poll (Start) or the next reminder tick runs the loop again from
+            // the recorded state.
             log.LogWarning(e, "Shard {Shard} interrupted; it resumes on the next poll", this.GetPrimaryKeyString());
         }
     }
 
     private async Task MarkSealed(CheckpointShardManifest manifest)
     {
-        state.State.Status = ShardStatus.Sealed;
-        state.State.Staged = manifest;
-        await state.WriteStateAsync();
+        State.Status = ShardStatus.Sealed;
+        State.Staged = manifest;
+        await Write();
         log.LogInformation("Shard {Shard} sealed: {Count} checkpoints, sha256 {Sha}", this.GetPrimaryKeyString(), manifest.Count, manifest.Sha256);
+        await StopResuming();
     }
 
     /// <summary>A shard committed by an earlier life of this job (e.g. a previous embedded process) is reused once verified.</summary>
@@ -190,11 +185,12 @@ public sealed class CheckpointShardGrain(
     }
 
     /// <summary>
-    /// Polls the shard's runs until all are trained; a poll also restarts a run whose silo died. The first round starts
-    /// every run; after that, while nothing has finished, only the first missing run is polled: runs that train together
-    /// in one vectorized pass finish together, so one cheap call per round tells when to collect them all. Every
-    /// missing run is polled again as soon as the cluster membership changes or a poll fails: a silo died, and the runs
-    /// it held must restart now, together in one pass, not one by one as each earlier run finishes.
+    /// Polls the shard's runs on a grain timer until all are trained; a poll also restarts a run whose silo died. The
+    /// first round starts every run; after that, while nothing has finished, only the first missing run is polled: runs
+    /// that train together in one vectorized pass finish together, so one cheap call per round tells when to collect
+    /// them all. Every missing run is polled again as soon as the cluster membership changes or a poll fails: a silo
+    /// died (or is shutting down), and the runs it held must restart now, together in one pass, not one by one as each
+    /// earlier run finishes. This is what resumes and hands over runs, which keep no reminder of their own.
     /// </summary>
     private async Task<RunCheckpoints[]> TrainRuns(CollectionJobSpec spec, CancellationToken ct)
     {
@@ -203,14 +199,9 @@ public sealed class CheckpointShardGrain(
         var epochs = new int[results.Length];
         var pollAll = true;
         var membershipSeen = membership.CurrentSnapshot.Version;
-        while (true)
+        await PollUntilDone(async () =>
         {
             var missing = Enumerable.Range(0, results.Length).Where(i => results[i] is null).ToList();
-            if (missing.Count == 0)
-            {
-                return results!;
-            }
-
             var membershipNow = membership.CurrentSnapshot.Version;
             pollAll |= membershipNow != membershipSeen;
             membershipSeen = membershipNow;
@@ -236,50 +227,29 @@ public sealed class CheckpointShardGrain(
             var stillMissing = missing.Except(finished).ToList();
             var typical = polled.Except(finished).Select(i => epochs[i]).DefaultIfEmpty(0).Max();
             _runEpochsDone = ((long)_runsTrained * spec.Epochs) + ((long)stillMissing.Count * typical);
-            if (stillMissing.Count > 0)
-            {
-                await Task.Delay(options.Value.PollInterval, ct);
-            }
-        }
+            return stillMissing.Count == 0;
+        }, options.Value.PollInterval, ct);
+        return results!;
     }
 
     /// <summary>Serializes the shard (runs in index order, no timestamps, so a re-run gives the same bytes) and hashes it.</summary>
-    private (CheckpointShardManifest Manifest, byte[] Bytes) Write(CollectionJobSpec spec, string key, RunCheckpoints[] runs)
+    private (CheckpointShardManifest Manifest, byte[] Bytes) Serialize(CollectionJobSpec spec, string key, RunCheckpoints[] runs)
     {
-        var batch = InEngineOrder(CheckpointBatch.Concat(runs.Select(r => new CheckpointBatch(
+        // Rows in (run, step) order, the order one engine pass over the shard's runs produces; with per-run results
+        // independent of batching, the shard is then byte-identical to the in-process collector's.
+        var batch = CheckpointBatch.Concat(runs.Select(r => new CheckpointBatch(
             r.Count, r.ParameterCount, r.ClassCount, r.Params, r.ClassLoss, r.ClassAcc,
-            Enumerable.Repeat(r.Run, r.Count).ToArray(), r.Step, r.Epoch)).ToList()));
+            Enumerable.Repeat(r.Run, r.Count).ToArray(), r.Step, r.Epoch)).ToList()).InRunStepOrder();
         var bytes = ShardFile.Serialize(batch, ShardedCollection.Metadata(spec.ToEngineSpec(), runs[0].DataSource, Index));
         var sha = ArtifactChecksum.Sha256Of(bytes);
         return (ManifestOf(spec, key, batch, sha, bytes.Length), bytes);
     }
 
-    /// <summary>
-    /// Rows ordered by (run, step), the order one engine pass over the shard's runs produces; with per-run results
-    /// independent of batching, the shard is then byte-identical to the in-process collector's.
-    /// </summary>
-    private static CheckpointBatch InEngineOrder(CheckpointBatch batch) =>
-        CheckpointRows.Select(batch, Enumerable.Range(0, batch.Count).OrderBy(i => batch.Run[i]).ThenBy(i => batch.Step[i]).ToArray());
-
     private CheckpointShardManifest ManifestOf(CollectionJobSpec spec, string key, CheckpointBatch batch, string sha256, long bytes)
     {
         var (first, last) = spec.RunsOfShard(Index);
-        var m = batch.ClassCount;
-        var mean = new float[m];
-        var min = Enumerable.Repeat(float.PositiveInfinity, m).ToArray();
-        var max = Enumerable.Repeat(float.NegativeInfinity, m).ToArray();
-        for (var row = 0; row < batch.Count; row++)
-        {
-            var loss = batch.ClassLossOf(row);
-            for (var c = 0; c < m; c++)
-            {
-                mean[c] += loss[c] / batch.Count;
-                min[c] = Math.Min(min[c], loss[c]);
-                max[c] = Math.Max(max[c], loss[c]);
-            }
-        }
-
+        var statistics = CheckpointStatistics.Of(batch);
         return new CheckpointShardManifest(JobId, Index, CollectionSpec.ShardName(Index), artifacts.UriOf(key), sha256, bytes,
-            batch.Count, first, last, mean, min, max);
+            batch.Count, first, last, statistics.MeanClassLoss, statistics.MinClassLoss, statistics.MaxClassLoss);
     }
 }

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Options;
 namespace Lethe.Grains.Collection;
 
 /// <summary>
-/// A collection job. Calls return at once; a background loop (at most one per activation) starts shards with bounded
-/// concurrency and polls them, persisting each sealed shard. A reminder reactivates the job on a surviving silo after
-/// its silo died, and the loop continues from the persisted state.
+/// A collection job. Calls return at once; a background loop (at most one per activation, <see cref="ResumableGrain{TState}"/>)
+/// starts shards with bounded concurrency and polls them on a grain timer, persisting each sealed shard. A reminder
+/// reactivates the job on a surviving silo after its silo died, and the loop continues from the persisted state.
 /// </summary>
 public sealed class CollectionJobGrain(
     [PersistentState("job", CollectionOptions.StorageName)] IPersistentState<CollectionJobState> state,
@@ -104,30 +104,37 @@ public sealed class CollectionJobGrain(
             (long)(spec?.Runs ?? 0) * (spec?.Epochs ?? 0));
     }
 
+    /// <summary>
+    /// The job's one loop: each round, on a grain timer every <see cref="CollectionOptions.PollInterval"/>, tops the
+    /// active shards up to <see cref="CollectionOptions.MaxConcurrentShards"/> in index order, polls them all with
+    /// Start (idempotent, and it restarts a shard whose silo died), and persists the shards that sealed.
+    /// </summary>
     private async Task Run(CollectionJobSpec spec, CancellationToken ct)
     {
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
         var pending = new Queue<int>(Enumerable.Range(0, spec.ShardCount).Where(i => !State.Sealed.ContainsKey(i)));
         var active = new List<int>();
+        string? failure = null;
         try
         {
-            while (pending.Count > 0 || active.Count > 0)
+            await PollUntilDone(async () =>
             {
                 while (active.Count < Math.Max(1, options.Value.MaxConcurrentShards) && pending.Count > 0)
                 {
                     active.Add(pending.Dequeue());
                 }
 
-                // Start is idempotent and also restarts a shard whose silo died, so polling with it is enough.
                 var polls = await Task.WhenAll(active.Select(i => Poll(spec, i)));
+                // A cancel that arrived during the polls wins: nothing below may overwrite its status.
+                ct.ThrowIfCancellationRequested();
                 _activeRunEpochs = polls.Where(p => p is { Manifest: null }).Sum(p => p!.RunEpochsDone);
                 var changed = false;
                 foreach (var (index, progress) in active.Zip(polls).ToList())
                 {
                     if (progress?.Error is { } error)
                     {
-                        await Finish(JobStatus.Failed, $"Shard {index} failed: {error}");
-                        return;
+                        failure = $"Shard {index} failed: {error}";
+                        return true;
                     }
 
                     if (progress?.Manifest is { } manifest)
@@ -143,14 +150,12 @@ public sealed class CollectionJobGrain(
                     await Write();
                 }
 
-                if (pending.Count > 0 || active.Count > 0)
-                {
-                    await Task.Delay(options.Value.PollInterval, ct);
-                }
-            }
+                return pending.Count == 0 && active.Count == 0;
+            }, options.Value.PollInterval, ct);
 
             _activeRunEpochs = 0;
-            await Finish(JobStatus.Completed, null);
+            ct.ThrowIfCancellationRequested();
+            await Finish(failure is null ? JobStatus.Completed : JobStatus.Failed, failure);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

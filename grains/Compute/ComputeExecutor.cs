@@ -259,11 +259,10 @@ public sealed class ComputeExecutor : IDisposable
         _metrics.RunEpochs.Add((long)wanted.Count * spec.Epochs, preset);
         _log.LogInformation("Trained {Runs} runs of job {JobId} in one pass of {Seconds:F2} s: {Checkpoints} checkpoints", wanted.Count, batch[0].JobId, seconds, result.Count);
 
-        var rowsByRun = Enumerable.Range(0, result.Count).GroupBy(i => result.Run[i]).ToDictionary(g => g.Key, g => g.ToArray());
+        var byRun = result.ByRun();
         foreach (var group in live)
         {
-            var rows = rowsByRun.GetValueOrDefault(group[0].Run, []);
-            var slice = CheckpointRows.Select(result, rows);
+            var slice = byRun.GetValueOrDefault(group[0].Run) ?? CheckpointBatch.Empty(result.ParameterCount, result.ClassCount);
             foreach (var work in group)
             {
                 work.Result.TrySetResult(new TrainedRun(slice, source));

@@ -25,6 +25,36 @@ public sealed record CheckpointBatch(
 
     public ReadOnlySpan<float> ClassAccOf(int row) => ClassAcc.AsSpan(row * ClassCount, ClassCount);
 
+    /// <summary>The given rows, in the given order (a row may repeat).</summary>
+    public CheckpointBatch SelectRows(IReadOnlyList<int> rows)
+    {
+        var p = ParameterCount;
+        var m = ClassCount;
+        var parameters = new float[rows.Count * p];
+        var loss = new float[rows.Count * m];
+        var acc = new float[rows.Count * m];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            ParamsOf(rows[i]).CopyTo(parameters.AsSpan(i * p, p));
+            ClassLossOf(rows[i]).CopyTo(loss.AsSpan(i * m, m));
+            ClassAccOf(rows[i]).CopyTo(acc.AsSpan(i * m, m));
+        }
+
+        return new CheckpointBatch(rows.Count, p, m, parameters, loss, acc,
+            rows.Select(r => Run[r]).ToArray(), rows.Select(r => Step[r]).ToArray(), rows.Select(r => Epoch[r]).ToArray());
+    }
+
+    /// <summary>
+    /// The rows ordered by (run, step), the order one collector pass and <see cref="CheckpointBatchBuilder"/> produce;
+    /// a shard assembled from runs trained apart is then byte-identical to one trained in a single pass.
+    /// </summary>
+    public CheckpointBatch InRunStepOrder() =>
+        SelectRows(Enumerable.Range(0, Count).OrderBy(i => Run[i]).ThenBy(i => Step[i]).ToArray());
+
+    /// <summary>The rows of each run (in storage order), keyed by run; a run without rows has no entry.</summary>
+    public IReadOnlyDictionary<int, CheckpointBatch> ByRun() =>
+        Enumerable.Range(0, Count).GroupBy(i => Run[i]).ToDictionary(g => g.Key, g => SelectRows(g.ToArray()));
+
     /// <summary>Throws when the arrays do not match <see cref="Count"/> and the widths.</summary>
     public CheckpointBatch Validated()
     {

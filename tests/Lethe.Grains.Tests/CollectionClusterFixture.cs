@@ -31,6 +31,7 @@ public sealed class CollectionClusterFixture : IAsyncLifetime
             ["Lethe:Artifacts:Kind"] = "local",
             ["Lethe:Artifacts:LocalPath"] = _artifacts.FullName,
             ["Lethe:Collection:PollInterval"] = "00:00:00.050",
+            ["Lethe:Collection:ResumePeriod"] = "00:00:02",
             ["Lethe:Hypernet:WorkPath"] = Path.Combine(_artifacts.FullName, "work"),
             ["Lethe:Hypernet:StepsPerBatch"] = "20",
             ["Lethe:Unlearning:ResumePeriod"] = "00:00:02",
@@ -41,7 +42,7 @@ public sealed class CollectionClusterFixture : IAsyncLifetime
             silo.AddLetheGrains(configuration, SiloAccelerator.Cpu);
             silo.AddMemoryGrainStorage(CollectionOptions.StorageName);
             silo.UseInMemoryReminderService();
-            // Unlearning requests resume every 2 s here, so a test sees a reminder bring one back.
+            // Jobs, shards and unlearning requests resume every 2 s here, so a test sees a reminder bring one back.
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         });
         Cluster = builder.Build();
