@@ -1,3 +1,4 @@
+using Lethe.Contracts.Artifacts;
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Activation;
 using Lethe.Grains.Artifacts;
@@ -87,7 +88,7 @@ public sealed class CheckpointShardGrain(
     {
         // Leave the calling turn first so Start returns at once; continuations stay on this grain's scheduler.
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
-        var key = CollectionJobSpecExtensions.ShardKey(JobId, Index);
+        var key = ArtifactKeys.Shard(JobId, Index);
         try
         {
             if (State.Staged is { } staged && await artifacts.Commit(key, staged.Sha256, ct))

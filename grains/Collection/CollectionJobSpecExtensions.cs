@@ -33,7 +33,4 @@ public static class CollectionJobSpecExtensions
     private static TTo Convert<TFrom, TTo>(TFrom spec) =>
         JsonSerializer.Deserialize<TTo>(JsonSerializer.Serialize(spec))
         ?? throw new InvalidDataException($"A {typeof(TFrom).Name} did not convert to a {typeof(TTo).Name}.");
-
-    /// <summary>Artifact key of a shard: one folder per job, file names as in a dataset folder.</summary>
-    public static string ShardKey(string jobId, int index) => $"jobs/{jobId}/{CollectionSpec.ShardName(index)}";
 }

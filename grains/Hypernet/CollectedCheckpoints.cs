@@ -1,3 +1,4 @@
+using Lethe.Contracts.Artifacts;
 using System.Text.Json;
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Artifacts;
@@ -46,7 +47,7 @@ public sealed record CollectedCheckpoints(CheckpointBatch Batch, CollectionSpec 
         CollectionSpec? spec = null;
         foreach (var shard in await Shards(grains, jobIds))
         {
-            var key = CollectionJobSpecExtensions.ShardKey(shard.JobId, shard.Index);
+            var key = ArtifactKeys.Shard(shard.JobId, shard.Index);
             var (batch, metadata) = ShardFile.Deserialize(await artifacts.ReadVerified(key, shard.Sha256, ct), key);
             var shardSpec = metadata.TryGetValue("spec", out var json)
                 ? JsonSerializer.Deserialize<CollectionSpec>(json) ?? throw new InvalidDataException($"Shard {key} has an empty spec.")

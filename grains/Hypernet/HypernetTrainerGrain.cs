@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Lethe.Contracts.Artifacts;
 using Lethe.Contracts.Hypernet;
 using Lethe.Grains.Activation;
 using Lethe.Grains.Artifacts;
@@ -160,7 +161,7 @@ public sealed partial class HypernetTrainerGrain(
 
                 metrics.HypernetTrainSteps.Add(Math.Max(0, status.Step - before), variant);
                 metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
-                await PublishNewVersions(folder, request, data, ct);
+                await PublishNewVersions(folder, ct);
                 await SaveCheckpoint(folder, checkpoints, status.Step, ct);
                 State.Step = status.Step;
                 State.TrainLoss = status.TrainLoss;
@@ -204,7 +205,7 @@ public sealed partial class HypernetTrainerGrain(
     /// Uploads the version folders the last batch created and registers them. The registry keeps the first publication
     /// of a version, so a version redone after a crash resolves to the one already published.
     /// </summary>
-    private async Task PublishNewVersions(string folder, HypernetTrainingRequest request, CollectedCheckpoints data, CancellationToken ct)
+    private async Task PublishNewVersions(string folder, CancellationToken ct)
     {
         var models = Path.Combine(folder, "models");
         if (!Directory.Exists(models))
@@ -222,16 +223,7 @@ public sealed partial class HypernetTrainerGrain(
                 continue;
             }
 
-            var bytes = await File.ReadAllBytesAsync(file, ct);
-            var sha = ArtifactChecksum.Sha256Of(bytes);
-            var key = $"hypernets/{Name}/versions/{version}-{sha[..12]}.safetensors";
-            await artifacts.Put(key, bytes, ct);
-
-            var metadata = SafetensorsFile.Read(bytes, key).Metadata;
-            var score = double.Parse(metadata.GetValueOrDefault("score", "NaN"), CultureInfo.InvariantCulture);
-            var step = int.Parse(metadata.GetValueOrDefault("step", "0"), CultureInfo.InvariantCulture);
-            var published = await registry.Publish(new PublishedHypernet(Name, version, request.Variant, request.Preset, step, key, sha, bytes.Length,
-                score, ML.Nets.ParameterLayout.For(data.Spec.Task.Architecture).Count, data.Spec.Task.Name, DateTimeOffset.UtcNow));
+            var published = await registry.Publish(await HypernetPublisher.Store(artifacts, Name, await File.ReadAllBytesAsync(file, ct), ct));
             State.Published.Add(version);
             State.LatestVersion = version;
             if (State.BestScore is not { } best || published.Score > best || !double.IsFinite(best))
@@ -247,7 +239,7 @@ public sealed partial class HypernetTrainerGrain(
     {
         var bytes = new TrainingFolder(folder).Pack();
         var sha = ArtifactChecksum.Sha256Of(bytes);
-        var key = $"{prefix}{step:D7}-{sha[..12]}.zip";
+        var key = ArtifactKeys.HypernetCheckpoint(prefix, step, sha);
         await artifacts.Put(key, bytes, ct);
 
         var previous = State.Checkpoint;
@@ -266,7 +258,7 @@ public sealed partial class HypernetTrainerGrain(
     private string CheckpointPrefix(HypernetTrainingRequest request)
     {
         var jobs = string.Join(",", request.DatasetJobIds.Distinct().Order(StringComparer.Ordinal));
-        return $"hypernets/{Name}/checkpoints/{request.ToOptions().Id}-{ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(jobs))[..12]}/";
+        return ArtifactKeys.HypernetCheckpoints(Name, request.ToOptions().Id, ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(jobs)));
     }
 
     /// <summary>The newest checkpoint of <paramref name="request"/> in the artifact store, or null.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Lethe.Contracts.Artifacts;
 using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
 using Lethe.Grains.Activation;
@@ -34,6 +35,9 @@ public sealed class UnlearningRequestGrain(
     LetheMetrics metrics,
     ILogger<UnlearningRequestGrain> log) : ResumableGrain<UnlearningRequestState>(state), IUnlearningRequestGrain
 {
+    private string? _stage;
+    private double _progress;
+
     private string Id => this.GetPrimaryKeyString();
 
     protected override bool IsRunning => State.Status == UnlearningStatus.Running;
@@ -58,7 +62,7 @@ public sealed class UnlearningRequestGrain(
         var (task, _) = Validate(spec);
         var method = UnlearningMethodCatalog.RequireKnown(spec.Method!);
         var (hypernet, checkpoints) = UnlearningMethodCatalog.HypernetMethods.Contains(method) ? await ResolveHypernet(spec, method, task) : (null, []);
-        var key = $"unlearning/{Id}/input.safetensors";
+        var key = ArtifactKeys.RequestInput(Id);
         await artifacts.Put(key, spec.Model!, CancellationToken.None);
         State.Status = UnlearningStatus.Running;
         State.Method = UnlearningMethodCatalog.RequireKnown(spec.Method);
@@ -73,6 +77,9 @@ public sealed class UnlearningRequestGrain(
         State.Hypernet = hypernet;
         State.Checkpoints = checkpoints;
         State.Candidates = spec.Candidates;
+        State.ForgetQuantile = spec.ForgetQuantile;
+        State.RetainQuantile = spec.RetainQuantile;
+        State.Guidance = spec.Guidance;
         await Write();
         await KeepResuming(options.Value.ResumePeriod);
         return Outcome();
@@ -136,7 +143,7 @@ public sealed class UnlearningRequestGrain(
 
     private UnlearningOutcome Outcome() => State.Outcome ?? new UnlearningOutcome(
         Id, State.Status, State.Method, State.Preset, State.Forget, null, null, null, null, null, null, null, null,
-        State.SubmittedUtc, null, State.Tenant);
+        State.SubmittedUtc, null, State.Tenant, _stage, _progress);
 
     protected override async Task RunAsync(CancellationToken ct)
     {
@@ -149,53 +156,45 @@ public sealed class UnlearningRequestGrain(
             var input = await artifacts.ReadVerified(s.InputKey!, s.InputSha256!, ct);
             var task = TaskPreset.Get(s.Preset!);
             var (layout, original, _) = MlpFile.Deserialize(input, s.InputKey!, task.Architecture);
-            var method = s.Method!;
-            var forget = s.Forget;
-            var seed = s.Seed;
-            var dataSource = s.Data;
             // The retrained model (never saw the forget classes) is what every unlearned model is measured against; it
             // depends only on the task, forget set, seed and data, so the registry keeps one per combination.
             var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
-            var referenceName = ReferenceName(task, forget, seed, dataSource);
+            var referenceName = ReferenceModel.RetrainedName(task.Name, s.Forget, s.Seed, s.Data);
             float[]? stored = null;
             if (await registry.FindReference(referenceName) is { } known)
             {
                 stored = MlpFile.Deserialize(await artifacts.ReadVerified(known.ArtifactKey, known.Sha256, ct), known.ArtifactKey, task.Architecture).Flat;
             }
 
-            var hypernet = s.Hypernet;
-            var candidates = s.Candidates;
-            var jobs = s.Checkpoints;
-            var hypernetFile = hypernet is null ? null : await hypernets.LocalFile(hypernet, ct);
-            var checkpoints = hypernet is null ? null : await CollectedCheckpoints.Read(GrainFactory, artifacts, s.Checkpoints, ct);
-            using var dihyfo = checkpoints is null ? null : await executor.Run(() => DiHyFoHypernet.Load(method, hypernetFile!, checkpoints.Batch, checkpoints.Spec.Task,
-                $"collection jobs {string.Join(",", jobs)}", checkpoints.Identity, task, candidates), ct);
-            var run = await UnlearningPipeline.RunAsync(
-                new UnlearningPipelineInput(original, task, forget, seed, dataSource, dihyfo?.Method ?? UnlearningMethodCatalog.CreateBaseline(method), stored),
-                new ExecutorContext(executor), ct);
-            var (parameters, report, reference) = (run.Parameters, run.Report, run.Reference);
-            if (stored is null)
+            var context = new ExecutorContext(executor, progress =>
             {
-                var referenceKey = $"references/{referenceName}.safetensors";
-                var referenceSha = await artifacts.Put(referenceKey, MlpFile.Serialize(layout, reference), ct);
-                await registry.RegisterReference(new ReferenceModel(referenceName, task.Name, referenceKey, referenceSha,
-                    $"{task.Name} retrained without classes {string.Join(",", forget)} (seed {seed}, data {dataSource})"));
+                _stage = progress.Stage;
+                _progress = progress.Fraction;
+            });
+            using var dihyfo = s.Hypernet is { } hypernet ? await LoadHypernet(hypernet, task, ct) : null;
+            var method = dihyfo is null
+                ? UnlearningMethodCatalog.CreateBaseline(s.Method!)
+                : dihyfo.MethodWith(new GrainCandidateSampler(GrainFactory, s.Hypernet!, dihyfo.Sampler, dihyfo.Model.Variant.ConditionsOnCurrent, options.Value.SamplerSlots));
+            var run = await UnlearningPipeline.RunAsync(new UnlearningPipelineInput(original, task, s.Forget, s.Seed, s.Data, method, stored), context, ct);
+            if (run.ReferenceTrained)
+            {
+                await registry.ImportReference(referenceName, task.Name, MlpFile.Serialize(layout, run.Reference),
+                    $"{task.Name} retrained without classes {string.Join(",", s.Forget)} (seed {s.Seed}, data {s.Data})");
             }
 
-            var model = MlpFile.Serialize(layout, parameters, new Dictionary<string, string>
+            var model = MlpFile.Serialize(layout, run.Parameters, new Dictionary<string, string>
             {
-                ["lethe.method"] = method,
+                ["lethe.method"] = s.Method!,
                 ["lethe.preset"] = task.Name,
-                ["lethe.forget"] = string.Join(",", forget),
+                ["lethe.forget"] = string.Join(",", s.Forget),
                 ["lethe.request"] = Id,
             });
-            var modelKey = $"unlearning/{Id}/unlearned.safetensors";
-            var reportKey = $"unlearning/{Id}/report.json";
-            var modelSha = await artifacts.Put(modelKey, model, ct);
-            var reportSha = await artifacts.Put(reportKey, Encoding.UTF8.GetBytes(report.ToJson()), ct);
+            var modelSha = await artifacts.Put(ArtifactKeys.RequestModel(Id), model, ct);
+            var reportSha = await artifacts.Put(ArtifactKeys.RequestReport(Id), Encoding.UTF8.GetBytes(run.Report.ToJson()), ct);
             s.Status = UnlearningStatus.Completed;
-            s.Outcome = new UnlearningOutcome(Id, s.Status, method, task.Name, forget, modelKey, modelSha, reportKey, reportSha,
-                report.Unlearned.AccuracyForgetTest, report.Unlearned.AccuracyRetainTest, report.Unlearned.UnlearningScore, null, s.SubmittedUtc, DateTimeOffset.UtcNow, s.Tenant);
+            s.Outcome = new UnlearningOutcome(Id, s.Status, s.Method, task.Name, s.Forget, ArtifactKeys.RequestModel(Id), modelSha, ArtifactKeys.RequestReport(Id), reportSha,
+                run.Report.Unlearned.AccuracyForgetTest, run.Report.Unlearned.AccuracyRetainTest, run.Report.Unlearned.UnlearningScore, null, s.SubmittedUtc, DateTimeOffset.UtcNow, s.Tenant,
+                null, 1);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -223,18 +222,26 @@ public sealed class UnlearningRequestGrain(
         await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
     }
 
-    /// <summary>The request's tensor work on this silo's compute executor; progress is not followed yet.</summary>
-    private sealed class ExecutorContext(ComputeExecutor executor) : IUnlearningContext
+    /// <summary>
+    /// The pinned hypernetwork version with its target-loss prompt from the request's collection jobs; loaded here for
+    /// the prompt, the guidance ladder and the candidate plan, while the sampling itself runs on sampler grains.
+    /// </summary>
+    private async Task<DiHyFoHypernet> LoadHypernet(PublishedHypernet hypernet, TaskPreset task, CancellationToken ct)
     {
-        public IProgress<UnlearningProgress> Progress { get; } = new Progress<UnlearningProgress>();
+        var s = State;
+        var file = await hypernets.LocalFile(hypernet, ct);
+        var checkpoints = await CollectedCheckpoints.Read(GrainFactory, artifacts, s.Checkpoints, ct);
+        return await executor.Run(() => DiHyFoHypernet.Load(s.Method!, file, checkpoints.Batch, checkpoints.Spec.Task,
+            $"collection jobs {string.Join(",", s.Checkpoints)}", checkpoints.Identity, task, s.Candidates,
+            forgetQuantile: s.ForgetQuantile ?? TargetLossPrompt.DefaultForgetQuantile, guidance: s.Guidance,
+            retainQuantile: s.RetainQuantile ?? TargetLossPrompt.DefaultRetainQuantile), ct);
+    }
+
+    /// <summary>The request's tensor work on this silo's compute executor; progress goes to the outcome callers poll.</summary>
+    private sealed class ExecutorContext(ComputeExecutor executor, Action<UnlearningProgress> report) : IUnlearningContext
+    {
+        public IProgress<UnlearningProgress> Progress { get; } = new ML.InlineProgress<UnlearningProgress>(report);
 
         public Task<T> Compute<T>(Func<T> work, CancellationToken cancellation) => executor.Run(work, cancellation);
     }
-
-    /// <summary>
-    /// Registry name of the retrained model requests for this task, forget set, seed and data are measured against; a
-    /// caller that trained it already (e.g. the demo) registers it under this name and no request trains it again.
-    /// </summary>
-    public static string ReferenceName(TaskPreset task, IEnumerable<int> forget, int seed, string data) =>
-        $"retrain-{task.Name}-forget{string.Join("-", forget.Distinct().Order())}-seed{seed}-{ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(data))[..8]}";
 }

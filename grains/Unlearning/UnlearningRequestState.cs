@@ -36,4 +36,10 @@ public sealed class UnlearningRequestState
     [Id(12)] public string[] Checkpoints { get; set; } = [];
 
     [Id(13)] public int Candidates { get; set; }
+
+    [Id(14)] public double? ForgetQuantile { get; set; }
+
+    [Id(15)] public double? RetainQuantile { get; set; }
+
+    [Id(16)] public double[]? Guidance { get; set; }
 }

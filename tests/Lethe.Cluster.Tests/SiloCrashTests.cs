@@ -1,3 +1,4 @@
+using Lethe.Contracts.Artifacts;
 using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Lethe.Contracts.Collection;
@@ -190,7 +191,7 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         var shardOfRun = new Dictionary<int, int>();
         foreach (var shard in shards)
         {
-            var batch = ShardFile.Deserialize(await store.ReadVerified(CollectionJobSpecExtensions.ShardKey(spec.Id, shard.Index), shard.Sha256, default)).Batch;
+            var batch = ShardFile.Deserialize(await store.ReadVerified(ArtifactKeys.Shard(spec.Id, shard.Index), shard.Sha256, default)).Batch;
             Assert.Equal(batch.Count, batch.Run.Zip(batch.Step).Distinct().Count());
             foreach (var run in batch.Run.Distinct())
             {
@@ -206,6 +207,6 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             visible.Add(blob.Name);
         }
 
-        Assert.Equal(shards.Select(s => CollectionJobSpecExtensions.ShardKey(spec.Id, s.Index)).Order(), visible.Order());
+        Assert.Equal(shards.Select(s => ArtifactKeys.Shard(spec.Id, s.Index)).Order(), visible.Order());
     }
 }

@@ -1,3 +1,4 @@
+using Lethe.Contracts.Artifacts;
 using Lethe.Contracts.Collection;
 using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
@@ -93,7 +94,7 @@ public sealed class CollectionJobGrainTests(CollectionClusterFixture fixture)
     public async Task A_shard_whose_activations_were_collected_is_sealed_by_its_reminder_without_being_called()
     {
         var spec = Tiny(108, runs: 4) with { Epochs = 8 };
-        var key = CollectionJobSpecExtensions.ShardKey(spec.Id, 0);
+        var key = ArtifactKeys.Shard(spec.Id, 0);
         var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
         await fixture.Client.GetGrain<ICheckpointShardGrain>(CollectionJobIds.Shard(spec.Id, 0)).Start(spec.ToJobSpec());
 
@@ -128,7 +129,7 @@ public sealed class CollectionJobGrainTests(CollectionClusterFixture fixture)
         Assert.Equal(folder.Manifest.Shards.Select(s => s.Name), shards.Select(s => s.Name));
         foreach (var shard in shards)
         {
-            var viaGrains = ShardFile.Deserialize(await store.ReadVerified(CollectionJobSpecExtensions.ShardKey(spec.Id, shard.Index), shard.Sha256, default));
+            var viaGrains = ShardFile.Deserialize(await store.ReadVerified(ArtifactKeys.Shard(spec.Id, shard.Index), shard.Sha256, default));
             var inProcess = ShardFile.Deserialize(folder.ReadVerified(folder.Find(shard.Name)!));
             Assert.Equal(inProcess.Batch.Run.Zip(inProcess.Batch.Step), viaGrains.Batch.Run.Zip(viaGrains.Batch.Step));
             Assert.All(inProcess.Batch.Params.Zip(viaGrains.Batch.Params), p => Assert.Equal(p.First, p.Second, 1e-4f));
@@ -181,7 +182,7 @@ public sealed class CollectionJobGrainTests(CollectionClusterFixture fixture)
         var shardOfRun = new Dictionary<int, int>();
         foreach (var shard in shards)
         {
-            var bytes = await store.ReadVerified(CollectionJobSpecExtensions.ShardKey(spec.Id, shard.Index), shard.Sha256, CancellationToken.None);
+            var bytes = await store.ReadVerified(ArtifactKeys.Shard(spec.Id, shard.Index), shard.Sha256, CancellationToken.None);
             var batch = ShardFile.Deserialize(bytes).Batch;
             Assert.Equal(shard.Count, batch.Count);
             Assert.Equal(batch.Count, batch.Run.Zip(batch.Step).Distinct().Count());
