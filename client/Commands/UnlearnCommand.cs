@@ -6,6 +6,7 @@ using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
 using Lethe.ML.Data;
 using Lethe.ML.Evaluation;
+using Lethe.ML.Nets;
 using Lethe.ML.Storage;
 using Lethe.ML.Unlearning;
 using Spectre.Console;
@@ -69,6 +70,9 @@ public static class UnlearnCommand
             var guidance = ParseGuidance(result.GetValue(Guidance));
             var modelPath = result.GetValue(model)!;
             var bytes = ReadModel(modelPath);
+            // The file is checked here too, so a broken or mismatched one is named before the platform starts.
+            var named = result.GetValue(preset) is { } presetName ? TaskPreset.Get(presetName) : null;
+            MlpFile.Load(modelPath, named?.Architecture);
             var hypernet = result.GetValue(Hypernet);
             var checkpoints = result.GetValue(Checkpoints);
             if (UnlearningMethodCatalog.HypernetMethods.Contains(methodName) && (hypernet is null || checkpoints is null))
@@ -151,7 +155,7 @@ public static class UnlearnCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"Cannot read the model {path}: {e.Message}", e);
+            throw new IOException($"Cannot read model file {path}: {e.Message}", e);
         }
     }
 

@@ -108,7 +108,7 @@ public sealed class UnlearningRequestGrain(
 
         if (published.Task != task.Name)
         {
-            throw new InvalidDataException($"Hypernetwork {published.Name} samples {published.Task} nets; the model to unlearn is {task.Name} ({task.Architecture}).");
+            throw new InvalidDataException($"Hypernetwork {published.Name} samples {published.Task} nets ({TaskPreset.Get(published.Task).Architecture}); the model to unlearn is {task.Name} ({task.Architecture}).");
         }
 
         var checkpoints = spec.Checkpoints is { Length: > 0 } named

@@ -16,7 +16,7 @@ public class CollectCommandTests : IDisposable
         var output = Path.Combine(_root, "out");
 
         string[] size = option == "--runs" ? ["--epochs", "1"] : ["--runs", "2", "--epochs", "1"];
-        var (exit, _, stderr) = LetheProcess.RunWithArtifacts(Path.Combine(_root, "artifacts"), ["collect", "--out", output, .. size, option, value]);
+        var (exit, _, stderr) = LetheProcess.RunIn(Path.Combine(_root, "home"), ["collect", "--out", output, .. size, option, value]);
 
         Assert.Equal(2, exit);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -29,7 +29,7 @@ public class CollectCommandTests : IDisposable
     [Fact]
     public void An_unwritable_output_folder_is_reported()
     {
-        var (exit, _, stderr) = LetheProcess.RunWithArtifacts(Path.Combine(_root, "artifacts"), "collect", "--out", "/proc/lethe-cannot-write", "--runs", "2", "--epochs", "1");
+        var (exit, _, stderr) = LetheProcess.RunIn(Path.Combine(_root, "home"), "collect", "--out", "/proc/lethe-cannot-write", "--runs", "2", "--epochs", "1");
 
         Assert.Equal(2, exit);
         Assert.Contains("Cannot write to output folder", stderr);
@@ -40,24 +40,24 @@ public class CollectCommandTests : IDisposable
     {
         var output = Path.Combine(_root, "data");
 
-        var first = LetheProcess.RunWithArtifacts(Path.Combine(_root, "artifacts"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
+        var first = LetheProcess.RunIn(Path.Combine(_root, "home"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
         Assert.True(first.ExitCode == 0, first.Output + first.Error);
         Assert.Contains("checkpoints from 8 runs", first.Output);
-        Assert.Contains("runs trained in this process: 8", first.Output);
+        Assert.Contains("runs sealed by this command: 8", first.Output);
         Assert.True(File.Exists(Path.Combine(output, "class-loss-histogram.png")));
 
-        var second = LetheProcess.RunWithArtifacts(Path.Combine(_root, "artifacts"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
+        var second = LetheProcess.RunIn(Path.Combine(_root, "home"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
         Assert.Contains("nothing to train", second.Output);
 
-        var elsewhere = LetheProcess.RunWithArtifacts(Path.Combine(_root, "artifacts"), "collect", "--out", Path.Combine(_root, "copy"), "--runs", "8", "--epochs", "1");
-        Assert.Contains("runs trained in this process: 0", elsewhere.Output);
+        var elsewhere = LetheProcess.RunIn(Path.Combine(_root, "home"), "collect", "--out", Path.Combine(_root, "copy"), "--runs", "8", "--epochs", "1");
+        Assert.Contains("runs sealed by this command: 0", elsewhere.Output);
         Assert.Contains("checkpoints from 8 runs", elsewhere.Output);
 
         var shard = Directory.GetFiles(output, "shard-*.safetensors").First();
         var bytes = File.ReadAllBytes(shard);
         bytes[^3] ^= 0x10;
         File.WriteAllBytes(shard, bytes);
-        var status = LetheProcess.RunWithArtifacts(Path.Combine(_root, "artifacts"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
+        var status = LetheProcess.RunIn(Path.Combine(_root, "home"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("1 shards written", status.Output);
     }

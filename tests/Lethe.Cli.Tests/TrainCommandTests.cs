@@ -8,7 +8,8 @@ public sealed partial class TrainCommandTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("lethe-cli-train-").FullName;
 
-    private string Artifacts => Path.Combine(_root, "artifacts");
+    /// <summary>The Local platform every lethe process of a test shares (state, reminders, artifacts).</summary>
+    private string Home => Path.Combine(_root, "home");
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -18,11 +19,14 @@ public sealed partial class TrainCommandTests : IDisposable
         var job = Collect();
         var hypernets = Path.Combine(_root, "hypernets");
 
-        // A new process: its embedded silo has never heard of the job and finds it through the artifact store.
-        var trained = LetheProcess.RunWithArtifacts(Artifacts, "train", "--data", job, "--preset", "tiny", "--steps", "40", "--root", hypernets, "--name", "tiny-job", "--threads", "1");
-        var status = LetheProcess.RunWithArtifacts(Artifacts, "hypernet", "status", "tiny-job", "--root", hypernets);
-        var again = LetheProcess.RunWithArtifacts(Artifacts, "train", "--data", job, "--preset", "tiny", "--steps", "40", "--root", hypernets, "--name", "tiny-job", "--threads", "1");
+        // A new process sees the first one's job on the durable Local platform and trains on it by id.
+        var listed = LetheProcess.RunIn(Home, "status");
+        var trained = LetheProcess.RunIn(Home, "train", "--data", job, "--preset", "tiny", "--steps", "40", "--root", hypernets, "--name", "tiny-job", "--threads", "1");
+        var status = LetheProcess.RunIn(Home, "hypernet", "status", "tiny-job", "--root", hypernets);
+        var again = LetheProcess.RunIn(Home, "train", "--data", job, "--preset", "tiny", "--steps", "40", "--root", hypernets, "--name", "tiny-job", "--threads", "1");
 
+        Assert.True(listed.ExitCode == 0, listed.Output + listed.Error);
+        Assert.Contains(job, listed.Output);
         Assert.True(trained.ExitCode == 0, trained.Output + trained.Error);
         Assert.Contains($"on job {job}", trained.Output);
         Assert.Contains("published: tiny-job v000040", trained.Output);
@@ -36,7 +40,7 @@ public sealed partial class TrainCommandTests : IDisposable
 
         // The exported model samples task nets and measures their per-class test losses.
         var samples = Path.Combine(_root, "samples");
-        var sampled = LetheProcess.Run("sample", "--model", "tiny-job", "--root", hypernets, "--target", "0.05,0.05,4,0.1", "--count", "2", "--steps", "2", "--evaluate", "--out", samples, "--threads", "1");
+        var sampled = LetheProcess.RunIn(Home, "sample", "--model", "tiny-job", "--target", "0.05,0.05,4,0.1", "--count", "2", "--steps", "2", "--evaluate", "--out", samples);
         Assert.True(sampled.ExitCode == 0, sampled.Output + sampled.Error);
         Assert.True(File.Exists(Path.Combine(samples, "samples.safetensors")));
         Assert.Contains("test loss per class of the samples", sampled.Output);
@@ -53,10 +57,10 @@ public sealed partial class TrainCommandTests : IDisposable
         var job = Collect();
         var hypernets = Path.Combine(_root, "hypernets");
         string[] train = ["train", "--data", job, "--preset", "tiny", "--steps", "600", "--root", hypernets, "--name", "killed", "--threads", "1"];
-        var checkpoints = Path.Combine(Artifacts, "hypernets", "killed", "checkpoints");
+        var checkpoints = Path.Combine(Home, "artifacts", "hypernets", "killed", "checkpoints");
 
         // The first process dies without warning (no Ctrl+C, no shutdown) once a checkpoint archive is committed.
-        using (var first = LetheProcess.Start(Artifacts, train))
+        using (var first = LetheProcess.Start(Home, train))
         {
             _ = first.StandardOutput.ReadToEndAsync();
             _ = first.StandardError.ReadToEndAsync();
@@ -69,7 +73,7 @@ public sealed partial class TrainCommandTests : IDisposable
         }
 
         var killedAt = Committed(checkpoints).Select(f => int.Parse(Path.GetFileName(f)[..7], CultureInfo.InvariantCulture)).Max();
-        var second = LetheProcess.RunWithArtifacts(Artifacts, train);
+        var second = LetheProcess.RunIn(Home, train);
 
         Assert.True(second.ExitCode == 0, second.Output + second.Error);
         var resumedFrom = int.Parse(StartLine().Match(second.Output).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -83,7 +87,7 @@ public sealed partial class TrainCommandTests : IDisposable
     [InlineData("not-a-job", "neither an existing checkpoint folder nor a collection job id")]
     public void A_dataset_that_is_no_folder_and_no_collected_job_is_one_red_line(string data, string message)
     {
-        var (exit, _, stderr) = LetheProcess.RunWithArtifacts(Artifacts, "train", "--data", data, "--preset", "tiny", "--root", Path.Combine(_root, "hypernets"));
+        var (exit, _, stderr) = LetheProcess.RunIn(Home, "train", "--data", data, "--preset", "tiny", "--root", Path.Combine(_root, "hypernets"));
 
         Assert.Equal(2, exit);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -94,7 +98,7 @@ public sealed partial class TrainCommandTests : IDisposable
 
     private string Collect()
     {
-        var collected = LetheProcess.RunWithArtifacts(Artifacts, "collect", "--out", Path.Combine(_root, "data"), "--runs", "10", "--epochs", "2");
+        var collected = LetheProcess.RunIn(Home, "collect", "--out", Path.Combine(_root, "data"), "--runs", "10", "--epochs", "2");
         Assert.True(collected.ExitCode == 0, collected.Output + collected.Error);
         return JobLine().Match(collected.Output).Groups[1].Value;
     }

@@ -12,6 +12,9 @@ public class UnlearnCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    /// <summary>The Local platform of this test's lethe processes.</summary>
+    private string Home => Path.Combine(_root, "home");
+
     private string Model(TaskPreset preset)
     {
         var layout = ParameterLayout.For(preset.Architecture);
@@ -31,7 +34,7 @@ public class UnlearnCommandTests : IDisposable
     public void Invalid_request_is_one_error_line_exit_2_and_no_output(string message, string option, string value)
     {
         string[] forget = option == "--forget" ? [] : ["--forget", "2"];
-        var (exit, _, stderr) = LetheProcess.Run(["unlearn", "--model", Model(TaskPreset.Mnist4), .. forget, option, value]);
+        var (exit, _, stderr) = LetheProcess.RunIn(Home, ["unlearn", "--model", Model(TaskPreset.Mnist4), .. forget, option, value]);
 
         Assert.Equal(2, exit);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -58,7 +61,7 @@ public class UnlearnCommandTests : IDisposable
         }
 
         var model = Model(TaskPreset.Mnist);
-        var (exit, _, stderr) = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "dihyfo1", "--hypernet", hypernet, "--checkpoints", checkpoints);
+        var (exit, _, stderr) = LetheProcess.RunIn(Home, "unlearn", "--model", model, "--forget", "2", "--method", "dihyfo1", "--hypernet", hypernet, "--checkpoints", checkpoints);
 
         Assert.Equal(2, exit);
         Assert.Contains("samples mnist4 nets (784-2-4); the model to unlearn is mnist (784-7-10)", stderr);
@@ -71,8 +74,8 @@ public class UnlearnCommandTests : IDisposable
         var garbage = Path.Combine(_root, "garbage.safetensors");
         File.WriteAllText(garbage, "not a safetensors file");
 
-        var missing = LetheProcess.Run("unlearn", "--model", Path.Combine(_root, "missing.safetensors"), "--forget", "2");
-        var corrupt = LetheProcess.Run("unlearn", "--model", garbage, "--forget", "2");
+        var missing = LetheProcess.RunIn(Home, "unlearn", "--model", Path.Combine(_root, "missing.safetensors"), "--forget", "2");
+        var corrupt = LetheProcess.RunIn(Home, "unlearn", "--model", garbage, "--forget", "2");
 
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("Cannot read model file", missing.Error);
@@ -84,10 +87,10 @@ public class UnlearnCommandTests : IDisposable
     public void Unlearn_writes_a_loadable_model_and_its_report()
     {
         var model = Path.Combine(_root, "original.safetensors");
-        var train = LetheProcess.Run("train-original", "--preset", "mnist4", "--out", model);
+        var train = LetheProcess.RunIn(Home, "train-original", "--preset", "mnist4", "--out", model);
         Assert.True(train.ExitCode == 0, train.Output + train.Error);
 
-        var unlearn = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "finetune");
+        var unlearn = LetheProcess.RunIn(Home, "unlearn", "--model", model, "--forget", "2", "--method", "finetune");
         Assert.True(unlearn.ExitCode == 0, unlearn.Output + unlearn.Error);
 
         var output = Path.Combine(_root, "original.finetune.forget2.safetensors");
@@ -102,14 +105,14 @@ public class UnlearnCommandTests : IDisposable
 
         // An --out in folders that do not exist yet: they are made before the work (this failed after the work once).
         var nested = Path.Combine(_root, "new", "folder", "unlearned.safetensors");
-        var intoNewFolder = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "finetune", "--out", nested);
+        var intoNewFolder = LetheProcess.RunIn(Home, "unlearn", "--model", model, "--forget", "2", "--method", "finetune", "--out", nested);
         Assert.True(intoNewFolder.ExitCode == 0, intoNewFolder.Output + intoNewFolder.Error);
         Assert.Equal("finetune", MlpFile.Load(nested, TaskPreset.Mnist4.Architecture).Metadata["lethe.method"]);
         Assert.True(File.Exists(Path.Combine(_root, "new", "folder", "unlearned.report.json")));
 
         // An --out that is a folder is refused before any work, and nothing is written into it.
         var folder = Directory.CreateDirectory(Path.Combine(_root, "a-folder")).FullName;
-        var intoFolder = LetheProcess.Run("unlearn", "--model", model, "--forget", "2", "--method", "finetune", "--out", folder);
+        var intoFolder = LetheProcess.RunIn(Home, "unlearn", "--model", model, "--forget", "2", "--method", "finetune", "--out", folder);
         Assert.Equal(2, intoFolder.ExitCode);
         Assert.Contains("is a folder; expected the file the unlearned model is written to", intoFolder.Error);
         Assert.DoesNotContain("retraining the reference", intoFolder.Output);
@@ -120,7 +123,7 @@ public class UnlearnCommandTests : IDisposable
     public void Bench_unlearn_judges_each_method_against_the_bars_with_gaps_paired_by_seed()
     {
         var json = Path.Combine(_root, "bench.json");
-        var bench = LetheProcess.Run("bench", "unlearn", "--preset", "mnist4", "--forget", "2", "--seeds", "2", "--methods", "finetune", "--json", json);
+        var bench = LetheProcess.RunIn(Home, "bench", "unlearn", "--preset", "mnist4", "--forget", "2", "--seeds", "2", "--methods", "finetune", "--json", json);
         Assert.True(bench.ExitCode == 0, bench.Output + bench.Error);
         Assert.Contains("forget {2} against the bars", bench.Output);
 

@@ -8,15 +8,13 @@ namespace Lethe.Testing;
 /// </summary>
 public static class LetheProcess
 {
-    private static readonly string DefaultArtifacts = Path.Combine(Path.GetTempPath(), $"lethe-cli-tests-{Environment.ProcessId}");
-
-    /// <summary>Runs lethe with an artifact store private to this test process.</summary>
-    public static (int ExitCode, string Output, string Error) Run(params string[] args) => RunWithArtifacts(DefaultArtifacts, args);
-
-    /// <summary>Runs lethe with its artifact store in <paramref name="artifacts"/> (tests never share the user's store).</summary>
-    public static (int ExitCode, string Output, string Error) RunWithArtifacts(string artifacts, params string[] args)
+    /// <summary>
+    /// Runs lethe on the Local platform kept in <paramref name="home"/> (grain state, reminders, artifacts; tests never
+    /// share the user's), so consecutive runs in the same folder see each other's jobs, trainings and requests.
+    /// </summary>
+    public static (int ExitCode, string Output, string Error) RunIn(string home, params string[] args)
     {
-        using var process = Start(artifacts, args);
+        using var process = Start(home, args);
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
@@ -28,15 +26,15 @@ public static class LetheProcess
         return (process.ExitCode, output, error.Result);
     }
 
-    /// <summary>Starts lethe with its artifact store in <paramref name="artifacts"/>, output redirected, and returns at once.</summary>
-    public static Process Start(string artifacts, params string[] args)
+    /// <summary>Starts lethe on the Local platform in <paramref name="home"/>, output redirected, and returns at once.</summary>
+    public static Process Start(string home, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "lethe.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["Lethe__Artifacts__LocalPath"] = artifacts;
+        start.Environment["LETHE_HOME"] = home;
         start.Environment["COLUMNS"] = "1000";
         return Process.Start(start)!;
     }

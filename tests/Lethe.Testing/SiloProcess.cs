@@ -72,13 +72,14 @@ public sealed class SiloProcess : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>
-    /// A silo in the Local profile (localhost clustering, grain state and reminders in memory) with its artifacts in
-    /// <see cref="ArtifactsPath"/>; <paramref name="environment"/> adds or overrides settings.
+    /// A silo in the Local profile (localhost clustering; grain state, reminders and artifacts in its own platform
+    /// folder, artifacts in <see cref="ArtifactsPath"/>); <paramref name="environment"/> adds or overrides settings.
     /// </summary>
     public static SiloProcess Local(string name, IReadOnlyDictionary<string, string>? environment = null)
     {
         var silo = new SiloProcess(name, environment ?? new Dictionary<string, string>());
         silo._environment.TryAdd("Lethe__Profile", "Local");
+        silo._environment.TryAdd("Lethe__Home", Path.Combine(silo._folder.FullName, "home"));
         silo._environment.TryAdd("Lethe__Artifacts__Kind", "local");
         silo._environment.TryAdd("Lethe__Artifacts__LocalPath", silo.ArtifactsPath);
         return silo;
@@ -106,7 +107,8 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client => client.UseLocalhostClustering(GatewayPort));
+        // A Local silo names its cluster (LocalPlatformFolder.ClusterId); a client must present the same id.
+        builder.UseOrleansClient(client => client.UseLocalhostClustering(GatewayPort, serviceId: "lethe-local", clusterId: "lethe-local"));
         var host = builder.Build();
         await host.StartAsync();
         return host;
