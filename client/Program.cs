@@ -8,7 +8,7 @@ if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariabl
     AnsiConsole.Profile.Width = columns;
 }
 
-var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget / DiHyFo, InvWNN) on Orleans and TorchSharp.")
+var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget / DiHyFo) on Orleans and TorchSharp. Every command but train-original and bench works through the grains of this machine's Local platform ($LETHE_HOME) or of a cluster (--cluster).")
 {
     CollectCommand.Create(),
     StatusCommand.Create(),

@@ -159,7 +159,12 @@ public sealed class ComputeExecutor : IDisposable
             }
             catch (Exception e)
             {
-                _log.LogError(e, "Training {Runs} runs of job {JobId} failed", batch!.Count, batch[0].JobId);
+                if (e is not OperationCanceledException)
+                {
+                    // Stopping the silo cancels a pass on purpose; only a real failure is an error.
+                    _log.LogError(e, "Training {Runs} runs of job {JobId} failed", batch!.Count, batch[0].JobId);
+                }
+
                 foreach (var work in batch!)
                 {
                     if (e is OperationCanceledException)

@@ -26,7 +26,7 @@ public sealed class GrainCandidateSampler(IGrainFactory grains, PublishedHyperne
         {
             cancellation.ThrowIfCancellationRequested();
             var sampler = grains.GetGrain<ISamplerGrain>(ISamplerGrain.KeyOf(published.Name, published.Version, batch.Index % Math.Max(1, slots)));
-            var sampled = await sampler.Sample(new SampleRequest(published.Name, published.Version, [condition], batch.Rows, batch.Seed, local.Steps, local.Sampler, batch.Guidance));
+            var sampled = await SampleWithRetries(sampler, new SampleRequest(published.Name, published.Version, [condition], batch.Rows, batch.Seed, local.Steps, local.Sampler, batch.Guidance), cancellation);
             if (sampled.Rows.Length != batch.Rows)
             {
                 throw new InvalidDataException($"Sampler {published.Name}/{published.Version} returned {sampled.Rows.Length} rows for a batch of {batch.Rows}.");
@@ -37,6 +37,25 @@ public sealed class GrainCandidateSampler(IGrainFactory grains, PublishedHyperne
         }));
         _silos = batches.Select(b => b.Silo).ToArray();
         return batches.SelectMany(b => b.Rows).ToArray();
+    }
+
+    /// <summary>
+    /// A batch waits in its silo's compute queue behind other work (a collection pass, another request), which can
+    /// outlast a response timeout; the rows depend only on the request, so asking again is safe.
+    /// </summary>
+    private static async Task<SampledBatch> SampleWithRetries(ISamplerGrain sampler, SampleRequest request, CancellationToken cancellation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            try
+            {
+                return await sampler.Sample(request);
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+            }
+        }
     }
 
     public IReadOnlyDictionary<string, object> Describe(int row, int count)

@@ -59,7 +59,8 @@ public sealed class SavingPolicy
     {
         foreach (var p in _pivots)
         {
-            if (classAcc[p] < _spec.PivotAccuracy)
+            // Accuracies are stored as float: comparing with the float of gamma keeps an exact gamma (e.g. 0.7 = 7/10) accurate enough.
+            if (classAcc[p] < (float)_spec.PivotAccuracy)
             {
                 return false;
             }

@@ -7,9 +7,6 @@ using Lethe.Grains.Collection;
 using Lethe.ML.Collection;
 using Lethe.ML.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 using Orleans.Runtime.Messaging;
 using Xunit.Abstractions;
 
@@ -34,41 +31,18 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         await using var azurite = await AzuriteServer.Start();
         var clusterId = $"test-{Guid.NewGuid():N}"[..16];
         var container = $"lethe-{clusterId}";
-        var environment = new Dictionary<string, string>
+        var environment = RedisCluster.Environment(redis, azurite, clusterId, container, new Dictionary<string, string>
         {
-            ["Lethe__Profile"] = "Cluster",
-            ["Lethe__Redis"] = redis.ConnectionString,
-            ["Lethe__Accelerator"] = "cpu",
-            ["Lethe__Artifacts__BlobConnectionString"] = azurite.ConnectionString,
-            ["Lethe__Artifacts__BlobContainer"] = container,
             ["Lethe__Collection__MaxConcurrentShards"] = MaxConcurrentShards.ToString(),
-            ["Lethe__Collection__ResumePeriod"] = "00:00:05",
-            ["Orleans__ClusterId"] = clusterId,
-            ["Orleans__ServiceId"] = "lethe-test",
-            ["Orleans__ReminderOptions__MinimumReminderPeriod"] = "00:00:05",
-            ["Orleans__Messaging__ResponseTimeout"] = "00:00:05",
-            // Fast failure detection (design/environment-notes.md §2): a dead silo is evicted in about 1.5 s.
-            ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
-            ["Orleans__Membership__NumMissedProbesLimit"] = "2",
-            ["Orleans__Membership__NumVotesForDeathDeclaration"] = "1",
-            ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
-            ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
-            ["Logging__LogLevel__Lethe"] = "Information",
-        };
-        var silos = Enumerable.Range(0, 3).Select(i => new SiloProcess($"silo-{i}", environment)).ToList();
+        });
+        await using var group = new SiloGroup(Enumerable.Range(0, 3).Select(i => new SiloProcess($"silo-{i}", environment)).ToList(), output);
+        var silos = group.Silos;
         try
         {
-            foreach (var silo in silos)
-            {
-                silo.Start();
-            }
-
-            await Task.WhenAll(silos.Select(s => s.WaitUntilReady(TimeSpan.FromSeconds(60))));
-            using var client = await ConnectClient(redis.ConnectionString, clusterId);
+            await group.StartAll(TimeSpan.FromSeconds(60));
+            using var client = await RedisCluster.ConnectClient(redis.ConnectionString, clusterId, TimeSpan.FromSeconds(2));
             var grains = client.Services.GetRequiredService<IClusterClient>();
-            await WaitForActiveSilos(grains, 3);
+            await RedisCluster.WaitForActiveSilos(grains, 3);
 
             // 48 runs in 12 shards of 4, at most 3 shards at a time: several waves, so a kill lands mid-job.
             var spec = new CollectionSpec { Runs = 48, Epochs = 3, RunsPerShard = 4, Seed = 7 };
@@ -100,46 +74,14 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
 
             victim.Start();
             await victim.WaitUntilReady(TimeSpan.FromSeconds(60));
-            await WaitForActiveSilos(grains, 3);
+            await RedisCluster.WaitForActiveSilos(grains, 3);
             output.WriteLine($"{victim.Name} restarted and rejoined: 3 active silos");
         }
         catch
         {
-            foreach (var silo in silos)
-            {
-                output.WriteLine($"---- {silo.Name} (last lines since it last started)");
-                output.WriteLine(silo.Tail());
-            }
-
+            group.WriteTails();
             throw;
         }
-        finally
-        {
-            foreach (var silo in silos)
-            {
-                await silo.DisposeAsync();
-            }
-        }
-    }
-
-    private static async Task<IHost> ConnectClient(string redis, string clusterId)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Error);
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = "lethe-test";
-            });
-            client.UseRedisClustering(redis);
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(2));
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     /// <summary>Polls the job (riding out timeouts and rejections while a dead silo is evicted) until the condition holds.</summary>
@@ -166,12 +108,8 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         }
     }
 
-    private static Task WaitForActiveSilos(IClusterClient grains, int count) =>
-        Poll.Until(async () => (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == count,
-            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), () => $"the cluster did not reach {count} active silos");
-
     /// <summary>The silo with the most training-run activations (the work a kill destroys), by its silo port.</summary>
-    private static async Task<SiloProcess> SiloHostingTheMostWork(IClusterClient grains, List<SiloProcess> silos)
+    private static async Task<SiloProcess> SiloHostingTheMostWork(IClusterClient grains, IReadOnlyList<SiloProcess> silos)
     {
         var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
         var busiest = statistics
