@@ -123,12 +123,13 @@ public sealed class LetheConnection : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error);
         // A command's output is its progress and results; Orleans and Lethe's own grain logs would interleave with it
         // (and print stack traces of expected events, such as cancellation), so only errors reach the terminal.
         builder.Logging.AddFilter("Orleans", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
-        builder.Logging.AddFilter("Lethe", LogLevel.Error);
+        // Orleans retries placement through Polly while a stopping silo hands its grains over.
+        builder.Logging.AddFilter("Polly", LogLevel.None);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Services.AddSingleton<IHostLifetime, CommandHostLifetime>();
         return builder;
