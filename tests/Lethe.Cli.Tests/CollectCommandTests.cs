@@ -61,4 +61,36 @@ public class CollectCommandTests : IDisposable
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("1 shards written", status.Output);
     }
+
+    [Fact]
+    public async Task A_command_stopped_with_sigterm_prints_one_line_and_its_job_stops()
+    {
+        var home = Path.Combine(_root, "home");
+        using var process = LetheProcess.Start(home, "collect", "--out", Path.Combine(_root, "big"), "--runs", "4096");
+        var error = process.StandardError.ReadToEndAsync();
+        var lines = new List<string>();
+        var job = await Poll.Until(async () =>
+        {
+            var line = await process.StandardOutput.ReadLineAsync();
+            lines.Add(line ?? "");
+            return line is null ? "" : System.Text.RegularExpressions.Regex.Match(line, "Job ([0-9a-f]{16}):") is { Success: true } m ? m.Groups[1].Value : null;
+        }, TimeSpan.FromMinutes(2), TimeSpan.Zero, () => $"lethe collect printed no job line: {string.Join('\n', lines)}");
+        Assert.NotEqual("", job);
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        var rest = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Equal("", await error);
+        var after = rest.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains('%')).ToList();
+        Assert.Equal(["cancelled"], after);
+        var status = LetheProcess.RunIn(home, "status", job);
+        Assert.Contains("Cancelled", status.Output);
+        Assert.False(Directory.Exists(Path.Combine(_root, "big")) && Directory.EnumerateFiles(Path.Combine(_root, "big"), "*.partial*", SearchOption.AllDirectories).Any());
+    }
 }

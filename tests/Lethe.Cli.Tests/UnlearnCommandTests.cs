@@ -93,6 +93,14 @@ public class UnlearnCommandTests : IDisposable
         var unlearn = LetheProcess.RunIn(Home, "unlearn", "--model", model, "--forget", "2", "--method", "finetune");
         Assert.True(unlearn.ExitCode == 0, unlearn.Output + unlearn.Error);
 
+        // The work was an unlearning request grain: another process finds it on the platform by its id.
+        var id = System.Text.RegularExpressions.Regex.Match(unlearn.Output, @"request (cli-[0-9a-f]{32})").Groups[1].Value;
+        var status = LetheProcess.RunIn(Home, "status", id);
+        Assert.True(status.ExitCode == 0, status.Output + status.Error);
+        Assert.Contains($"unlearning request {id}", status.Output);
+        Assert.Contains("finetune on mnist4, forget {2}", status.Output);
+        Assert.Contains("Completed", status.Output);
+
         var output = Path.Combine(_root, "original.finetune.forget2.safetensors");
         var (layout, _, metadata) = MlpFile.Load(output, TaskPreset.Mnist4.Architecture);
         Assert.Equal(1582, layout.Count);
