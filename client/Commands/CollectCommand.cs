@@ -102,7 +102,7 @@ public static class CollectCommand
     {
         var spec = CollectionSpec.FromJson(folder.Manifest.Metadata.GetValueOrDefault("spec")
             ?? throw new InvalidDataException($"{folder.Path} records no collection spec in its manifest."));
-        var summary = DatasetSummary.Of(folder.ReadAll(), spec.Task, spec.PivotAccuracy);
+        var summary = DatasetSummary.Of(folder.ReadColumns(), spec.Task, spec.PivotAccuracy);
         AnsiConsole.MarkupLine($"[bold]{summary.Checkpoints}[/] checkpoints from {summary.Runs} runs (per run: min {summary.MinPerRun}, mean {summary.MeanPerRun:F1}, max {summary.MaxPerRun}) in {Markup.Escape(folder.Path)}");
         var table = new Table().Title("checkpoints per class-loss bin (test split)").AddColumn("loss");
         foreach (var c in spec.Task.Classes)

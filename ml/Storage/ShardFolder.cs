@@ -106,6 +106,14 @@ public sealed class ShardFolder
         }
     }
 
+    /// <summary>
+    /// The small columns of every checkpoint (class losses and accuracies, run, step, epoch) in one batch without
+    /// parameters (<see cref="CheckpointBatch.ParameterCount"/> 0): what summaries need, a few bytes per checkpoint, so a
+    /// dataset of millions of checkpoints is read one shard at a time.
+    /// </summary>
+    public CheckpointBatch ReadColumns() =>
+        CheckpointBatch.Concat(ReadShards().Select(s => s.Batch with { ParameterCount = 0, Params = [] }).ToList());
+
     /// <summary>Every checkpoint of the folder in one batch.</summary>
     public CheckpointBatch ReadAll() => CheckpointBatch.Concat(ReadShards().Select(s => s.Batch).ToList());
 

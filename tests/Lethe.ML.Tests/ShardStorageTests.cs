@@ -63,6 +63,28 @@ public class ShardStorageTests : IDisposable
     }
 
     [Fact]
+    public void The_small_columns_of_every_shard_are_read_without_parameters_in_manifest_order()
+    {
+        var folder = ShardFolder.Open(_folder, create: true);
+        var first = Sample(rows: 3);
+        var second = Sample(rows: 4) with { Run = [7, 7, 8, 8] };
+        folder.Add("shard-00000.safetensors", ShardFile.Serialize(first, new Dictionary<string, string>()), 3, 0, 1);
+        folder.Add("shard-00001.safetensors", ShardFile.Serialize(second, new Dictionary<string, string>()), 4, 7, 8);
+
+        var columns = ShardFolder.Open(_folder).ReadColumns();
+        var all = ShardFolder.Open(_folder).ReadAll();
+
+        Assert.Equal(7, columns.Count);
+        Assert.Equal(0, columns.ParameterCount);
+        Assert.Empty(columns.Params);
+        Assert.Equal(all.ClassLoss, columns.ClassLoss);
+        Assert.Equal(all.ClassAcc, columns.ClassAcc);
+        Assert.Equal([0, 0, 1, 7, 7, 8, 8], columns.Run);
+        Assert.Equal(all.Step, columns.Step);
+        Assert.Equal(all.Epoch, columns.Epoch);
+    }
+
+    [Fact]
     public void An_independent_parser_reads_offsets_dtypes_and_shapes()
     {
         var batch = Sample(rows: 4, p: 7, m: 3);
