@@ -12,10 +12,10 @@ namespace Lethe.ML.Unlearning;
 /// </summary>
 public sealed class DiHyFoHypernet : IDisposable
 {
-    private readonly NeverLearnedReference _reference;
+    private readonly IRetrainLikeCheckpoints _reference;
     private readonly int _candidates;
 
-    private DiHyFoHypernet(HypernetModel model, string modelPath, TargetLossPrompt prompt, NeverLearnedReference reference, string checkpoints, string checkpointIdentity, int candidates, int steps, IReadOnlyList<double>? guidance)
+    private DiHyFoHypernet(HypernetModel model, string modelPath, TargetLossPrompt prompt, IRetrainLikeCheckpoints reference, string checkpoints, string checkpointIdentity, int candidates, int steps, IReadOnlyList<double>? guidance)
     {
         Model = model;
         ModelPath = modelPath;
@@ -87,6 +87,17 @@ public sealed class DiHyFoHypernet : IDisposable
         TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile, IReadOnlyList<double>? guidance = null,
         double retainQuantile = TargetLossPrompt.DefaultRetainQuantile)
     {
+        return Load(method, hypernet, DatasetStatistics.Of(checkpoints, checkpointTask), checkpointsSource, checkpointIdentity, preset, candidates, steps, forgetQuantile, guidance, retainQuantile);
+    }
+
+    /// <summary>
+    /// As above, with the dataset given by its statistics (<see cref="DatasetStatistics"/>, what a request grain reads:
+    /// no shard); <paramref name="checkpointsSource"/> names the dataset in messages and reports.
+    /// </summary>
+    public static DiHyFoHypernet Load(string method, string hypernet, DatasetStatistics checkpoints, string checkpointsSource, string checkpointIdentity,
+        TaskPreset preset, int candidates = 64, int steps = 50, double forgetQuantile = TargetLossPrompt.DefaultForgetQuantile, IReadOnlyList<double>? guidance = null,
+        double retainQuantile = TargetLossPrompt.DefaultRetainQuantile)
+    {
         RequireMethod(method, candidates);
         var modelPath = ResolveModel(method, hypernet);
         var model = HypernetModel.Load(modelPath);
@@ -103,13 +114,13 @@ public sealed class DiHyFoHypernet : IDisposable
                 throw new InvalidDataException($"{modelPath} samples {task ?? "unknown-task"} nets ({model.Layout.Architecture}); the model to unlearn is {preset.Name} ({preset.Architecture}).");
             }
 
-            if (checkpointTask.Name != preset.Name || checkpoints.ParameterCount != model.Layout.Count)
+            if (checkpoints.Task != preset.Name || checkpoints.ParameterCount != model.Layout.Count)
             {
-                throw new InvalidDataException($"{checkpointsSource} holds {checkpointTask.Name} checkpoints ({checkpoints.ParameterCount} parameters); the request is {preset.Name} ({model.Layout.Count} parameters).");
+                throw new InvalidDataException($"{checkpointsSource} holds {checkpoints.Task} checkpoints ({checkpoints.ParameterCount} parameters); the request is {preset.Name} ({model.Layout.Count} parameters).");
             }
 
-            var prompt = TargetLossPrompt.FromCheckpoints(checkpoints, preset, retainQuantile, forgetQuantile);
-            return new DiHyFoHypernet(model, modelPath, prompt, new NeverLearnedReference(checkpoints, preset), checkpointsSource, checkpointIdentity, candidates, steps, guidance);
+            var prompt = TargetLossPrompt.FromStatistics(checkpoints, retainQuantile, forgetQuantile);
+            return new DiHyFoHypernet(model, modelPath, prompt, checkpoints, checkpointsSource, checkpointIdentity, candidates, steps, guidance);
         }
         catch
         {

@@ -18,7 +18,7 @@ namespace Lethe.ML.Unlearning;
 /// </summary>
 /// <param name="provenance">Where the sampler and prompt come from (hypernetwork file, checkpoint folder), for the report.</param>
 public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetLossPrompt prompt, int candidates = 64, IReadOnlyDictionary<string, string>? provenance = null,
-    NeverLearnedReference? reference = null, double retainTolerance = DiHyFoMethod.DefaultRetainTolerance) : IUnlearningMethod
+    IRetrainLikeCheckpoints? reference = null, double retainTolerance = DiHyFoMethod.DefaultRetainTolerance) : IUnlearningMethod
 {
     public const double DefaultRetainTolerance = 0.005;
 
@@ -146,8 +146,8 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
         };
         if (matches is { Count: > 0 })
         {
-            details["never_learned_checkpoints"] = matches.Value.Matches;
-            details["never_learned_pivots_only"] = matches.Value.PivotsOnly;
+            details["never_learned_checkpoints"] = matches.Matches;
+            details["never_learned_pivots_only"] = matches.PivotsOnly;
             details["never_learned_validation_forget_entropy"] = (float)neverLearnedEntropy;
         }
 

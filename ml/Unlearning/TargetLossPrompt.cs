@@ -31,18 +31,22 @@ public sealed record TargetLossPrompt(
     /// </summary>
     public const double DefaultRetainQuantile = 0.15;
 
+    /// <summary>A forgotten class's evidence: checkpoints at most this accurate on it ...</summary>
+    public const double NeverLearnedAccuracy = 0.01;
+
+    /// <summary>... while every pivot is at least this accurate.</summary>
+    public const double PivotAccuracy = 0.8;
+
+    /// <summary>The prompt from checkpoints in memory (a local benchmark's dataset), through the same statistics a request reads.</summary>
     public static TargetLossPrompt FromCheckpoints(
         CheckpointBatch batch,
         TaskPreset preset,
         double retainQuantile = DefaultRetainQuantile,
-        double forgetQuantile = DefaultForgetQuantile,
-        double neverLearnedAccuracy = 0.01,
-        double pivotAccuracy = 0.8)
+        double forgetQuantile = DefaultForgetQuantile)
     {
-        var m = preset.Classes.Length;
-        if (batch.ClassCount != m)
+        if (batch.ClassCount != preset.Classes.Length)
         {
-            throw new InvalidDataException($"The checkpoints have {batch.ClassCount} classes; preset {preset.Name} has {m}.");
+            throw new InvalidDataException($"The checkpoints have {batch.ClassCount} classes; preset {preset.Name} has {preset.Classes.Length}.");
         }
 
         if (batch.Count == 0)
@@ -50,43 +54,37 @@ public sealed record TargetLossPrompt(
             throw new InvalidDataException("The checkpoint dataset is empty; target losses cannot be derived from it.");
         }
 
-        if (retainQuantile is < 0 or > 1 || forgetQuantile is < 0 or > 1)
-        {
-            throw new ArgumentException($"Quantiles must be in [0, 1]; got retain {retainQuantile}, forget {forgetQuantile}.");
-        }
+        RequireQuantiles(retainQuantile, forgetQuantile);
+        return FromStatistics(DatasetStatistics.Of(batch, preset), retainQuantile, forgetQuantile);
+    }
 
+    /// <summary>The prompt from a dataset's statistics (<see cref="DatasetStatistics"/>): no checkpoint is read.</summary>
+    public static TargetLossPrompt FromStatistics(DatasetStatistics statistics, double retainQuantile = DefaultRetainQuantile, double forgetQuantile = DefaultForgetQuantile)
+    {
+        RequireQuantiles(retainQuantile, forgetQuantile);
+        var m = statistics.ClassCount;
         var retain = new float[m];
         var forget = new float[m];
         var evidence = new int[m];
         var fallback = new bool[m];
         for (var c = 0; c < m; c++)
         {
-            var all = new List<float>(batch.Count);
-            var neverLearned = new List<float>();
-            for (var row = 0; row < batch.Count; row++)
-            {
-                var loss = batch.ClassLossOf(row)[c];
-                all.Add(loss);
-                var acc = batch.ClassAccOf(row);
-                var pivotsAccurate = true;
-                foreach (var p in preset.Pivots)
-                {
-                    pivotsAccurate &= p == c || acc[p] >= pivotAccuracy;
-                }
-
-                if (acc[c] <= neverLearnedAccuracy && pivotsAccurate)
-                {
-                    neverLearned.Add(loss);
-                }
-            }
-
-            retain[c] = Quantile(all, retainQuantile);
+            var neverLearned = statistics.NeverLearnedLosses[c];
+            retain[c] = statistics.AllLosses[c].Quantile(retainQuantile);
             evidence[c] = neverLearned.Count;
             fallback[c] = neverLearned.Count == 0;
-            forget[c] = Quantile(fallback[c] ? all : neverLearned, forgetQuantile);
+            forget[c] = (fallback[c] ? statistics.AllLosses[c] : neverLearned).Quantile(forgetQuantile);
         }
 
-        return new TargetLossPrompt(retain, forget, evidence, fallback, retainQuantile, forgetQuantile, batch.Count);
+        return new TargetLossPrompt(retain, forget, evidence, fallback, retainQuantile, forgetQuantile, statistics.Checkpoints);
+    }
+
+    private static void RequireQuantiles(double retainQuantile, double forgetQuantile)
+    {
+        if (retainQuantile is < 0 or > 1 || forgetQuantile is < 0 or > 1)
+        {
+            throw new ArgumentException($"Quantiles must be in [0, 1]; got retain {retainQuantile}, forget {forgetQuantile}.");
+        }
     }
 
     /// <summary>The target loss of every class for forgetting <paramref name="forget"/>.</summary>
@@ -94,12 +92,5 @@ public sealed record TargetLossPrompt(
         Enumerable.Range(0, RetainTarget.Length).Select(c => forget.Contains(c) ? ForgetTarget[c] : RetainTarget[c]).ToArray();
 
     /// <summary>Linear-interpolation quantile (numpy's default).</summary>
-    public static float Quantile(List<float> values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        var position = q * (sorted.Length - 1);
-        var low = (int)Math.Floor(position);
-        var high = Math.Min(low + 1, sorted.Length - 1);
-        return (float)(sorted[low] + ((position - low) * (sorted[high] - sorted[low])));
-    }
+    public static float Quantile(List<float> values, double q) => LossSketch.Interpolate(values.Order().ToArray(), q);
 }
