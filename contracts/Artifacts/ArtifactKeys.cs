@@ -10,6 +10,17 @@ public static class ArtifactKeys
     /// <summary>A sealed checkpoint shard: one folder per collection job, file names as in a dataset folder.</summary>
     public static string Shard(string jobId, int index) => $"jobs/{jobId}/shard-{index:D5}.safetensors";
 
+    /// <summary>
+    /// The statistics of a checkpoint dataset (one collection job: beside its shards; several jobs trained on together:
+    /// under their joined ids), what DiHyFo requests read instead of the shards.
+    /// </summary>
+    public static string Statistics(IReadOnlyCollection<string> jobIds) => jobIds.Count == 1
+        ? $"jobs/{jobIds.First()}/statistics.safetensors"
+        : $"datasets/{DatasetOf(jobIds)}/statistics.safetensors";
+
+    /// <summary>The name of the dataset several collection jobs make together: their distinct ids in order, joined by '+'.</summary>
+    public static string DatasetOf(IEnumerable<string> jobIds) => string.Join("+", jobIds.Distinct().Order(StringComparer.Ordinal));
+
     /// <summary>A published hypernetwork version (a <c>lethe-hypernet-1</c> safetensors file).</summary>
     public static string HypernetVersion(string name, string version, string sha256) => $"hypernets/{name}/versions/{version}-{Short(sha256)}.safetensors";
 

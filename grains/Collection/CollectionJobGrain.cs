@@ -188,5 +188,10 @@ public sealed class CollectionJobGrain(
         await Write();
         await StopResuming();
         log.LogInformation("Job {JobId} {Status}: {Shards} shards", this.GetPrimaryKeyString(), status, State.Sealed.Count);
+        if (status == JobStatus.Completed)
+        {
+            // The dataset is sealed: its statistics are computed now, once, so no request waits for them.
+            await GrainFactory.GetGrain<IDatasetStatisticsGrain>(this.GetPrimaryKeyString()).Prepare();
+        }
     }
 }

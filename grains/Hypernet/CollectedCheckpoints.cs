@@ -47,21 +47,35 @@ public sealed record CollectedCheckpoints(CheckpointBatch Batch, CollectionSpec 
         CollectionSpec? spec = null;
         foreach (var shard in await Shards(grains, jobIds))
         {
-            var key = ArtifactKeys.Shard(shard.JobId, shard.Index);
-            var (batch, metadata) = ShardFile.Deserialize(await artifacts.ReadVerified(key, shard.Sha256, ct), key);
-            var shardSpec = metadata.TryGetValue("spec", out var json)
-                ? JsonSerializer.Deserialize<CollectionSpec>(json) ?? throw new InvalidDataException($"Shard {key} has an empty spec.")
-                : throw new InvalidDataException($"Shard {key} carries no collection spec in its metadata.");
-            if (spec is not null && (shardSpec.Task.Name != spec.Task.Name || !shardSpec.Task.Pivots.SequenceEqual(spec.Task.Pivots) || shardSpec.Data != spec.Data))
-            {
-                throw new ArgumentException($"Job {shard.JobId} collected {shardSpec.Preset} (pivots {string.Join(",", shardSpec.Task.Pivots)}, data {shardSpec.Data}); the other jobs collected {spec.Preset} (pivots {string.Join(",", spec.Task.Pivots)}, data {spec.Data}). One training needs one task.");
-            }
-
-            spec ??= shardSpec;
+            var (batch, shardSpec) = await ReadShard(artifacts, shard, ct);
+            spec = SameTask(spec, shardSpec, shard.JobId);
             parts.Add(batch);
         }
 
         var all = CheckpointBatch.Concat(parts);
-        return new CollectedCheckpoints(all, spec!, $"{string.Join("+", jobIds.Distinct().Order())}:{all.Count}");
+        return new CollectedCheckpoints(all, spec!, $"{ArtifactKeys.DatasetOf(jobIds)}:{all.Count}");
+    }
+
+    /// <summary>One sealed shard, verified, with the collection spec its metadata carries.</summary>
+    public static async Task<(CheckpointBatch Batch, CollectionSpec Spec)> ReadShard(IArtifactStore artifacts, CheckpointShardManifest shard, CancellationToken ct)
+    {
+        var key = ArtifactKeys.Shard(shard.JobId, shard.Index);
+        var (batch, metadata) = ShardFile.Deserialize(await artifacts.ReadVerified(key, shard.Sha256, ct), key);
+        var spec = metadata.TryGetValue("spec", out var json)
+            ? JsonSerializer.Deserialize<CollectionSpec>(json) ?? throw new InvalidDataException($"Shard {key} has an empty spec.")
+            : throw new InvalidDataException($"Shard {key} carries no collection spec in its metadata.");
+        return (batch, spec);
+    }
+
+    /// <summary>The dataset's spec so far (null before the first shard), checked against one more shard's.</summary>
+    /// <exception cref="ArgumentException">The shard's job collected another task or from other digits.</exception>
+    public static CollectionSpec SameTask(CollectionSpec? spec, CollectionSpec shardSpec, string jobId)
+    {
+        if (spec is not null && (shardSpec.Task.Name != spec.Task.Name || !shardSpec.Task.Pivots.SequenceEqual(spec.Task.Pivots) || shardSpec.Data != spec.Data))
+        {
+            throw new ArgumentException($"Job {jobId} collected {shardSpec.Preset} (pivots {string.Join(",", shardSpec.Task.Pivots)}, data {shardSpec.Data}); the other jobs collected {spec.Preset} (pivots {string.Join(",", spec.Task.Pivots)}, data {spec.Data}). One training needs one task.");
+        }
+
+        return spec ?? shardSpec;
     }
 }

@@ -29,6 +29,7 @@ public sealed class LetheMetrics
         SamplerBatches = meter.CreateCounter<long>("lethe.sampler.batches", "{batch}", "Batches of parameter vectors sampled on this silo.");
         UnlearningRequests = meter.CreateCounter<long>("lethe.unlearning.requests", "{request}", "Unlearning requests finished, by method and outcome.");
         UnlearningDuration = meter.CreateHistogram<double>("lethe.unlearning.duration", "s", "Wall time of an unlearning request from acceptance to result.");
+        DatasetStatistics = meter.CreateCounter<long>("lethe.dataset.statistics", "{call}", "Dataset statistics served to requests (result=hit) or computed from the shards (result=computed).");
         TenantRejections = meter.CreateCounter<long>("lethe.tenant.rejections", "{request}", "Requests refused by authentication or quota, by reason.");
         meter.CreateObservableGauge("lethe.runs", () => Snapshot(_runsByState, "state"), "{run}", "Training runs by state.");
         meter.CreateObservableGauge("lethe.compute.queue.depth", () => Snapshot(_queueDepths, "queue"), "{item}", "Work items waiting in the silo compute executor.");
@@ -37,6 +38,8 @@ public sealed class LetheMetrics
     }
 
     public Counter<long> CheckpointsEvaluated { get; }
+
+    public Counter<long> DatasetStatistics { get; }
 
     public Counter<long> CheckpointsSaved { get; }
 

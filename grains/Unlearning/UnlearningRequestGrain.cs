@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Lethe.Contracts.Artifacts;
+using Lethe.Contracts.Collection;
 using Lethe.Contracts.Hypernet;
 using Lethe.Contracts.Unlearning;
 using Lethe.Grains.Activation;
@@ -230,9 +231,19 @@ public sealed class UnlearningRequestGrain(
     {
         var s = State;
         var file = await hypernets.LocalFile(hypernet, ct);
-        var checkpoints = await CollectedCheckpoints.Read(GrainFactory, artifacts, s.Checkpoints, ct);
-        return await executor.Run(() => DiHyFoHypernet.Load(s.Method!, file, checkpoints.Batch, checkpoints.Spec.Task,
-            $"collection jobs {string.Join(",", s.Checkpoints)}", checkpoints.Identity, task, s.Candidates,
+        // The dataset's statistics, never its shards: a request costs the same on 10k checkpoints as on millions.
+        var dataset = ArtifactKeys.DatasetOf(s.Checkpoints);
+        var statisticsGrain = GrainFactory.GetGrain<IDatasetStatisticsGrain>(dataset);
+        DatasetStatisticsInfo? info;
+        while ((info = await statisticsGrain.TryGet()) is null)
+        {
+            _stage = "waiting for the dataset's statistics";
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+        }
+
+        var statistics = DatasetStatistics.Deserialize(await artifacts.ReadVerified(info.Key, info.Sha256, ct), artifacts.UriOf(info.Key));
+        return await executor.Run(() => DiHyFoHypernet.Load(s.Method!, file, statistics,
+            $"collection jobs {string.Join(",", s.Checkpoints)}", $"{dataset}:{statistics.Checkpoints}", task, s.Candidates,
             forgetQuantile: s.ForgetQuantile ?? TargetLossPrompt.DefaultForgetQuantile, guidance: s.Guidance,
             retainQuantile: s.RetainQuantile ?? TargetLossPrompt.DefaultRetainQuantile), ct);
     }

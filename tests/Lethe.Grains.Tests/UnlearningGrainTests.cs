@@ -3,6 +3,9 @@ using Lethe.Contracts.Unlearning;
 using Lethe.Grains.Artifacts;
 using Lethe.ML.Data;
 using Lethe.ML.Nets;
+using Lethe.ML.Storage;
+using Lethe.ML.Unlearning;
+using Lethe.Contracts.Collection;
 
 namespace Lethe.Grains.Tests;
 
@@ -68,12 +71,42 @@ public sealed class UnlearningGrainTests(CollectionClusterFixture fixture)
         Assert.Equal(HypernetTrainingState.Completed, trained.State);
         var request = fixture.Client.GetGrain<IUnlearningRequestGrain>($"dihyfo2-{Guid.NewGuid():N}");
 
-        await request.Submit(new UnlearningRequestSpec(Model("mnist4"), [2], "dihyfo2", Hypernet: "unlearning-dihyfo2", Candidates: 3));
-        var done = await WaitForOutcome(request);
+        // The job's statistics were computed when it was sealed, and equal a recomputation from its shards.
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        var statisticsGrain = fixture.Client.GetGrain<IDatasetStatisticsGrain>(jobId);
+        var info = await Poll.Until(() => statisticsGrain.TryGet(), Deadline, TimeSpan.FromMilliseconds(200), () => $"the statistics of job {jobId} were not computed");
+        Assert.Equal($"jobs/{jobId}/statistics.safetensors", info.Key);
+        var statistics = DatasetStatistics.Deserialize(await store.ReadVerified(info.Key, info.Sha256, default), info.Key);
+        var shardFiles = Directory.GetFiles(Path.Combine(fixture.ArtifactsPath, "jobs", jobId), "shard-*.safetensors").Order(StringComparer.Ordinal).ToArray();
+        var whole = CheckpointBatch.Concat(shardFiles.Select(f => ShardFile.Deserialize(File.ReadAllBytes(f), f).Batch).ToList());
+        Assert.Equal(whole.Count, statistics.Checkpoints);
+        var recomputed = TargetLossPrompt.FromCheckpoints(whole, TaskPreset.Mnist4);
+        Assert.Equal(recomputed.RetainTarget, TargetLossPrompt.FromStatistics(statistics).RetainTarget);
+        Assert.Equal(recomputed.ForgetTarget, TargetLossPrompt.FromStatistics(statistics).ForgetTarget);
+        Assert.Equal(new NeverLearnedReference(whole, TaskPreset.Mnist4).For([2]).Rows, statistics.For([2]).Rows);
+
+        // A request reads the statistics, not one shard: with every shard moved out of the store it still completes.
+        foreach (var file in shardFiles)
+        {
+            File.Move(file, file + ".hidden");
+        }
+
+        UnlearningOutcome done;
+        try
+        {
+            await request.Submit(new UnlearningRequestSpec(Model("mnist4"), [2], "dihyfo2", Hypernet: "unlearning-dihyfo2", Candidates: 3));
+            done = await WaitForOutcome(request);
+        }
+        finally
+        {
+            foreach (var file in shardFiles)
+            {
+                File.Move(file + ".hidden", file);
+            }
+        }
 
         Assert.Equal(UnlearningStatus.Completed, done.Status);
         Assert.Equal("dihyfo2", done.Method);
-        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
         var report = System.Text.Encoding.UTF8.GetString(await store.ReadVerified(done.ReportKey!, done.ReportSha256!, default));
         using var json = System.Text.Json.JsonDocument.Parse(report);
         var hyperParameters = json.RootElement.GetProperty("hyper_parameters");
