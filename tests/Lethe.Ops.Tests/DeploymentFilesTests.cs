@@ -5,11 +5,11 @@ namespace Lethe.Ops.Tests;
 public sealed class DeploymentFilesTests
 {
     [Fact]
-    public void Dashboard_has_the_five_rows_and_every_panel_has_a_query()
+    public void Dashboard_has_the_six_rows_and_every_panel_has_a_query()
     {
         var dashboard = GrafanaDashboard.Load(RepositoryPaths.Dashboard);
 
-        Assert.Equal(["Collection", "Hypernet training", "Sampling and unlearning", "Tenants", "Orleans health"], dashboard.RowTitles);
+        Assert.Equal(["Collection", "Datasets", "Hypernet training", "Sampling and unlearning", "Tenants", "Orleans health"], dashboard.RowTitles);
         Assert.All(dashboard.Panels, p => Assert.NotEmpty(p.Queries));
     }
 
