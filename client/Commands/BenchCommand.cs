@@ -15,6 +15,7 @@ public static class BenchCommand
         BenchTrainCommand.Create(),
         BenchSampleCommand.Create(),
         BenchUnlearnCommand.Create(),
+        BenchScaleCommand.Create(),
     };
 
     /// <summary>Prints the figures as a table and, with --json, writes them to the file (temp name + rename).</summary>
