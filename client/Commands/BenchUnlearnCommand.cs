@@ -26,22 +26,25 @@ public static class BenchUnlearnCommand
 
     public static Command Create()
     {
-        var forget = new Option<string?>("--forget") { Description = "Only this forget set (comma-separated non-pivot classes) instead of the paper's." };
+        var forget = new Option<string[]>("--forget") { Description = "A forget set (comma-separated non-pivot classes) instead of the paper's; repeat for several (--forget 2 --forget 2,3).", AllowMultipleArgumentsPerToken = false };
         var methods = new Option<string>("--methods") { Description = $"Comma-separated methods besides retrain; accepted: {string.Join(", ", UnlearningMethodCatalog.Baselines.Skip(1))}.", DefaultValueFactory = _ => string.Join(",", UnlearningMethodCatalog.Baselines.Skip(1)) };
         var seeds = new Option<int>("--seeds") { Description = "Seeds (original model, retrain, method randomness); figures are mean ± std over them.", DefaultValueFactory = _ => 1 };
+        var seedFrom = new Option<int>("--seed-from") { Description = "The first seed: --seeds 10 --seed-from 11 uses seeds 11-20 (choose a recipe on some seeds, judge it on others).", DefaultValueFactory = _ => 1 };
         var dihyfo1 = new Option<string?>("--dihyfo1") { Description = "A trained DiHyFo-1 hypernetwork (model.safetensors or training folder): adds dihyfo1 rows." };
         var dihyfo2 = new Option<string?>("--dihyfo2") { Description = "A trained DiHyFo-2 hypernetwork (model.safetensors or training folder): adds dihyfo2 rows." };
         var samples = new Option<int>("--samples") { Description = "Sampled unlearned models per DiHyFo variant and forget set, averaged (the paper's Tables 1-4: 5).", DefaultValueFactory = _ => 5 };
         var reports = new Option<string?>("--reports") { Description = "Also write a report (JSON, Markdown, PNG) per method, forget set and seed into this folder." };
         var command = new Command("unlearn", "Baselines vs the retrained model on the paper's forget sets, beside the paper's Tables 1-4, with wall times.")
         {
-            CollectCommand.Preset, forget, methods, seeds, dihyfo1, dihyfo2, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
+            CollectCommand.Preset, forget, methods, seeds, seedFrom, dihyfo1, dihyfo2, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(async () =>
         {
             UnlearnCommand.UseOneTorchThread();
             var preset = TaskPreset.Get(result.GetValue(CollectCommand.Preset)!);
-            var forgetSets = result.GetValue(forget) is { } text ? [CollectCommand.ParseClasses(text)] : PaperForgetSets(preset);
+            var forgetSets = result.GetValue(forget) is { Length: > 0 } texts
+                ? texts.Select(CollectCommand.ParseClasses).DistinctBy(set => string.Join(",", set.Order())).ToArray()
+                : PaperForgetSets(preset);
             foreach (var set in forgetSets)
             {
                 preset.RequireForgetSet(set);
@@ -77,10 +80,16 @@ public static class BenchUnlearnCommand
                 throw new ArgumentException($"--seeds must be at least 1; got {seedCount}.");
             }
 
+            var firstSeed = result.GetValue(seedFrom);
+            if (firstSeed < 1)
+            {
+                throw new ArgumentException($"--seed-from must be at least 1; got {firstSeed}.");
+            }
+
             try
             {
-                var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount);
-                Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0);
+                var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount, firstSeed);
+                Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0, firstSeed);
                 if (result.GetValue(BenchCommand.Json) is { } json)
                 {
                     WriteJson(json, preset, forgetSets, rows);
@@ -109,13 +118,14 @@ public static class BenchUnlearnCommand
         string? reportFolder,
         CancellationToken cancellation,
         IReadOnlyList<DiHyFoHypernet>? hypernets = null,
-        int samples = 5)
+        int samples = 5,
+        int firstSeed = 1)
     {
         var data = DigitsSource.Load(dataSource, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
         var recipe = new TrainingRecipe();
         var context = new InlineUnlearningContext();
         var rows = new List<BenchRow>();
-        for (var seed = 1; seed <= seeds; seed++)
+        for (var seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             // D (train split minus the validation carve-out) does not depend on the forget set: one original per seed.
             var train = ForgetSplit.Create(data, preset, forgetSets[0]).Train;
@@ -172,7 +182,7 @@ public static class BenchUnlearnCommand
 
     private static readonly string[] FigureNames = ["acc_Dr", "acc_Df", "acc_Tr", "acc_Tf", "acc_T", "mia", "mia_efficacy", "overlap_Dr", "overlap_Df", "overlap_T", "phi"];
 
-    private static void Print(TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows, int seeds, int samples)
+    private static void Print(TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows, int seeds, int samples, int firstSeed)
     {
         if (Console.IsOutputRedirected)
         {
@@ -183,7 +193,7 @@ public static class BenchUnlearnCommand
         foreach (var forget in forgetSets)
         {
             var mine = rows.Where(r => r.Forget.SequenceEqual(forget)).ToList();
-            var table = new Table().Title($"{preset.Name} ({preset.Architecture}), forget {{{string.Join(",", forget)}}}: mean{(seeds > 1 ? " ± std" : "")} over {seeds} seed(s){(samples > 0 ? $" (DiHyFo rows: {samples} sampled models per seed)" : "")}; overlap and phi against the retrained model")
+            var table = new Table().Title($"{preset.Name} ({preset.Architecture}), forget {{{string.Join(",", forget)}}}: mean{(seeds > 1 ? " ± std" : "")} over {(seeds > 1 ? $"seeds {firstSeed}-{firstSeed + seeds - 1}" : $"seed {firstSeed}")}{(samples > 0 ? $" (DiHyFo rows: {samples} sampled models per seed)" : "")}; overlap and phi against the retrained model")
                 .AddColumn("model");
             foreach (var figure in FigureNames.Append("wall_s"))
             {

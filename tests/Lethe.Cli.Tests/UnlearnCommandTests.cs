@@ -152,4 +152,24 @@ public class UnlearnCommandTests : IDisposable
         var missed = bars["finetune"].GetProperty("missed").EnumerateArray().Select(m => m.GetString()).ToList();
         Assert.Equal(Math.Abs(gaps.Average()) > 0.02, missed.Contains("Dr"));
     }
+
+    [Fact]
+    public void Bench_unlearn_takes_several_forget_sets_and_a_first_seed()
+    {
+        var json = Path.Combine(_root, "bench-sets.json");
+        var bench = LetheProcess.RunIn(Home, "bench", "unlearn", "--preset", "mnist4", "--forget", "2", "--forget", "3", "--seeds", "1", "--seed-from", "11", "--methods", "finetune", "--json", json);
+        Assert.True(bench.ExitCode == 0, bench.Output + bench.Error);
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var root = document.RootElement;
+        Assert.Equal(["2", "3"], root.GetProperty("forget_sets").EnumerateArray().Select(f => string.Join(",", f.EnumerateArray().Select(c => c.GetInt32()))));
+        var measured = root.GetProperty("measured").EnumerateArray().ToList();
+        Assert.All(measured, r => Assert.Equal(11, r.GetProperty("seed").GetInt32()));
+        Assert.Equal(["2", "3"], measured.Where(r => r.GetProperty("method").GetString() == "finetune")
+            .Select(r => string.Join(",", r.GetProperty("forget").EnumerateArray().Select(c => c.GetInt32()))));
+
+        var zero = LetheProcess.RunIn(Home, "bench", "unlearn", "--seed-from", "0");
+        Assert.Equal(2, zero.ExitCode);
+        Assert.Contains("--seed-from must be at least 1; got 0.", zero.Error);
+    }
 }
