@@ -12,6 +12,7 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
 {
     CollectCommand.Create(),
     StatusCommand.Create(),
+    DatasetCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
     TrainCommand.Create(),

@@ -17,4 +17,8 @@ public interface ICheckpointShardGrain : IGrainWithStringKey
 
     [Alias("Resume")]
     Task Resume();
+
+    /// <summary>Forgets the shard (its dataset was deleted), so a new collection of the job computes it again.</summary>
+    [Alias("Forget")]
+    Task Forget();
 }

@@ -30,4 +30,9 @@ public interface ICollectionJobGrain : IGrainWithStringKey
     /// <summary>Makes sure unfinished work is running (called by reminders and by a silo handing work over).</summary>
     [Alias("Resume")]
     Task Resume();
+
+    /// <summary>Forgets the job (its dataset was deleted): its state and reminder go; a later Plan starts it anew.</summary>
+    /// <exception cref="InvalidOperationException">The job is running.</exception>
+    [Alias("Forget")]
+    Task Forget();
 }

@@ -30,4 +30,30 @@ public interface IDatasetCatalogGrain : IGrainWithStringKey
 
     [Alias("List")]
     Task<IReadOnlyList<DatasetEntry>> List();
+
+    /// <summary>Records that a hypernetwork training or an unlearning request reads the dataset, so it is not deleted under them.</summary>
+    /// <exception cref="InvalidOperationException">The dataset is being deleted.</exception>
+    [Alias("RegisterUse")]
+    Task RegisterUse(string jobId, DatasetUse use);
+
+    /// <summary>
+    /// Deletes the dataset: its shards, manifest and statistics from the artifact store, then its job and catalog
+    /// registrations. At most <paramref name="maxArtifacts"/> artifacts go per call; call again until
+    /// <see cref="DatasetDeletion.Done"/>. The first call checks that nothing uses it and marks it deleting.
+    /// </summary>
+    /// <exception cref="ArgumentException">No such dataset.</exception>
+    /// <exception cref="InvalidOperationException">It is being collected, or a running training or request uses it (they are named).</exception>
+    [Alias("Delete")]
+    Task<DatasetDeletion> Delete(string jobId, int maxArtifacts);
 }
+
+/// <summary>A user of a dataset: <c>training</c> (a hypernetwork trainer's name) or <c>request</c> (an unlearning request's id).</summary>
+[GenerateSerializer, Immutable, Alias("lethe.dataset-use")]
+public sealed record DatasetUse([property: Id(0)] string Kind, [property: Id(1)] string Id)
+{
+    public override string ToString() => $"{Kind} {Id}";
+}
+
+/// <summary>Progress of a dataset deletion: artifacts deleted so far, bytes freed, and whether everything is gone.</summary>
+[GenerateSerializer, Immutable, Alias("lethe.dataset-deletion")]
+public sealed record DatasetDeletion([property: Id(0)] string JobId, [property: Id(1)] int ArtifactsDeleted, [property: Id(2)] long BytesDeleted, [property: Id(3)] int ArtifactsRemaining, [property: Id(4)] bool Done);

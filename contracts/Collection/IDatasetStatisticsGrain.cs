@@ -17,6 +17,12 @@ public interface IDatasetStatisticsGrain : IGrainWithStringKey
     /// <summary>Starts computing the statistics unless they are stored (what a job does when it seals its last shard); answers nothing.</summary>
     [Orleans.Concurrency.OneWay]
     Task Prepare();
+
+    /// <summary>The stored statistics, or null; never starts a computation.</summary>
+    Task<DatasetStatisticsInfo?> Find();
+
+    /// <summary>Forgets the stored statistics (their dataset was deleted; the artifact is deleted by the catalog).</summary>
+    Task Forget();
 }
 
 /// <summary>Where a dataset's statistics are: the artifact key and checksum, their size and the dataset's checkpoint count.</summary>

@@ -59,6 +59,17 @@ public sealed class CheckpointShardGrain(
 
     Task<ShardProgress> ICheckpointShardGrain.GetProgress() => Task.FromResult(Progress());
 
+    async Task ICheckpointShardGrain.Forget()
+    {
+        Work.Cancel();
+        State.Spec = null;
+        State.Status = ShardStatus.Pending;
+        State.Staged = null;
+        State.Error = null;
+        await Write();
+        await StopResuming();
+    }
+
     Task ICheckpointShardGrain.Resume()
     {
         EnsureWork();

@@ -86,6 +86,32 @@ public sealed class CollectionJobGrain(
     Task<IReadOnlyList<CheckpointShardManifest>> ICollectionJobGrain.GetShards() =>
         Task.FromResult<IReadOnlyList<CheckpointShardManifest>>(State.Sealed.OrderBy(s => s.Key).Select(s => s.Value).ToList());
 
+    async Task ICollectionJobGrain.Forget()
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException($"Job {this.GetPrimaryKeyString()} is being collected; cancel it first.");
+        }
+
+        // Its shards first, a bounded number of calls at a time, so a collection of the same spec starts from nothing.
+        if (State.Spec is { } spec)
+        {
+            foreach (var chunk in Enumerable.Range(0, spec.ShardCount).Chunk(64))
+            {
+                await Task.WhenAll(chunk.Select(i => GrainFactory.GetGrain<ICheckpointShardGrain>(CollectionJobIds.Shard(this.GetPrimaryKeyString(), i)).Forget()));
+            }
+        }
+
+        State.Spec = null;
+        State.Status = JobStatus.Planned;
+        State.Sealed = [];
+        State.Error = null;
+        State.StartedUtc = null;
+        State.FinishedUtc = null;
+        await Write();
+        await StopResuming();
+    }
+
     Task ICollectionJobGrain.Resume()
     {
         EnsureWork();

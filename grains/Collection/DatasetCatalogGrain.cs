@@ -69,6 +69,101 @@ public sealed class DatasetCatalogGrain(
         return plan;
     }
 
+    async Task IDatasetCatalogGrain.RegisterUse(string jobId, DatasetUse use)
+    {
+        if (state.State.Deleting.Contains(jobId))
+        {
+            throw new InvalidOperationException($"Dataset {jobId} is being deleted.");
+        }
+
+        var uses = state.State.Uses.TryGetValue(jobId, out var list) ? list : state.State.Uses[jobId] = [];
+        if (!uses.Contains(use))
+        {
+            uses.Add(use);
+            await state.WriteStateAsync();
+        }
+    }
+
+    async Task<DatasetDeletion> IDatasetCatalogGrain.Delete(string jobId, int maxArtifacts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxArtifacts, 1);
+        var job = GrainFactory.GetGrain<ICollectionJobGrain>(jobId);
+        if (!state.State.Deleting.Contains(jobId))
+        {
+            var progress = await job.GetProgress();
+            if (!state.State.Datasets.ContainsKey(jobId) && progress.ShardsPlanned == 0)
+            {
+                throw new ArgumentException($"No dataset {jobId}; 'lethe dataset list' lists them.");
+            }
+
+            if (progress.Status == JobStatus.Running)
+            {
+                throw new InvalidOperationException($"Dataset {jobId} is being collected; cancel its collection first (Ctrl+C on 'lethe collect').");
+            }
+
+            var inUse = await RunningUses(jobId);
+            if (inUse.Count > 0)
+            {
+                throw new InvalidOperationException($"Dataset {jobId} is in use by {string.Join(", ", inUse)}; delete it when they have finished.");
+            }
+
+            state.State.Deleting.Add(jobId);
+            await state.WriteStateAsync();
+        }
+
+        var keys = (await artifacts.List($"jobs/{jobId}/", CancellationToken.None))
+            .Concat((await artifacts.List("datasets/", CancellationToken.None)).Where(a => a.Key.Split('/')[1].Split('+').Contains(jobId)))
+            .ToList();
+        var batch = keys.Take(maxArtifacts).ToList();
+        foreach (var artifact in batch)
+        {
+            await artifacts.Delete(artifact.Key, CancellationToken.None);
+        }
+
+        var done = batch.Count == keys.Count;
+        if (done)
+        {
+            await job.Forget();
+            await GrainFactory.GetGrain<IDatasetStatisticsGrain>(jobId).Forget();
+            state.State.Datasets.Remove(jobId);
+            state.State.Uses.Remove(jobId);
+            state.State.Importing.Remove(jobId);
+            state.State.Deleting.Remove(jobId);
+            await state.WriteStateAsync();
+        }
+
+        return new DatasetDeletion(jobId, batch.Count, batch.Sum(a => a.Bytes), keys.Count - batch.Count, done);
+    }
+
+    /// <summary>The registered uses of a dataset whose training or request has not finished; finished ones are dropped.</summary>
+    private async Task<List<DatasetUse>> RunningUses(string jobId)
+    {
+        if (!state.State.Uses.TryGetValue(jobId, out var uses))
+        {
+            return [];
+        }
+
+        var running = new List<DatasetUse>();
+        foreach (var use in uses)
+        {
+            var active = use.Kind == "training"
+                ? (await GrainFactory.GetGrain<Contracts.Hypernet.IHypernetTrainerGrain>(use.Id).GetStatus()).State == Contracts.Hypernet.HypernetTrainingState.Training
+                : (await GrainFactory.GetGrain<Contracts.Unlearning.IUnlearningRequestGrain>(use.Id).GetOutcome()).Status == Contracts.Unlearning.UnlearningStatus.Running;
+            if (active)
+            {
+                running.Add(use);
+            }
+        }
+
+        if (running.Count != uses.Count)
+        {
+            state.State.Uses[jobId] = running;
+            await state.WriteStateAsync();
+        }
+
+        return running;
+    }
+
     Task<IReadOnlyList<DatasetEntry>> IDatasetCatalogGrain.List() =>
         Task.FromResult<IReadOnlyList<DatasetEntry>>(state.State.Datasets.Values.OrderBy(d => d.RegisteredUtc).ToList());
 

@@ -9,4 +9,10 @@ public sealed class DatasetCatalogState
 
     /// <summary>Jobs whose shards are being imported: the collection spec (JSON) the first imported shard carried.</summary>
     [Id(1)] public Dictionary<string, string> Importing { get; set; } = [];
+
+    /// <summary>Trainings and requests that registered a use of a dataset (finished ones are dropped when a delete checks them).</summary>
+    [Id(2)] public Dictionary<string, List<DatasetUse>> Uses { get; set; } = [];
+
+    /// <summary>Datasets being deleted: no new use may register.</summary>
+    [Id(3)] public HashSet<string> Deleting { get; set; } = [];
 }

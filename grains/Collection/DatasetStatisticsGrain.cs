@@ -51,6 +51,15 @@ public sealed class DatasetStatisticsGrain(
         return null;
     }
 
+    Task<DatasetStatisticsInfo?> IDatasetStatisticsGrain.Find() => Task.FromResult(state.State.Info);
+
+    async Task IDatasetStatisticsGrain.Forget()
+    {
+        await _computation.StopAsync();
+        _error = null;
+        await state.ClearStateAsync();
+    }
+
     async Task IDatasetStatisticsGrain.Prepare()
     {
         try

@@ -1,3 +1,4 @@
+using Lethe.Contracts.Collection;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -59,6 +60,11 @@ public sealed partial class HypernetTrainerGrain(
         }
 
         await CollectedCheckpoints.Shards(GrainFactory, request.DatasetJobIds);
+        var catalog = GrainFactory.GetGrain<IDatasetCatalogGrain>(IDatasetCatalogGrain.Key);
+        foreach (var jobId in request.DatasetJobIds.Distinct())
+        {
+            await catalog.RegisterUse(jobId, new DatasetUse("training", Name));
+        }
         if (State.Request is null || State.State is HypernetTrainingState.Cancelled or HypernetTrainingState.Failed)
         {
             State.Request = request;

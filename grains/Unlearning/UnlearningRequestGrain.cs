@@ -63,6 +63,13 @@ public sealed class UnlearningRequestGrain(
         var (task, _) = Validate(spec);
         var method = UnlearningMethodCatalog.RequireKnown(spec.Method!);
         var (hypernet, checkpoints) = UnlearningMethodCatalog.HypernetMethods.Contains(method) ? await ResolveHypernet(spec, method, task) : (null, []);
+        var catalog = GrainFactory.GetGrain<IDatasetCatalogGrain>(IDatasetCatalogGrain.Key);
+        foreach (var jobId in checkpoints)
+        {
+            // Registered before the request runs, so its dataset cannot be deleted under it.
+            await catalog.RegisterUse(jobId, new DatasetUse("request", Id));
+        }
+
         var key = ArtifactKeys.RequestInput(Id);
         await artifacts.Put(key, spec.Model!, CancellationToken.None);
         State.Status = UnlearningStatus.Running;
