@@ -401,6 +401,7 @@ public sealed class HypernetTrainer : IDisposable
         _log.Add(entry);
         _folder.AppendLog(entry);
         _folder.WriteLearningCurves(_log, $"{_options.Variant} {_options.Preset}");
+        ProcessMemory.Trim();
     }
 
     /// <summary>Commits the model, the EMA (as <c>model/</c> and <c>ema/</c> tensors) and the optimiser at <see cref="Step"/>.</summary>
@@ -411,6 +412,7 @@ public sealed class HypernetTrainer : IDisposable
             .Select(p => SafetensorsTensor.Of(p.Item1, p.Tensor.detach().cpu().contiguous().data<float>().ToArray(), p.Tensor.shape))
             .ToList();
         _folder.SaveState(Step, elapsed, tensors, _optimizer.save_state_dict);
+        ProcessMemory.Trim();
     }
 
     /// <summary>Back to the last durable state: weights, EMA, optimiser, step and the log up to it.</summary>
