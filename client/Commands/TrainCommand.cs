@@ -126,7 +126,7 @@ public static partial class TrainCommand
 
             var started = await session.Start(request);
             AnsiConsole.MarkupLine(
-                $"Training [bold]{plan.Variant}[/] ({plan.Preset}: d={plan.Width}, {plan.Layers} layers, {plan.Heads} heads) as [bold]{Markup.Escape(name)}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
+                $"Training [bold]{plan.Variant}[/] ({(Lethe.ML.InvWnn.InvWnnTraining.IsVariant(plan.Variant) ? "two coordinate-wise predictors, weights and biases" : $"{plan.Preset}: d={plan.Width}, {plan.Layers} layers, {plan.Heads} heads")}) as [bold]{Markup.Escape(name)}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
                 $"on {Markup.Escape(connection.Where)}, {(started.State == HypernetTrainingState.Completed ? "finished" : $"from step {started.Step}")} of {plan.Steps}.");
             pending.Add((session, plan.Steps, folder));
         }

@@ -12,12 +12,11 @@ public sealed class InvWnnTests
     private const int Epochs = 22;
 
     /// <summary>Trajectories of mnist4 runs from a trajectory collection (the data 'lethe train --variant invwnn' reads).</summary>
-    private static readonly Lazy<InvWnnTrajectories> Collected = new(() =>
-    {
-        var spec = new CollectionSpec { Runs = 10, Epochs = Epochs, Trajectories = true, Seed = 5 };
-        var batch = new VectorizedCollector(TinyTask.Data, spec).Collect(spec.PlanRuns());
-        return InvWnnTrajectories.From(batch, ParameterLayout.For(spec.Task.Architecture));
-    });
+    private static readonly CollectionSpec Spec = new() { Runs = 10, Epochs = Epochs, Trajectories = true, Seed = 5 };
+
+    private static readonly Lazy<Lethe.ML.Storage.CheckpointBatch> Batch = new(() => new VectorizedCollector(TinyTask.Data, Spec).Collect(Spec.PlanRuns()));
+
+    private static readonly Lazy<InvWnnTrajectories> Collected = new(() => InvWnnTrajectories.From(Batch.Value, ParameterLayout.For(Spec.Task.Architecture)));
 
     /// <summary>A predictor trained briefly on 8 of the runs; the other 2 are held out.</summary>
     private static readonly Lazy<(InvWnnPredictor Predictor, double HeldOut, double NoChange)> Trained = new(() =>
@@ -125,6 +124,55 @@ public sealed class InvWnnTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void Training_in_a_folder_resumes_where_it_stopped()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"invwnn-training-{Guid.NewGuid():N}");
+        var settings = new InvWnnTraining.Settings("tiny", 6, 1, 256, 1e-3, "test");
+        try
+        {
+            float[] before;
+            var window = Collected.Value.Snapshots[0].Skip(4).Take(InvWnnWindow.Snapshots).ToArray();
+            using (var first = InvWnnTraining.Open(folder, settings, Spec.Task.Architecture, Batch.Value))
+            {
+                var status = first.Advance(4, CancellationToken.None);
+                Assert.Equal((4, 6, false), (status.Step, status.Steps, status.Done));
+                Assert.True(double.IsFinite(status.HeldOutLoss));
+            }
+
+            using (var saved = InvWnnPredictor.Load(Path.Combine(folder, InvWnnTraining.PredictorFile)))
+            {
+                before = saved.PredictPast(Collected.Value.Layout, window);
+            }
+
+            using var second = InvWnnTraining.Open(folder, settings, Spec.Task.Architecture, Batch.Value);
+            Assert.Equal(4, second.Step);
+            var done = second.Advance(100, CancellationToken.None);
+            Assert.Equal((6, true), (done.Step, done.Done));
+            Assert.Equal(2, File.ReadAllLines(Path.Combine(folder, "log.jsonl")).Length);
+            Assert.True(File.Exists(Path.Combine(folder, InvWnnTraining.PlotFile)));
+            using var after = InvWnnPredictor.Load(Path.Combine(folder, InvWnnTraining.PredictorFile));
+            Assert.NotEqual(before, after.PredictPast(Collected.Value.Layout, window));
+
+            // Another training's folder is refused rather than continued.
+            var error = Assert.Throws<InvalidOperationException>(() => InvWnnTraining.Open(folder, settings with { Seed = 2 }, Spec.Task.Architecture, Batch.Value));
+            Assert.Contains("holds an InvWNN training", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Trajectories_too_short_for_a_window_are_rejected_with_what_is_needed()
+    {
+        var spec = new CollectionSpec { Runs = 2, Epochs = 5, Trajectories = true };
+        var batch = new VectorizedCollector(TinyTask.Data, spec).Collect(spec.PlanRuns());
+        var error = Assert.Throws<InvalidDataException>(() => InvWnnTrajectories.From(batch, ParameterLayout.For(spec.Task.Architecture)));
+        Assert.Contains("needs 18", error.Message);
     }
 
     [Fact]
