@@ -53,7 +53,7 @@ public sealed class UnlearningRequestGrain(
         if (State.Status != UnlearningStatus.None)
         {
             if (State.Tenant != spec.Tenant || State.InputSha256 != sha || State.Method != UnlearningMethodCatalog.RequireKnown(spec.Method) || !State.Forget.SequenceEqual((spec.Forget ?? []).Distinct().Order())
-                || State.Hypernet?.Name != spec.Hypernet)
+                || (State.Hypernet?.Name ?? State.Predictor) != spec.Hypernet)
             {
                 throw new InvalidOperationException($"Request {Id} was submitted before with another model, method, forget set or hypernetwork; use a new id.");
             }
