@@ -1,3 +1,4 @@
+using Lethe.ML.InvWnn;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -27,16 +28,17 @@ public static class BenchUnlearnCommand
     public static Command Create()
     {
         var forget = new Option<string[]>("--forget") { Description = "A forget set (comma-separated non-pivot classes) instead of the paper's; repeat for several (--forget 2 --forget 2,3).", AllowMultipleArgumentsPerToken = false };
-        var methods = new Option<string>("--methods") { Description = $"Comma-separated methods besides retrain; accepted: {string.Join(", ", UnlearningMethodCatalog.Baselines.Skip(1))}.", DefaultValueFactory = _ => string.Join(",", UnlearningMethodCatalog.Baselines.Skip(1)) };
+        var methods = new Option<string>("--methods") { Description = $"Comma-separated methods besides retrain; accepted: {string.Join(", ", UnlearningMethodCatalog.Baselines.Skip(1))}, invwnn (with --invwnn).", DefaultValueFactory = _ => string.Join(",", UnlearningMethodCatalog.Baselines.Skip(1)) };
         var seeds = new Option<int>("--seeds") { Description = "Seeds (original model, retrain, method randomness); figures are mean ± std over them.", DefaultValueFactory = _ => 1 };
         var seedFrom = new Option<int>("--seed-from") { Description = "The first seed: --seeds 10 --seed-from 11 uses seeds 11-20 (choose a recipe on some seeds, judge it on others).", DefaultValueFactory = _ => 1 };
         var dihyfo1 = new Option<string?>("--dihyfo1") { Description = "A trained DiHyFo-1 hypernetwork (model.safetensors or training folder): adds dihyfo1 rows." };
         var dihyfo2 = new Option<string?>("--dihyfo2") { Description = "A trained DiHyFo-2 hypernetwork (model.safetensors or training folder): adds dihyfo2 rows." };
+        var invwnn = new Option<string?>("--invwnn") { Description = "A trained InvWNN predictor (predictor.bin or the training folder of 'lethe train --variant invwnn'): needed when --methods names invwnn." };
         var samples = new Option<int>("--samples") { Description = "Sampled unlearned models per DiHyFo variant and forget set, averaged (the paper's Tables 1-4: 5).", DefaultValueFactory = _ => 5 };
         var reports = new Option<string?>("--reports") { Description = "Also write a report (JSON, Markdown, PNG) per method, forget set and seed into this folder." };
         var command = new Command("unlearn", "Baselines vs the retrained model on the paper's forget sets, beside the paper's Tables 1-4, with wall times.")
         {
-            CollectCommand.Preset, forget, methods, seeds, seedFrom, dihyfo1, dihyfo2, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
+            CollectCommand.Preset, forget, methods, seeds, seedFrom, dihyfo1, dihyfo2, invwnn, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(async () =>
         {
@@ -56,6 +58,14 @@ public static class BenchUnlearnCommand
             if (hypernet.Length > 0)
             {
                 throw new ArgumentException($"{string.Join(", ", hypernet)} rows come from trained hypernetworks: pass --dihyfo1 / --dihyfo2 MODEL and --checkpoints DIR instead of naming them in --methods.");
+            }
+
+            InvWnnMethod? invwnnMethod = null;
+            if (methodNames.Contains("invwnn"))
+            {
+                invwnnMethod = result.GetValue(invwnn) is { } predictorPath
+                    ? UnlearningMethodCatalog.CreateInvWnn(predictorPath)
+                    : throw new ArgumentException("invwnn rewinds with a trained predictor: pass --invwnn (predictor.bin or the training folder of 'lethe train --variant invwnn').");
             }
 
             var sampleCount = result.GetValue(samples);
@@ -88,7 +98,7 @@ public static class BenchUnlearnCommand
 
             try
             {
-                var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount, firstSeed);
+                var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount, invwnnMethod, firstSeed);
                 Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0, firstSeed);
                 if (result.GetValue(BenchCommand.Json) is { } json)
                 {
@@ -119,6 +129,7 @@ public static class BenchUnlearnCommand
         CancellationToken cancellation,
         IReadOnlyList<DiHyFoHypernet>? hypernets = null,
         int samples = 5,
+        IUnlearningMethod? invwnn = null,
         int firstSeed = 1)
     {
         var data = DigitsSource.Load(dataSource, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
@@ -160,7 +171,7 @@ public static class BenchUnlearnCommand
 
                 // Each DiHyFo sample is a whole best-of-N request with its own sampling seed (paper Tables 1-4: mean of 5).
                 var runs = (hypernets ?? []).SelectMany(h => Enumerable.Range(1, samples).Select(k => (h.Method as IUnlearningMethod, (seed * 1000) + k, $"-sample{k}")))
-                    .Concat(methods.Select(m => (UnlearningMethodCatalog.CreateBaseline(m, recipe), seed, "")));
+                    .Concat(methods.Select(m => (m == "invwnn" && invwnn is not null ? invwnn : UnlearningMethodCatalog.CreateBaseline(m, recipe), seed, "")));
                 foreach (var (method, methodSeed, suffix) in runs)
                 {
                     var (_, report) = await UnlearningExperiment.RunAsync(method, new UnlearningRequest(original, split, methodSeed), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);

@@ -38,7 +38,7 @@ public static partial class TrainCommand
 
     public static Command Create()
     {
-        var variant = new Option<string>("--variant") { Description = "dihyfo1 (θ, ℓ, ℓ* → θ*), dihyfo2 (ℓ* → θ*) or gpt (one global loss).", DefaultValueFactory = _ => "dihyfo2" };
+        var variant = new Option<string>("--variant") { Description = "dihyfo1 (θ, ℓ, ℓ* → θ*), dihyfo2 (ℓ* → θ*), gpt (one global loss) or invwnn (the past-weight predictor, on a --trajectories collection).", DefaultValueFactory = _ => "dihyfo2" };
         var data = new Option<string>("--data") { Description = "A collection job id, or a checkpoint folder written by 'lethe collect' (imported into the platform).", Required = true };
         var preset = new Option<string>("--preset") { Description = "Size preset: tiny (seconds), cpu (minutes on 2 cores), paper (d=1536, 12 layers; GPU).", DefaultValueFactory = _ => "cpu" };
         var name = new Option<string?>("--name") { Description = "Training name (default: VARIANT-PRESET); the same name continues, and the training is exported to --root/NAME." };
@@ -126,7 +126,7 @@ public static partial class TrainCommand
 
             var started = await session.Start(request);
             AnsiConsole.MarkupLine(
-                $"Training [bold]{plan.Variant}[/] ({plan.Preset}: d={plan.Width}, {plan.Layers} layers, {plan.Heads} heads) as [bold]{Markup.Escape(name)}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
+                $"Training [bold]{plan.Variant}[/] ({(Lethe.ML.InvWnn.InvWnnTraining.IsVariant(plan.Variant) ? "two coordinate-wise predictors, weights and biases" : $"{plan.Preset}: d={plan.Width}, {plan.Layers} layers, {plan.Heads} heads")}) as [bold]{Markup.Escape(name)}[/] on job {string.Join(", ", request.DatasetJobIds)} " +
                 $"on {Markup.Escape(connection.Where)}, {(started.State == HypernetTrainingState.Completed ? "finished" : $"from step {started.Step}")} of {plan.Steps}.");
             pending.Add((session, plan.Steps, folder));
         }

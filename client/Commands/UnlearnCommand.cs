@@ -24,7 +24,7 @@ public static class UnlearnCommand
     public static readonly Option<string> Method = new("--method") { Description = $"Unlearning method: {string.Join(", ", UnlearningMethodCatalog.All)}.", DefaultValueFactory = _ => "finetune" };
     public static readonly Option<string> Forget = new("--forget") { Description = "Classes to forget, comma-separated non-pivot classes (e.g. 2,3).", Required = true };
     public static readonly Option<int> Seed = new("--seed") { Description = "Seed of the method's randomness and of the retrained reference.", DefaultValueFactory = _ => 1 };
-    public static readonly Option<string?> Hypernet = new("--hypernet") { Description = "dihyfo1/dihyfo2: the trained hypernetwork: a model.safetensors, a training folder from 'lethe train' (imported), or the name of a published one." };
+    public static readonly Option<string?> Hypernet = new("--hypernet") { Description = "dihyfo1/dihyfo2: the trained hypernetwork: a model.safetensors, a training folder from 'lethe train' (imported), or the name of a published one; invwnn: the name of its predictor training ('lethe train --variant invwnn --name NAME')." };
     public static readonly Option<string?> Checkpoints = new("--checkpoints") { Description = "dihyfo1/dihyfo2: the collection job id or checkpoint folder (imported) the hypernetwork was trained on (target-loss prompts come from its statistics)." };
     public static readonly Option<double> ForgetQuantile = new("--forget-quantile")
     {
@@ -80,6 +80,11 @@ public static class UnlearnCommand
                 throw new ArgumentException($"{methodName} samples unlearned models from a trained hypernetwork: pass --hypernet (its model.safetensors, its training folder from 'lethe train --variant {methodName}', or a published name) and --checkpoints (the checkpoint folder or collection job it was trained on).");
             }
 
+            if (methodName == "invwnn" && hypernet is null)
+            {
+                throw new ArgumentException("invwnn rewinds with a trained InvWNN predictor: pass --hypernet NAME, the name of its training ('lethe train --variant invwnn --name NAME').");
+            }
+
             var outputPath = result.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
@@ -95,7 +100,7 @@ public static class UnlearnCommand
             }
 
             var spec = new UnlearningRequestSpec(bytes, forget, methodName, result.GetValue(preset), result.GetValue(Seed), Tenant: LocalTenant, Data: result.GetValue(CollectCommand.Data)!,
-                Hypernet: published?.Name, HypernetVersion: published?.Version, Checkpoints: jobs, Candidates: result.GetValue(Candidates),
+                Hypernet: methodName == "invwnn" ? hypernet : published?.Name, HypernetVersion: published?.Version, Checkpoints: jobs, Candidates: result.GetValue(Candidates),
                 ForgetQuantile: result.GetValue(ForgetQuantile), RetainQuantile: result.GetValue(RetainQuantile), Guidance: guidance?.ToArray());
             var id = $"cli-{Guid.NewGuid():N}";
             var request = connection.Client.GetGrain<IUnlearningRequestGrain>(id);

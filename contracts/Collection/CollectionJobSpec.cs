@@ -56,6 +56,9 @@ public sealed record CollectionJobSpec
     /// <summary>Each odd run is the retrained twin of the run before it (same start, some learned classes never trained).</summary>
     [Id(21)] public bool RetrainedTwins { get; init; }
 
+    /// <summary>Every run keeps its initialisation and its state after every epoch (per-epoch trajectories for InvWNN).</summary>
+    [Id(22)] public bool Trajectories { get; init; }
+
     public int ShardCount => (Runs + RunsPerShard - 1) / RunsPerShard;
 
     /// <summary>The runs [first, last] of shard <paramref name="shard"/>.</summary>

@@ -8,6 +8,7 @@ namespace Lethe.Contracts.Collection;
 /// <param name="Epochs">Epochs per run; null keeps the default.</param>
 /// <param name="Pivots">Pivot classes; null keeps the preset's.</param>
 /// <param name="RetrainedTwins">Each odd run repeats the run before it without some of its learned non-pivot classes.</param>
+/// <param name="Trajectories">Keep every run's state after every epoch (InvWNN's weight histories) instead of heuristic checkpoints.</param>
 [GenerateSerializer, Immutable, Alias("lethe.collection-request")]
 public sealed record CollectionRequest(
     [property: Id(0)] string Preset,
@@ -16,4 +17,5 @@ public sealed record CollectionRequest(
     [property: Id(3)] int? Epochs = null,
     [property: Id(4)] int Seed = 1,
     [property: Id(5)] int[]? Pivots = null,
-    [property: Id(6)] bool RetrainedTwins = false);
+    [property: Id(6)] bool RetrainedTwins = false,
+    [property: Id(7)] bool Trajectories = false);

@@ -19,6 +19,7 @@ public static class CollectionRequestExtensions
             Seed = request.Seed,
             Pivots = request.Pivots,
             RetrainedTwins = request.RetrainedTwins,
+            Trajectories = request.Trajectories,
         }.Validated();
     }
 }

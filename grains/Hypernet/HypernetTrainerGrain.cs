@@ -12,6 +12,7 @@ using Lethe.Grains.Placement;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Data;
 using Lethe.ML.Hypernet;
+using Lethe.ML.InvWnn;
 using Lethe.ML.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -134,6 +135,12 @@ public sealed partial class HypernetTrainerGrain(
     {
         // Leave the calling turn first so Start returns at once; continuations stay on this grain's scheduler.
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
+        if (InvWnnTraining.IsVariant(request.Variant))
+        {
+            await TrainInvWnn(request, ct);
+            return;
+        }
+
         var folder = Path.Combine(options.Value.WorkPath, Name);
         var variant = new KeyValuePair<string, object?>("variant", request.Variant);
         HypernetTrainer? trainer = null;
@@ -197,6 +204,73 @@ public sealed partial class HypernetTrainerGrain(
         finally
         {
             if (trainer is { } open)
+            {
+                await executor.Run(() =>
+                {
+                    open.Dispose();
+                    return true;
+                }, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>invwnn</c>: trains the past-weight predictor on a trajectory collection in bounded step batches on the compute
+    /// executor, with the same durable checkpoints (the training folder archived to the artifact store after each batch)
+    /// and the same resumption as a hypernetwork; nothing is published to the registry (the predictor is exported with the
+    /// folder).
+    /// </summary>
+    private async Task TrainInvWnn(HypernetTrainingRequest request, CancellationToken ct)
+    {
+        var folder = Path.Combine(options.Value.WorkPath, Name);
+        InvWnnTraining? training = null;
+        try
+        {
+            var data = await CollectedCheckpoints.Read(GrainFactory, artifacts, request.DatasetJobIds, ct);
+            var checkpoint = State.Checkpoint;
+            var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
+            var o = request.ToOptions();
+            var settings = new InvWnnTraining.Settings(o.Preset, o.Steps, o.Seed, o.BatchSize, o.LearningRate, data.Identity.Split(':')[0]);
+            var checkpoints = CheckpointPrefix(request);
+            var opened = await executor.Run(() =>
+            {
+                TrainingFolder.Restore(folder, archive);
+                return InvWnnTraining.Open(folder, settings, data.Spec.Task.Architecture, data.Batch);
+            }, ct);
+            training = opened;
+            _resumedFromStep = opened.Step;
+            log.LogInformation("InvWNN {Name} training from step {Step} of {Steps} on {Identity}", Name, opened.Step, o.Steps, data.Identity);
+            while (!ct.IsCancellationRequested)
+            {
+                var status = await executor.Run(() => opened.Advance(options.Value.StepsPerBatch, ct), ct);
+                await SaveCheckpoint(folder, checkpoints, status.Step, ct);
+                State.Step = status.Step;
+                State.TrainLoss = status.TrainLoss;
+                State.HeldOutLoss = status.HeldOutLoss;
+                if (status.Done)
+                {
+                    await Finish(HypernetTrainingState.Completed, null);
+                    return;
+                }
+
+                await Write();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidOperationException or FileNotFoundException)
+        {
+            log.LogError(e, "InvWNN {Name} failed", Name);
+            await Finish(HypernetTrainingState.Failed, e.Message);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "InvWNN {Name} training interrupted", Name);
+        }
+        finally
+        {
+            if (training is { } open)
             {
                 await executor.Run(() =>
                 {

@@ -1,5 +1,6 @@
 using Lethe.Contracts.Hypernet;
 using Lethe.ML.Hypernet;
+using Lethe.ML.InvWnn;
 
 namespace Lethe.Grains.Hypernet;
 
@@ -8,6 +9,20 @@ public static class HypernetTrainingRequestExtensions
     /// <summary>The preset's options with the request's overrides; throws one <see cref="ArgumentException"/> naming what is not accepted.</summary>
     public static HypernetOptions ToOptions(this HypernetTrainingRequest request)
     {
+        if (InvWnnTraining.IsVariant(request.Variant))
+        {
+            // InvWNN trains its predictor, not a hypernetwork: only the steps, seed, batch and learning rate apply.
+            var preset = HypernetOptions.ForPreset(request.Preset, HypernetVariant.Dihyfo2.Name);
+            return preset with
+            {
+                Variant = InvWnnTraining.Variant,
+                Steps = request.Steps ?? 2000,
+                Seed = request.Seed ?? preset.Seed,
+                BatchSize = request.BatchSize ?? 4096,
+                LearningRate = request.LearningRate ?? 1e-3,
+            };
+        }
+
         var options = HypernetOptions.ForPreset(request.Preset, HypernetVariant.Parse(request.Variant).Name);
         return (options with
         {

@@ -11,6 +11,8 @@ using Lethe.Grains.Compute;
 using Lethe.Grains.Hypernet;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
+using Lethe.ML.InvWnn;
 using Lethe.ML.Nets;
 using Lethe.ML.Unlearning;
 using Microsoft.Extensions.Logging;
@@ -52,7 +54,7 @@ public sealed class UnlearningRequestGrain(
         if (State.Status != UnlearningStatus.None)
         {
             if (State.Tenant != spec.Tenant || State.InputSha256 != sha || State.Method != UnlearningMethodCatalog.RequireKnown(spec.Method) || !State.Forget.SequenceEqual((spec.Forget ?? []).Distinct().Order())
-                || State.Hypernet?.Name != spec.Hypernet)
+                || (State.Hypernet?.Name ?? State.Predictor) != spec.Hypernet)
             {
                 throw new InvalidOperationException($"Request {Id} was submitted before with another model, method, forget set or hypernetwork; use a new id.");
             }
@@ -70,6 +72,7 @@ public sealed class UnlearningRequestGrain(
             await catalog.RegisterUse(jobId, new DatasetUse("request", Id));
         }
 
+        var predictor = method == "invwnn" ? await ResolvePredictor(spec.Hypernet) : null;
         var key = ArtifactKeys.RequestInput(Id);
         await artifacts.Put(key, spec.Model!, CancellationToken.None);
         State.Status = UnlearningStatus.Running;
@@ -83,6 +86,7 @@ public sealed class UnlearningRequestGrain(
         State.InputSha256 = sha;
         State.SubmittedUtc = DateTimeOffset.UtcNow;
         State.Hypernet = hypernet;
+        State.Predictor = predictor;
         State.Checkpoints = checkpoints;
         State.Candidates = spec.Candidates;
         State.ForgetQuantile = spec.ForgetQuantile;
@@ -180,7 +184,8 @@ public sealed class UnlearningRequestGrain(
                 _progress = progress.Fraction;
             });
             using var dihyfo = s.Hypernet is { } hypernet ? await LoadHypernet(hypernet, task, ct) : null;
-            var method = dihyfo is null
+            var method = s.Predictor is { } predictorName ? await LoadInvWnn(predictorName, ct)
+                : dihyfo is null
                 ? UnlearningMethodCatalog.CreateBaseline(s.Method!)
                 : dihyfo.MethodWith(new GrainCandidateSampler(GrainFactory, s.Hypernet!, dihyfo.Sampler, dihyfo.Model.Variant.ConditionsOnCurrent, options.Value.SamplerSlots));
             var run = await UnlearningPipeline.RunAsync(new UnlearningPipelineInput(original, task, s.Forget, s.Seed, s.Data, method, stored), context, ct);
@@ -253,6 +258,44 @@ public sealed class UnlearningRequestGrain(
             $"collection jobs {string.Join(",", s.Checkpoints)}", $"{dataset}:{statistics.Checkpoints}", task, s.Candidates,
             forgetQuantile: s.ForgetQuantile ?? TargetLossPrompt.DefaultForgetQuantile, guidance: s.Guidance,
             retainQuantile: s.RetainQuantile ?? TargetLossPrompt.DefaultRetainQuantile), ct);
+    }
+
+    /// <summary>invwnn: the name of a completed InvWNN training (<c>lethe train --variant invwnn --name NAME</c>), checked at submission.</summary>
+    private async Task<string> ResolvePredictor(string? name)
+    {
+        if (name is null)
+        {
+            throw new ArgumentException("invwnn rewinds with a trained InvWNN predictor: name its training ('lethe train --variant invwnn --name NAME') as the hypernetwork.");
+        }
+
+        var status = await GrainFactory.GetGrain<IHypernetTrainerGrain>(name).GetStatus();
+        if (status.Request is null || !InvWnnTraining.IsVariant(status.Request.Variant) || status.CheckpointKey is null)
+        {
+            throw new ArgumentException($"'{name}' is no InvWNN training with a saved predictor (state {status.State}, variant {status.Request?.Variant ?? "none"}); train one with 'lethe train --variant invwnn --name {name}'.");
+        }
+
+        return name;
+    }
+
+    /// <summary>The predictor of an InvWNN training, from its latest durable checkpoint in the artifact store.</summary>
+    private async Task<IUnlearningMethod> LoadInvWnn(string name, CancellationToken ct)
+    {
+        var status = await GrainFactory.GetGrain<IHypernetTrainerGrain>(name).GetStatus();
+        var archive = await artifacts.ReadVerified(status.CheckpointKey!, status.CheckpointSha256!, ct);
+        var folder = Path.Combine(Path.GetTempPath(), $"lethe-invwnn-{Guid.NewGuid():N}");
+        try
+        {
+            return await executor.Run(() =>
+            {
+                TrainingFolder.Restore(folder, archive);
+                var file = Path.Combine(folder, InvWnnTraining.PredictorFile);
+                return (IUnlearningMethod)new InvWnnMethod(InvWnnPredictor.Load(file), $"training {name}, step {status.Step}, {status.CheckpointKey}");
+            }, ct);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>The request's tensor work on this silo's compute executor; progress goes to the outcome callers poll.</summary>

@@ -42,4 +42,7 @@ public sealed class UnlearningRequestState
     [Id(15)] public double? RetainQuantile { get; set; }
 
     [Id(16)] public double[]? Guidance { get; set; }
+
+    /// <summary>invwnn: the trainer grain whose InvWNN predictor rewinds the model.</summary>
+    [Id(17)] public string? Predictor { get; set; }
 }

@@ -72,6 +72,14 @@ public sealed record CollectionSpec
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool RetrainedTwins { get; init; }
 
+    /// <summary>
+    /// Keeps a trajectory per run instead of the heuristic checkpoints: the initialisation and the state after every
+    /// epoch, all of them (the weight histories InvWNN trains on, <c>lethe collect --trajectories</c>). Candidate steps
+    /// are then the epoch ends only. Off by default, and then left out of <see cref="Id"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Trajectories { get; init; }
+
     /// <summary>Pivot classes; null means the preset's own (mnist4: 0,1; mnist: 5-9).</summary>
     public int[]? Pivots { get; init; }
 

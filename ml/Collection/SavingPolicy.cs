@@ -28,6 +28,13 @@ public sealed class SavingPolicy
 
     public bool Decide(ReadOnlySpan<float> classLoss, ReadOnlySpan<float> classAcc, bool isInitialization)
     {
+        if (_spec.Trajectories)
+        {
+            // A trajectory keeps every evaluated state (the epoch ends), whatever the caps of the heuristic.
+            Saved++;
+            return true;
+        }
+
         if (Saved >= _spec.MaxCheckpointsPerRun)
         {
             return false;

@@ -2,7 +2,7 @@ namespace Lethe.ML.Collection;
 
 /// <summary>
 /// What every run of a job shares: the minibatch order of each epoch and which global steps are candidate checkpoints
-/// (step 0 = the random initialisation and the final step always are). Both come from the job seed, so a run's
+/// (step 0 = the random initialisation and the final step always are; in a trajectory collection exactly the epoch ends are). Both come from the job seed, so a run's
 /// trajectory does not depend on which other runs are trained beside it.
 /// </summary>
 public sealed class TrainingSchedule
@@ -22,7 +22,9 @@ public sealed class TrainingSchedule
         _candidates = new bool[TotalSteps + 1];
         for (var step = 0; step <= TotalSteps; step++)
         {
-            _candidates[step] = step == 0 || step == TotalSteps || rng.NextDouble() < spec.SelectionProbability;
+            _candidates[step] = spec.Trajectories
+                ? step % StepsPerEpoch == 0
+                : step == 0 || step == TotalSteps || rng.NextDouble() < spec.SelectionProbability;
         }
     }
 

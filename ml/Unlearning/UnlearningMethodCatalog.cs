@@ -13,7 +13,17 @@ public static class UnlearningMethodCatalog
     /// <summary>Methods that need a trained hypernetwork and the statistics of its checkpoint dataset.</summary>
     public static IReadOnlyList<string> HypernetMethods { get; } = ["dihyfo1", "dihyfo2"];
 
-    public static IReadOnlyList<string> All { get; } = [.. Baselines, .. HypernetMethods];
+    /// <summary>Methods that need a trained InvWNN past-weight predictor (<c>lethe train --variant invwnn</c>).</summary>
+    public static IReadOnlyList<string> PredictorMethods { get; } = ["invwnn"];
+
+    public static IReadOnlyList<string> All { get; } = [.. Baselines, .. HypernetMethods, .. PredictorMethods];
+
+    /// <summary><c>invwnn</c> with the predictor in <paramref name="fileOrFolder"/> (a predictor.bin or the training folder 'lethe train --variant invwnn' exported).</summary>
+    public static InvWnn.InvWnnMethod CreateInvWnn(string fileOrFolder)
+    {
+        var file = Directory.Exists(fileOrFolder) ? Path.Combine(fileOrFolder, InvWnn.InvWnnTraining.PredictorFile) : fileOrFolder;
+        return new InvWnn.InvWnnMethod(InvWnn.InvWnnPredictor.Load(file), Path.GetFullPath(file));
+    }
 
     /// <summary>Throws with the accepted names when <paramref name="name"/> is none of them.</summary>
     public static string RequireKnown(string name)
@@ -31,6 +41,7 @@ public static class UnlearningMethodCatalog
         "randomlabel" => new RandomLabelMethod(),
         "ssd" => new SsdMethod(),
         "tasknegation" => new TaskNegationMethod(),
+        "invwnn" => throw new ArgumentException("invwnn needs a trained InvWNN predictor ('lethe train --variant invwnn'); it is not a baseline."),
         var other => throw new ArgumentException($"{other} needs a trained hypernetwork and its checkpoint dataset; it is not a baseline."),
     };
 }

@@ -144,6 +144,39 @@ public class CollectionTests
     }
 
     [Fact]
+    public void Trajectory_collection_keeps_the_initialisation_and_every_epoch_end_of_every_run_and_nothing_else()
+    {
+        var spec = Small(runs: 3, epochs: 4) with { Trajectories = true };
+        var batch = new VectorizedCollector(Digits.Value, spec).Collect(spec.PlanRuns());
+        var stepsPerEpoch = new TrainingSchedule(spec, Digits.Value.For(spec.Task).Train.Count).StepsPerEpoch;
+        foreach (var (run, rows) in batch.ByRun())
+        {
+            Assert.Equal(new[] { 0, 1, 2, 3, 4 }.Select(e => e * stepsPerEpoch), rows.Step.Order());
+        }
+
+        Assert.Equal(3, batch.ByRun().Count);
+
+        // Training is unchanged: every epoch-end state an ordinary collection of the same runs kept is in the trajectory.
+        var ordinary = new VectorizedCollector(Digits.Value, spec with { Trajectories = false }).Collect(spec.PlanRuns());
+        var compared = 0;
+        for (var row = 0; row < ordinary.Count; row++)
+        {
+            if (ordinary.Step[row] % stepsPerEpoch == 0)
+            {
+                var trajectory = batch.ByRun()[ordinary.Run[row]];
+                var match = Enumerable.Range(0, trajectory.Count).Single(i => trajectory.Step[i] == ordinary.Step[row]);
+                Assert.Equal(ordinary.ParamsOf(row).ToArray(), trajectory.ParamsOf(match).ToArray());
+                compared++;
+            }
+        }
+
+        Assert.True(compared >= 3, $"only {compared} epoch-end checkpoints to compare");
+
+        Assert.DoesNotContain(nameof(CollectionSpec.Trajectories), new CollectionSpec().ToJson());
+        Assert.NotEqual((spec with { Trajectories = false }).Id, spec.Id);
+    }
+
+    [Fact]
     public void Retrained_twins_repeat_the_run_before_them_from_the_same_start_without_some_of_its_learned_classes()
     {
         var spec = Small(runs: 8, epochs: 2) with { RetrainedTwins = true };
