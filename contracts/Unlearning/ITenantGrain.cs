@@ -22,6 +22,29 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Admit")]
     Task<TenantAdmission> Admit(string secret, string requestId);
 
+    /// <summary>
+    /// Counts <paramref name="requestId"/> against the quota (the caller was authenticated) and records it in the
+    /// tenant's request list; called by the request grain after its request passed validation.
+    /// </summary>
+    [Alias("Charge")]
+    Task<TenantAdmission> Charge(string requestId);
+
+    /// <summary>Binds an idempotency key to <paramref name="newRequestId"/> with the request's fingerprint, or returns the request it already names.</summary>
+    [Alias("ClaimIdempotencyKey")]
+    Task<IdempotencyClaim> ClaimIdempotencyKey(string key, string fingerprint, string newRequestId);
+
+    /// <summary>Unbinds an idempotency key from a request that was refused, so the key can be used again.</summary>
+    [Alias("ReleaseIdempotencyKey")]
+    Task ReleaseIdempotencyKey(string key, string requestId);
+
+    /// <summary>The tenant's requests, newest first.</summary>
+    [Alias("ListRequests")]
+    Task<RequestPage> ListRequests(int offset, int limit);
+
+    /// <summary>Drops a deleted request from the tenant's list and its idempotency keys.</summary>
+    [Alias("ForgetRequest")]
+    Task ForgetRequest(string requestId);
+
     /// <summary>Frees the request's slot (idempotent).</summary>
     [Alias("Release")]
     Task Release(string requestId);

@@ -14,6 +14,8 @@ namespace Lethe.Contracts.Unlearning;
 /// <param name="Candidates">Sampled models the best on the validation split is chosen from.</param>
 /// <param name="ForgetQuantile">DiHyFo: a forgotten class is prompted at this quantile of the losses of checkpoints that never learned it; null keeps the default.</param>
 /// <param name="RetainQuantile">DiHyFo: a retained class is prompted at this quantile of its losses; null keeps the default.</param>
+/// <param name="ForgetFraction">Instead of <c>Forget</c>: forget this fraction of the training samples, drawn with <c>Seed</c>.</param>
+/// <param name="ForgetSamples">Instead of <c>Forget</c>: the training-sample indices to forget.</param>
 /// <param name="Guidance">DiHyFo: classifier-free guidance scales the candidates are spread over; null keeps the hypernetwork's default ladder.</param>
 [GenerateSerializer, Immutable, Alias("lethe.unlearning-request-spec")]
 public sealed record UnlearningRequestSpec(
@@ -30,4 +32,6 @@ public sealed record UnlearningRequestSpec(
     [property: Id(10)] int Candidates = 64,
     [property: Id(11)] double? ForgetQuantile = null,
     [property: Id(12)] double? RetainQuantile = null,
-    [property: Id(13)] double[]? Guidance = null);
+    [property: Id(13)] double[]? Guidance = null,
+    [property: Id(14)] double? ForgetFraction = null,
+    [property: Id(15)] int[]? ForgetSamples = null);

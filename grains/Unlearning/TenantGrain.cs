@@ -49,6 +49,13 @@ public sealed class TenantGrain(
             return Refuse("invalid_key", "The API key is not valid for this tenant.");
         }
 
+        return await Charge(requestId);
+    }
+
+    Task<TenantAdmission> ITenantGrain.Charge(string requestId) => Charge(requestId);
+
+    private async Task<TenantAdmission> Charge(string requestId)
+    {
         if (state.State.Running.Contains(requestId))
         {
             return new TenantAdmission(true, null, null);
@@ -74,8 +81,55 @@ public sealed class TenantGrain(
 
         state.State.Running.Add(requestId);
         state.State.AdmittedToday++;
+        if (!state.State.Requests.Contains(requestId))
+        {
+            state.State.Requests.Add(requestId);
+        }
+
         await state.WriteStateAsync();
         return new TenantAdmission(true, null, null);
+    }
+
+    async Task<IdempotencyClaim> ITenantGrain.ClaimIdempotencyKey(string key, string fingerprint, string newRequestId)
+    {
+        if (state.State.IdempotencyKeys.TryGetValue(key, out var bound))
+        {
+            return new IdempotencyClaim(bound.RequestId, bound.Fingerprint != fingerprint, true);
+        }
+
+        state.State.IdempotencyKeys[key] = new IdempotentRequest(newRequestId, fingerprint);
+        await state.WriteStateAsync();
+        return new IdempotencyClaim(newRequestId, false, false);
+    }
+
+    async Task ITenantGrain.ReleaseIdempotencyKey(string key, string requestId)
+    {
+        if (state.State.IdempotencyKeys.TryGetValue(key, out var bound) && bound.RequestId == requestId)
+        {
+            state.State.IdempotencyKeys.Remove(key);
+            await state.WriteStateAsync();
+        }
+    }
+
+    Task<RequestPage> ITenantGrain.ListRequests(int offset, int limit)
+    {
+        var all = state.State.Requests;
+        var page = Enumerable.Range(0, all.Count).Select(i => all[all.Count - 1 - i]).Skip(Math.Max(0, offset)).Take(Math.Clamp(limit, 0, 1000)).ToArray();
+        return Task.FromResult(new RequestPage(page, all.Count));
+    }
+
+    async Task ITenantGrain.ForgetRequest(string requestId)
+    {
+        var removed = state.State.Requests.Remove(requestId) | state.State.Running.Remove(requestId);
+        foreach (var key in state.State.IdempotencyKeys.Where(k => k.Value.RequestId == requestId).Select(k => k.Key).ToList())
+        {
+            removed |= state.State.IdempotencyKeys.Remove(key);
+        }
+
+        if (removed)
+        {
+            await state.WriteStateAsync();
+        }
     }
 
     async Task ITenantGrain.Release(string requestId)
