@@ -5,6 +5,7 @@ using Lethe.Silo.Telemetry;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLetheSilo();
 builder.AddLetheTelemetry();
+builder.AddLetheUnlearningApi();
 var app = builder.Build();
 app.MapLetheHealth();
 app.MapLetheTelemetry();

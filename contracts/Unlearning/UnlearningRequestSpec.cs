@@ -34,4 +34,16 @@ public sealed record UnlearningRequestSpec(
     [property: Id(12)] double? RetainQuantile = null,
     [property: Id(13)] double[]? Guidance = null,
     [property: Id(14)] double? ForgetFraction = null,
-    [property: Id(15)] int[]? ForgetSamples = null);
+    [property: Id(15)] int[]? ForgetSamples = null)
+{
+    /// <summary>SHA-256 over every field (the model by its own hash), so a replay with any other field is told apart.</summary>
+    public string Fingerprint()
+    {
+        static string Join<T>(IEnumerable<T>? values) => values is null ? "-" : string.Join(",", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)));
+        var text = string.Join("\n",
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Model ?? [])), Method?.ToLowerInvariant(), Preset?.ToLowerInvariant() ?? "-",
+            Join((Forget ?? []).Distinct().Order()), Seed, Tenant, Data, Hypernet ?? "-", HypernetVersion ?? "-", Join(Checkpoints?.Distinct().Order()), Candidates,
+            Join([ForgetQuantile]), Join([RetainQuantile]), Join(Guidance), Join([ForgetFraction]), Join(ForgetSamples));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
+}

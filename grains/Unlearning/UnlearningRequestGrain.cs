@@ -62,7 +62,7 @@ public sealed class UnlearningRequestGrain(
     private async Task<UnlearningSubmission> TrySubmit(UnlearningRequestSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var fingerprint = Fingerprint(spec);
+        var fingerprint = spec.Fingerprint();
         if (State.Status != UnlearningStatus.None)
         {
             // A replay costs nothing; the same id with any other field is a conflict, never the old result.
@@ -202,17 +202,6 @@ public sealed class UnlearningRequestGrain(
             State.SlotHeld = false;
             await Write();
         }
-    }
-
-    /// <summary>SHA-256 over every field of the request (the model by its hash), so a replay with any other field is told apart.</summary>
-    private static string Fingerprint(UnlearningRequestSpec spec)
-    {
-        static string Join<T>(IEnumerable<T>? values) => values is null ? "-" : string.Join(",", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)));
-        var text = string.Join("\n",
-            ArtifactChecksum.Sha256Of(spec.Model ?? []), spec.Method?.ToLowerInvariant(), spec.Preset?.ToLowerInvariant() ?? "-", Join((spec.Forget ?? []).Distinct().Order()), spec.Seed, spec.Tenant, spec.Data,
-            spec.Hypernet ?? "-", spec.HypernetVersion ?? "-", Join(spec.Checkpoints?.Distinct().Order()), spec.Candidates, Join([spec.ForgetQuantile]), Join([spec.RetainQuantile]),
-            Join(spec.Guidance), Join([spec.ForgetFraction]), Join(spec.ForgetSamples));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
     Task<UnlearningOutcome> IUnlearningRequestGrain.GetOutcome() => Task.FromResult(Outcome());
