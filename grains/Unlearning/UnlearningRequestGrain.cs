@@ -340,6 +340,7 @@ public sealed class UnlearningRequestGrain(
         var s = State;
         var watch = Stopwatch.StartNew();
         var outcome = "completed";
+        UnlearningOutcome? finished;
         try
         {
             var input = await artifacts.ReadVerified(s.InputKey!, s.InputSha256!, ct);
@@ -380,8 +381,7 @@ public sealed class UnlearningRequestGrain(
             });
             var modelSha = await artifacts.Put(ArtifactKeys.RequestModel(Id), model, ct);
             var reportSha = await artifacts.Put(ArtifactKeys.RequestReport(Id), Encoding.UTF8.GetBytes(run.Report.ToJson()), ct);
-            s.Status = UnlearningStatus.Completed;
-            s.Outcome = new UnlearningOutcome(Id, s.Status, s.Method, task.Name, s.Forget, ArtifactKeys.RequestModel(Id), modelSha, ArtifactKeys.RequestReport(Id), reportSha,
+            finished = new UnlearningOutcome(Id, UnlearningStatus.Completed, s.Method, task.Name, s.Forget, ArtifactKeys.RequestModel(Id), modelSha, ArtifactKeys.RequestReport(Id), reportSha,
                 Finite(run.Report.Unlearned.AccuracyForgetTest), Finite(run.Report.Unlearned.AccuracyRetainTest), Finite(run.Report.Unlearned.UnlearningScore), null, s.SubmittedUtc, DateTimeOffset.UtcNow, s.Tenant,
                 null, 1);
         }
@@ -394,8 +394,7 @@ public sealed class UnlearningRequestGrain(
         {
             log.LogError(e, "Unlearning request {Id} failed", Id);
             outcome = "failed";
-            s.Status = UnlearningStatus.Failed;
-            s.Outcome = Outcome() with { Status = UnlearningStatus.Failed, Error = e.Message, FinishedUtc = DateTimeOffset.UtcNow };
+            finished = Outcome() with { Status = UnlearningStatus.Failed, Error = e.Message, FinishedUtc = DateTimeOffset.UtcNow };
         }
         catch (Exception e)
         {
@@ -404,11 +403,19 @@ public sealed class UnlearningRequestGrain(
             return;
         }
 
+        // The slot is free before anyone can see the request finished, so a caller that waited for it can submit again.
+        if (s.SlotHeld)
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
+        }
+
+        s.SlotHeld = false;
+        s.Status = finished!.Status;
+        s.Outcome = finished;
         await Write();
         await StopResuming();
         metrics.UnlearningRequests.Add(1, new("method", s.Method), new("outcome", outcome));
         metrics.UnlearningDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("method", s.Method));
-        await ReleaseSlot();
     }
 
     /// <summary>A figure the outcome can carry: NaN or an infinity becomes null, so every outcome serializes.</summary>
