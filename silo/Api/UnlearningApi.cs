@@ -73,8 +73,31 @@ public static partial class UnlearningApi
         v1.MapPost("", (HttpContext http, IClusterClient grains, LetheMetrics metrics) => Submit(http, grains, metrics, maxModelBytes))
             .WithName("SubmitRequest")
             .WithSummary("Submit an unlearning request: the model as a raw safetensors body (fields in the query) or multipart (a 'model' file and fields)")
-            .Accepts<IFormFile>("multipart/form-data")
-            .Accepts<byte[]>("application/octet-stream")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // Documented here rather than with Accepts(): content-type routing would answer 415 before authentication.
+                operation.RequestBody = SubmitBody();
+                operation.Parameters ??= [];
+                foreach (var (name, type, description) in SubmitFields)
+                {
+                    operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+                    {
+                        Name = name,
+                        In = Microsoft.OpenApi.ParameterLocation.Query,
+                        Description = description + " (with a raw safetensors body; a form field of the same name in multipart)",
+                        Schema = new Microsoft.OpenApi.OpenApiSchema { Type = type },
+                    });
+                }
+
+                operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+                {
+                    Name = IdempotencyKeyHeader,
+                    In = Microsoft.OpenApi.ParameterLocation.Header,
+                    Description = "Per tenant: a replay of the same request returns it (200, no quota); another request under the key is 409.",
+                    Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String },
+                });
+                return Task.CompletedTask;
+            })
             .Produces<UnlearningRequestView>(StatusCodes.Status202Accepted)
             .Produces<UnlearningRequestView>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status409Conflict)
@@ -100,6 +123,46 @@ public static partial class UnlearningApi
         v1.MapDelete("/{id}", Delete).WithName("DeleteRequest").WithSummary("Stop the request and remove its uploaded model, results and report")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
+    }
+
+    private static readonly (string Name, Microsoft.OpenApi.JsonSchemaType Type, string Description)[] SubmitFields =
+    [
+        ("method", Microsoft.OpenApi.JsonSchemaType.String, "retrain, finetune, neggrad, neggrad+, randomlabel, ssd, tasknegation, dihyfo1 or dihyfo2"),
+        ("forget", Microsoft.OpenApi.JsonSchemaType.String, "Classes to forget, comma-separated; exclusive with forgetFraction and forgetSamples"),
+        ("forgetFraction", Microsoft.OpenApi.JsonSchemaType.Number, "Fraction of the training samples to forget, drawn with seed"),
+        ("forgetSamples", Microsoft.OpenApi.JsonSchemaType.String, "Training-sample indices to forget, comma-separated"),
+        ("preset", Microsoft.OpenApi.JsonSchemaType.String, "Task preset (mnist4, mnist); default: the one the model's shape fits"),
+        ("seed", Microsoft.OpenApi.JsonSchemaType.Integer, "Seed (default 1)"),
+        ("candidates", Microsoft.OpenApi.JsonSchemaType.Integer, "dihyfo1/dihyfo2: sampled candidates (1-1024, default 64)"),
+        ("hypernet", Microsoft.OpenApi.JsonSchemaType.String, "dihyfo1/dihyfo2: the published hypernetwork"),
+        ("hypernetVersion", Microsoft.OpenApi.JsonSchemaType.String, "dihyfo1/dihyfo2: its version (default: the best)"),
+        ("checkpoints", Microsoft.OpenApi.JsonSchemaType.String, "dihyfo1/dihyfo2: collection job ids, comma-separated"),
+    ];
+
+    private static Microsoft.OpenApi.OpenApiRequestBody SubmitBody()
+    {
+        var binary = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "binary" };
+        var form = new Microsoft.OpenApi.OpenApiSchema
+        {
+            Type = Microsoft.OpenApi.JsonSchemaType.Object,
+            Required = new HashSet<string> { "model", "method" },
+            Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema> { ["model"] = binary },
+        };
+        foreach (var (name, type, description) in SubmitFields)
+        {
+            form.Properties[name] = new Microsoft.OpenApi.OpenApiSchema { Type = type, Description = description };
+        }
+
+        return new Microsoft.OpenApi.OpenApiRequestBody
+        {
+            Required = true,
+            Description = "The model to unlearn: an MLP safetensors file, raw (fields in the query) or as the 'model' part of a multipart form",
+            Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+            {
+                ["application/octet-stream"] = new() { Schema = binary },
+                ["multipart/form-data"] = new() { Schema = form },
+            },
+        };
     }
 
     private static async Task<IResult> Submit(HttpContext http, IClusterClient grains, LetheMetrics metrics, long maxModelBytes)

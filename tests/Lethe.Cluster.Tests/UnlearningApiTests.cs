@@ -358,17 +358,17 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
             if (reason is not null)
             {
-                Assert.Equal(reason, problem.GetProperty("reason").GetString());
+                Assert.True(problem.TryGetProperty("reason", out var r) && r.GetString() == reason, $"expected reason {reason}: {body}");
             }
 
             if (field is not null)
             {
-                Assert.Equal(field, problem.GetProperty("field").GetString());
+                Assert.True(problem.TryGetProperty("field", out var f) && f.GetString() == field, $"expected field {field}: {body}");
             }
 
             if (detailContains is not null)
             {
-                Assert.Contains(detailContains, problem.GetProperty("detail").GetString());
+                Assert.True(problem.TryGetProperty("detail", out var d) && d.GetString()!.Contains(detailContains, StringComparison.Ordinal), $"expected detail with '{detailContains}': {body}");
             }
         }
     }
