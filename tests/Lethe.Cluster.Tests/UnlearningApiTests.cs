@@ -181,6 +181,26 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
             await AssertProblem(await Send(http, HttpMethod.Get, "/v1/nowhere", acme), HttpStatusCode.NotFound, null, null);
             await AssertProblem(await Send(http, HttpMethod.Put, "/v1/requests", acme), HttpStatusCode.MethodNotAllowed, null, null);
 
+            // The CLI as a tenant: upload, poll, download (checked against the request's SHA-256), report written.
+            var work = Directory.CreateTempSubdirectory("lethe-api-cli-");
+            try
+            {
+                var modelFile = Path.Combine(work.FullName, "model.safetensors");
+                await File.WriteAllBytesAsync(modelFile, model);
+                var outFile = Path.Combine(work.FullName, "out", "unlearned.safetensors");
+                var refused = LetheProcess.RunIn(work.FullName, "unlearn", "--api", silo.BaseAddress, "--key", "rival.wrong", "--model", modelFile, "--forget", "2", "--out", outFile);
+                Assert.Equal(2, refused.ExitCode);
+                Assert.Contains("401", refused.Error);
+                var run = LetheProcess.RunIn(work.FullName, "unlearn", "--api", silo.BaseAddress, "--key", rival, "--model", modelFile, "--forget", "2", "--method", "finetune", "--out", outFile);
+                Assert.True(run.ExitCode == 0, run.Output + run.Error);
+                Assert.Equal(TaskPreset.Mnist4.Architecture, MlpFile.Load(outFile).Layout.Architecture);
+                Assert.True(File.Exists(Path.Combine(work.FullName, "out", "unlearned.report.md")));
+            }
+            finally
+            {
+                work.Delete(recursive: true);
+            }
+
             // The OpenAPI document parses and lists every route.
             var openApi = await http.GetStringAsync("/openapi/v1.json");
             var read = OpenApiDocument.Parse(openApi, "json");
