@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddLetheSilo();
 builder.AddLetheTelemetry();
 builder.AddLetheUnlearningApi();
+builder.Services.AddHostedService<TenantsFileSeeder>();
 var app = builder.Build();
 app.MapLetheHealth();
 app.MapLetheTelemetry();

@@ -11,6 +11,28 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("IssueKey")]
     Task<string> IssueKey();
 
+    /// <summary>Revokes every key and issues a new one, returned once.</summary>
+    [Alias("RotateKey")]
+    Task<string> RotateKey();
+
+    /// <summary>Revokes every key (remembered, so the tenants file never brings one back); returns how many.</summary>
+    [Alias("RevokeKeys")]
+    Task<int> RevokeKeys();
+
+    /// <summary>
+    /// Adds key hashes from the configured tenants file unless revoked in the grain; a tenant the file creates takes
+    /// its quota, an existing one keeps what the grains say. Returns how many hashes were new.
+    /// </summary>
+    [Alias("Seed")]
+    Task<int> Seed(string[] keySha256, TenantQuota? quota);
+
+    [Alias("Describe")]
+    Task<TenantInfo> Describe();
+
+    /// <summary>Deletes every request of the tenant (their artifacts too), its keys and its state.</summary>
+    [Alias("DeleteTenant")]
+    Task<int> DeleteTenant();
+
     [Alias("SetQuota")]
     Task SetQuota(TenantQuota quota);
 

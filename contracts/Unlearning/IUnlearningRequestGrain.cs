@@ -30,6 +30,10 @@ public interface IUnlearningRequestGrain : IGrainWithStringKey
     [Alias("Delete")]
     Task<bool> Delete();
 
+    /// <summary>As <see cref="Delete"/>, called by the tenant grain deleting its tenant: the tenant is not called back.</summary>
+    [Alias("DeleteForTenant")]
+    Task<bool> DeleteForTenant();
+
     /// <summary>The unlearned model (<c>model</c>) or report JSON (<c>report</c>) of a completed request, verified; null before.</summary>
     [Alias("ReadResult")]
     Task<byte[]?> ReadResult(string kind);

@@ -11,12 +11,98 @@ public sealed class TenantGrain(
     [PersistentState("tenant", CollectionOptions.StorageName)] IPersistentState<TenantState> state,
     LetheMetrics metrics) : Grain, ITenantGrain
 {
-    async Task<string> ITenantGrain.IssueKey()
+    Task<string> ITenantGrain.IssueKey() => IssueKey();
+
+    private async Task<string> IssueKey()
     {
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         state.State.KeyHashes.Add(Hash(secret));
+        await Create();
         await state.WriteStateAsync();
         return $"{this.GetPrimaryKeyString()}.{secret}";
+    }
+
+    async Task<string> ITenantGrain.RotateKey()
+    {
+        Revoke();
+        return await IssueKey();
+    }
+
+    async Task<int> ITenantGrain.RevokeKeys()
+    {
+        var revoked = Revoke();
+        await state.WriteStateAsync();
+        return revoked;
+    }
+
+    async Task<int> ITenantGrain.Seed(string[] keySha256, TenantQuota? quota)
+    {
+        ArgumentNullException.ThrowIfNull(keySha256);
+        var created = !state.State.Exists;
+        var added = 0;
+        foreach (var hash in keySha256.Select(h => h.Trim().ToLowerInvariant()))
+        {
+            if (hash.Length != 64 || !hash.All(Uri.IsHexDigit))
+            {
+                throw new ArgumentException($"Tenant {this.GetPrimaryKeyString()}: '{hash}' is not a SHA-256 in hex (64 hex digits).");
+            }
+
+            if (!state.State.RevokedHashes.Contains(hash) && !state.State.KeyHashes.Contains(hash))
+            {
+                state.State.KeyHashes.Add(hash);
+                added++;
+            }
+        }
+
+        if (created && quota is not null)
+        {
+            state.State.Quota = quota;
+        }
+
+        if (added > 0 || created)
+        {
+            await Create();
+            await state.WriteStateAsync();
+        }
+
+        return added;
+    }
+
+    Task<TenantInfo> ITenantGrain.Describe() => Task.FromResult(new TenantInfo(
+        this.GetPrimaryKeyString(), state.State.KeyHashes.Count, state.State.RevokedHashes.Count, state.State.Quota, state.State.Running.Count,
+        state.State.Day == DateOnly.FromDateTime(DateTime.UtcNow) ? state.State.AdmittedToday : 0, state.State.Requests.Count));
+
+    async Task<int> ITenantGrain.DeleteTenant()
+    {
+        var requests = state.State.Requests.ToList();
+        foreach (var id in requests)
+        {
+            await GrainFactory.GetGrain<IUnlearningRequestGrain>(id).DeleteForTenant();
+        }
+
+        // Revoked hashes stay, so a tenants file that still lists a deleted tenant's key cannot revive it.
+        var revoked = state.State.RevokedHashes.Concat(state.State.KeyHashes).ToHashSet();
+        state.State = new TenantState { RevokedHashes = revoked };
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Remove(this.GetPrimaryKeyString());
+        return requests.Count;
+    }
+
+    private int Revoke()
+    {
+        var revoked = state.State.KeyHashes.Count;
+        state.State.RevokedHashes.UnionWith(state.State.KeyHashes);
+        state.State.KeyHashes.Clear();
+        return revoked;
+    }
+
+    private async Task Create()
+    {
+        if (!state.State.Exists)
+        {
+            state.State.Exists = true;
+            await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Add(this.GetPrimaryKeyString());
+        }
     }
 
     async Task ITenantGrain.SetQuota(TenantQuota quota)
@@ -28,6 +114,7 @@ public sealed class TenantGrain(
         }
 
         state.State.Quota = quota;
+        await Create();
         await state.WriteStateAsync();
     }
 

@@ -22,6 +22,12 @@ public sealed class TenantState
 
     /// <summary>Idempotency key -> (request id, fingerprint of the request body it was first used with).</summary>
     [Id(6)] public Dictionary<string, IdempotentRequest> IdempotencyKeys { get; set; } = [];
+
+    /// <summary>SHA-256 (hex) of revoked keys: never accepted again, whatever the tenants file says.</summary>
+    [Id(7)] public HashSet<string> RevokedHashes { get; set; } = [];
+
+    /// <summary>Whether the tenant was created (a key issued or seeded, or a quota set).</summary>
+    [Id(8)] public bool Exists { get; set; }
 }
 
 [GenerateSerializer, Alias("lethe.idempotent-request")]

@@ -156,7 +156,11 @@ public sealed class UnlearningRequestGrain(
         return Outcome();
     }
 
-    async Task<bool> IUnlearningRequestGrain.Delete()
+    Task<bool> IUnlearningRequestGrain.Delete() => Delete(notifyTenant: true);
+
+    Task<bool> IUnlearningRequestGrain.DeleteForTenant() => Delete(notifyTenant: false);
+
+    private async Task<bool> Delete(bool notifyTenant)
     {
         if (State.Status == UnlearningStatus.None)
         {
@@ -170,9 +174,13 @@ public sealed class UnlearningRequestGrain(
             await artifacts.Delete(artifact.Key, CancellationToken.None);
         }
 
-        var tenant = State.Tenant;
-        await ReleaseSlot();
-        await GrainFactory.GetGrain<ITenantGrain>(tenant).ForgetRequest(Id);
+        if (notifyTenant)
+        {
+            var tenant = State.Tenant;
+            await ReleaseSlot();
+            await GrainFactory.GetGrain<ITenantGrain>(tenant).ForgetRequest(Id);
+        }
+
         await ClearState();
         DeactivateOnIdle();
         return true;
