@@ -201,6 +201,18 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
                 work.Delete(recursive: true);
             }
 
+            // Multipart: a 'model' file part and form fields.
+            using (var form = new MultipartFormDataContent { { new ByteArrayContent(model), "model", "model.safetensors" }, { new StringContent("2"), "forget" }, { new StringContent("finetune"), "method" } })
+            using (var multipart = await Send(http, HttpMethod.Post, "/v1/requests", rival, form))
+            {
+                Assert.True(multipart.StatusCode == HttpStatusCode.Accepted, await multipart.Content.ReadAsStringAsync());
+            }
+
+            using (var noFile = new MultipartFormDataContent { { new StringContent("2"), "forget" }, { new StringContent("finetune"), "method" } })
+            {
+                await AssertProblem(await Send(http, HttpMethod.Post, "/v1/requests", rival, noFile), HttpStatusCode.BadRequest, "invalid", "model", "'model'");
+            }
+
             // The OpenAPI document parses and lists every route.
             var openApi = await http.GetStringAsync("/openapi/v1.json");
             var read = OpenApiDocument.Parse(openApi, "json");
