@@ -20,6 +20,7 @@ var root = new RootCommand("Lethe: weight-space machine unlearning (HyperForget 
     SampleCommand.Create(),
     TrainOriginalCommand.Create(),
     UnlearnCommand.Create(),
+    TenantCommand.Create(),
 };
 // Ctrl+C / SIGTERM cancel the command's token; a command then has this long to cancel its work and stop its silo.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

@@ -5,6 +5,8 @@ using Lethe.Silo.Telemetry;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLetheSilo();
 builder.AddLetheTelemetry();
+builder.AddLetheUnlearningApi();
+builder.Services.AddHostedService<TenantsFileSeeder>();
 var app = builder.Build();
 app.MapLetheHealth();
 app.MapLetheTelemetry();

@@ -58,9 +58,11 @@ public static class UnlearnCommand
         var preset = new Option<string?>("--preset") { Description = "Task preset (mnist4 or mnist); default: the preset whose architecture the model has." };
         var output = new Option<string?>("--out") { Description = "Unlearned model file; default: <model>.<method>.forget<classes>.safetensors beside the input." };
         var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
-        var command = new Command("unlearn", "Unlearn classes from a model with one method through an unlearning request grain; writes the unlearned model and its report.")
+        var api = new Option<string?>("--api") { Description = "Base URL of a Lethe silo's tenant API (e.g. http://lethe.example:8080): submit through /v1 as a tenant instead of as an operator of the platform." };
+        var key = new Option<string?>("--key") { Description = $"With --api: the tenant's API key ({{tenant}}.{{secret}}, from 'lethe tenant add'); default: env {ApiUnlearning.KeyVariable}." };
+        var command = new Command("unlearn", "Unlearn classes from a model with one method through an unlearning request grain (or a silo's tenant API with --api); writes the unlearned model and its report.")
         {
-            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, RetainQuantile, Guidance, CollectCommand.Data, output, report, CollectCommand.Cluster,
+            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, RetainQuantile, Guidance, CollectCommand.Data, output, report, CollectCommand.Cluster, api, key,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
@@ -75,6 +77,24 @@ public static class UnlearnCommand
             MlpFile.Load(modelPath, named?.Architecture);
             var hypernet = result.GetValue(Hypernet);
             var checkpoints = result.GetValue(Checkpoints);
+            if (result.GetValue(api) is { } apiText)
+            {
+                var apiUrl = Uri.TryCreate(apiText, UriKind.Absolute, out var parsed) ? parsed : throw new ArgumentException($"--api takes an absolute http(s) URL; got '{apiText}'.");
+                var apiKey = result.GetValue(key) ?? Environment.GetEnvironmentVariable(ApiUnlearning.KeyVariable)
+                    ?? throw new ArgumentException($"--api needs the tenant's key: pass --key {{tenant}}.{{secret}} or set {ApiUnlearning.KeyVariable}.");
+                if (!apiUrl.IsAbsoluteUri || apiUrl.Scheme is not ("http" or "https"))
+                {
+                    throw new ArgumentException($"--api takes an absolute http(s) URL; got '{apiUrl}'.");
+                }
+
+                var apiOutput = result.GetValue(output)
+                    ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
+                var apiReports = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(apiOutput))!;
+                PrepareOutputs(apiOutput, apiReports);
+                return await ApiUnlearning.Run(new Uri(apiUrl.ToString().TrimEnd('/') + "/"), apiKey, bytes, methodName, forget, result.GetValue(preset), result.GetValue(Seed), hypernet, checkpoints,
+                    result.GetValue(Candidates), apiOutput, apiReports, cancellation);
+            }
+
             if (UnlearningMethodCatalog.HypernetMethods.Contains(methodName) && (hypernet is null || checkpoints is null))
             {
                 throw new ArgumentException($"{methodName} samples unlearned models from a trained hypernetwork: pass --hypernet (its model.safetensors, its training folder from 'lethe train --variant {methodName}', or a published name) and --checkpoints (the checkpoint folder or collection job it was trained on).");

@@ -26,5 +26,5 @@ public sealed record UnlearningOutcome(
     [property: Id(16)] string? Stage = null,
     [property: Id(17)] double Progress = 0)
 {
-    public bool IsFinished => Status is UnlearningStatus.Completed or UnlearningStatus.Failed;
+    public bool IsFinished => Status is UnlearningStatus.Completed or UnlearningStatus.Failed or UnlearningStatus.Cancelled;
 }

@@ -14,6 +14,8 @@ namespace Lethe.Contracts.Unlearning;
 /// <param name="Candidates">Sampled models the best on the validation split is chosen from.</param>
 /// <param name="ForgetQuantile">DiHyFo: a forgotten class is prompted at this quantile of the losses of checkpoints that never learned it; null keeps the default.</param>
 /// <param name="RetainQuantile">DiHyFo: a retained class is prompted at this quantile of its losses; null keeps the default.</param>
+/// <param name="ForgetFraction">Instead of <c>Forget</c>: forget this fraction of the training samples, drawn with <c>Seed</c>.</param>
+/// <param name="ForgetSamples">Instead of <c>Forget</c>: the training-sample indices to forget.</param>
 /// <param name="Guidance">DiHyFo: classifier-free guidance scales the candidates are spread over; null keeps the hypernetwork's default ladder.</param>
 [GenerateSerializer, Immutable, Alias("lethe.unlearning-request-spec")]
 public sealed record UnlearningRequestSpec(
@@ -30,4 +32,18 @@ public sealed record UnlearningRequestSpec(
     [property: Id(10)] int Candidates = 64,
     [property: Id(11)] double? ForgetQuantile = null,
     [property: Id(12)] double? RetainQuantile = null,
-    [property: Id(13)] double[]? Guidance = null);
+    [property: Id(13)] double[]? Guidance = null,
+    [property: Id(14)] double? ForgetFraction = null,
+    [property: Id(15)] int[]? ForgetSamples = null)
+{
+    /// <summary>SHA-256 over every field (the model by its own hash), so a replay with any other field is told apart.</summary>
+    public string Fingerprint()
+    {
+        static string Join<T>(IEnumerable<T>? values) => values is null ? "-" : string.Join(",", values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)));
+        var text = string.Join("\n",
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Model ?? [])), Method?.ToLowerInvariant(), Preset?.ToLowerInvariant() ?? "-",
+            Join((Forget ?? []).Distinct().Order()), Seed, Tenant, Data, Hypernet ?? "-", HypernetVersion ?? "-", Join(Checkpoints?.Distinct().Order()), Candidates,
+            Join([ForgetQuantile]), Join([RetainQuantile]), Join(Guidance), Join([ForgetFraction]), Join(ForgetSamples));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+    }
+}

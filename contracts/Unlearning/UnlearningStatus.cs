@@ -9,4 +9,7 @@ public enum UnlearningStatus
     Running,
     Completed,
     Failed,
+
+    /// <summary>Cancelled by its tenant before it finished; no results.</summary>
+    Cancelled,
 }

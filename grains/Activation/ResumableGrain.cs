@@ -93,6 +93,9 @@ public abstract class ResumableGrain<TState>(IPersistentState<TState> persisted)
         }
     }
 
+    /// <summary>Removes the persisted state (the grain's record is deleted); call when no work runs.</summary>
+    protected Task ClearState() => persisted.ClearStateAsync();
+
     /// <summary>Writes the persisted state; writes from the work and from calls go one at a time.</summary>
     protected Task Write() => _writer.Write();
 

@@ -49,52 +49,183 @@ public sealed class UnlearningRequestGrain(
 
     async Task<UnlearningOutcome> IUnlearningRequestGrain.Submit(UnlearningRequestSpec spec)
     {
+        var submission = await TrySubmit(spec);
+        return submission switch
+        {
+            { Outcome: { } outcome } => outcome,
+            { Reason: "invalid", Field: "model" } => throw new InvalidDataException(submission.Message),
+            { Reason: "invalid" } => throw new ArgumentException(submission.Message, submission.Field),
+            _ => throw new InvalidOperationException(submission.Message),
+        };
+    }
+
+    Task<UnlearningSubmission> IUnlearningRequestGrain.TrySubmit(UnlearningRequestSpec spec) => TrySubmit(spec);
+
+    private async Task<UnlearningSubmission> TrySubmit(UnlearningRequestSpec spec)
+    {
         ArgumentNullException.ThrowIfNull(spec);
-        var sha = ArtifactChecksum.Sha256Of(spec.Model ?? []);
+        var fingerprint = spec.Fingerprint();
         if (State.Status != UnlearningStatus.None)
         {
-            if (State.Tenant != spec.Tenant || State.InputSha256 != sha || State.Method != UnlearningMethodCatalog.RequireKnown(spec.Method) || !State.Forget.SequenceEqual((spec.Forget ?? []).Distinct().Order())
-                || (State.Hypernet?.Name ?? State.Predictor) != spec.Hypernet)
+            // A replay costs nothing; the same id with any other field is a conflict, never the old result.
+            return State.Tenant == spec.Tenant && State.Fingerprint == fingerprint
+                ? new UnlearningSubmission(Outcome(), null, null, null, Replay: true)
+                : new UnlearningSubmission(null, "conflict", null, $"Request {Id} was submitted before with other fields; submit a new request (or another idempotency key).");
+        }
+
+        TaskPreset task;
+        string method;
+        PublishedHypernet? hypernet = null;
+        string[] checkpoints = [];
+        string? predictor = null;
+        try
+        {
+            if (Id.IndexOf('.') is > 0 and var dot && Id[..dot] != spec.Tenant)
             {
-                throw new InvalidOperationException($"Request {Id} was submitted before with another model, method, forget set or hypernetwork; use a new id.");
+                throw new FieldException("tenant", $"Request {Id} belongs to another tenant than {spec.Tenant}.");
             }
 
-            return Outcome();
-        }
+            (task, method) = Validate(spec);
+            if (UnlearningMethodCatalog.HypernetMethods.Contains(method))
+            {
+                (hypernet, checkpoints) = await OnField("hypernet", () => ResolveHypernet(spec, method, task));
+            }
 
-        var (task, _) = Validate(spec);
-        var method = UnlearningMethodCatalog.RequireKnown(spec.Method!);
-        var (hypernet, checkpoints) = UnlearningMethodCatalog.HypernetMethods.Contains(method) ? await ResolveHypernet(spec, method, task) : (null, []);
-        var catalog = GrainFactory.GetGrain<IDatasetCatalogGrain>(IDatasetCatalogGrain.Key);
-        foreach (var jobId in checkpoints)
+            if (method == "invwnn")
+            {
+                predictor = await OnField("hypernet", () => ResolvePredictor(spec.Hypernet));
+            }
+        }
+        catch (FieldException e)
         {
-            // Registered before the request runs, so its dataset cannot be deleted under it.
-            await catalog.RegisterUse(jobId, new DatasetUse("request", Id));
+            return UnlearningSubmission.Invalid(e.Field, e.Message);
         }
 
-        var predictor = method == "invwnn" ? await ResolvePredictor(spec.Hypernet) : null;
-        var key = ArtifactKeys.RequestInput(Id);
-        await artifacts.Put(key, spec.Model!, CancellationToken.None);
-        State.Status = UnlearningStatus.Running;
-        State.Method = UnlearningMethodCatalog.RequireKnown(spec.Method);
-        State.Preset = task.Name;
-        State.Forget = spec.Forget.Distinct().Order().ToArray();
-        State.Seed = spec.Seed;
-        State.Tenant = spec.Tenant;
-        State.Data = spec.Data;
-        State.InputKey = key;
-        State.InputSha256 = sha;
-        State.SubmittedUtc = DateTimeOffset.UtcNow;
-        State.Hypernet = hypernet;
-        State.Predictor = predictor;
-        State.Checkpoints = checkpoints;
-        State.Candidates = spec.Candidates;
-        State.ForgetQuantile = spec.ForgetQuantile;
-        State.RetainQuantile = spec.RetainQuantile;
-        State.Guidance = spec.Guidance;
-        await Write();
+        // Only a valid request is counted; from here the slot is this grain's to release, once.
+        var tenant = GrainFactory.GetGrain<ITenantGrain>(spec.Tenant);
+        var admission = await tenant.Charge(Id);
+        if (!admission.Admitted)
+        {
+            return new UnlearningSubmission(null, admission.Reason, null, admission.Message);
+        }
+
+        try
+        {
+            var catalog = GrainFactory.GetGrain<IDatasetCatalogGrain>(IDatasetCatalogGrain.Key);
+            foreach (var jobId in checkpoints)
+            {
+                // Registered before the request runs, so its dataset cannot be deleted under it.
+                await catalog.RegisterUse(jobId, new DatasetUse("request", Id));
+            }
+
+            var key = ArtifactKeys.RequestInput(Id);
+            var sha = await artifacts.Put(key, spec.Model, CancellationToken.None);
+            State.Status = UnlearningStatus.Running;
+            State.Method = method;
+            State.Preset = task.Name;
+            State.Forget = spec.Forget.Distinct().Order().ToArray();
+            State.Seed = spec.Seed;
+            State.Tenant = spec.Tenant;
+            State.Data = spec.Data;
+            State.InputKey = key;
+            State.InputSha256 = sha;
+            State.SubmittedUtc = DateTimeOffset.UtcNow;
+            State.Hypernet = hypernet;
+            State.Predictor = predictor;
+            State.Checkpoints = checkpoints;
+            State.Candidates = spec.Candidates;
+            State.ForgetQuantile = spec.ForgetQuantile;
+            State.RetainQuantile = spec.RetainQuantile;
+            State.Guidance = spec.Guidance;
+            State.Fingerprint = fingerprint;
+            State.SlotHeld = true;
+            await Write();
+        }
+        catch
+        {
+            State.Status = UnlearningStatus.None;
+            State.SlotHeld = false;
+            await tenant.Release(Id);
+            throw;
+        }
+
         await KeepResuming(options.Value.ResumePeriod);
+        return new UnlearningSubmission(Outcome(), null, null, null);
+    }
+
+    async Task<UnlearningOutcome> IUnlearningRequestGrain.Cancel()
+    {
+        if (State.Status == UnlearningStatus.Running)
+        {
+            await Work.StopAsync();
+            if (State.Status == UnlearningStatus.Running)
+            {
+                State.Status = UnlearningStatus.Cancelled;
+                State.Outcome = Outcome() with { Status = UnlearningStatus.Cancelled, FinishedUtc = DateTimeOffset.UtcNow, Stage = null };
+                await Write();
+                await StopResuming();
+                metrics.UnlearningRequests.Add(1, new("method", State.Method), new("outcome", "cancelled"));
+                await ReleaseSlot();
+            }
+        }
+
         return Outcome();
+    }
+
+    Task<bool> IUnlearningRequestGrain.Delete() => Delete(notifyTenant: true);
+
+    Task<bool> IUnlearningRequestGrain.DeleteForTenant() => Delete(notifyTenant: false);
+
+    private async Task<bool> Delete(bool notifyTenant)
+    {
+        if (State.Status == UnlearningStatus.None)
+        {
+            return false;
+        }
+
+        await Work.StopAsync();
+        await StopResuming();
+        foreach (var artifact in await artifacts.List(ArtifactKeys.Request(Id), CancellationToken.None))
+        {
+            await artifacts.Delete(artifact.Key, CancellationToken.None);
+        }
+
+        if (notifyTenant)
+        {
+            var tenant = State.Tenant;
+            await ReleaseSlot();
+            await GrainFactory.GetGrain<ITenantGrain>(tenant).ForgetRequest(Id);
+        }
+
+        await ClearState();
+        DeactivateOnIdle();
+        return true;
+    }
+
+    async Task<byte[]?> IUnlearningRequestGrain.ReadResult(string kind)
+    {
+        if (State is not { Status: UnlearningStatus.Completed, Outcome: { } outcome })
+        {
+            return null;
+        }
+
+        return kind switch
+        {
+            "model" => await artifacts.ReadVerified(outcome.ModelKey!, outcome.ModelSha256!, CancellationToken.None),
+            "report" => await artifacts.ReadVerified(outcome.ReportKey!, outcome.ReportSha256!, CancellationToken.None),
+            _ => throw new ArgumentException($"Unknown result '{kind}'; accepted: model, report.", nameof(kind)),
+        };
+    }
+
+    /// <summary>Frees the tenant's slot this request took, once (the tenant's release is idempotent too).</summary>
+    private async Task ReleaseSlot()
+    {
+        if (State.SlotHeld)
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(State.Tenant).Release(Id);
+            State.SlotHeld = false;
+            await Write();
+        }
     }
 
     Task<UnlearningOutcome> IUnlearningRequestGrain.GetOutcome() => Task.FromResult(Outcome());
@@ -131,26 +262,96 @@ public sealed class UnlearningRequestGrain(
         return (published, checkpoints.Distinct().Order().ToArray());
     }
 
-    /// <summary>Every check that needs no data and no training; messages name what was wrong and what is accepted.</summary>
-    private static (TaskPreset Task, float[] Parameters) Validate(UnlearningRequestSpec spec)
+    /// <summary>
+    /// Every check that needs no data and no training, each failure naming its field: method, candidates, preset,
+    /// the forget set (classes, or a fraction, or sample indices: exactly one), and the model bytes completely (header
+    /// bounds, shapes against the preset, finite weights).
+    /// </summary>
+    private static (TaskPreset Task, string Method) Validate(UnlearningRequestSpec spec)
     {
-        var method = UnlearningMethodCatalog.RequireKnown(spec.Method ?? "");
-        if (UnlearningMethodCatalog.HypernetMethods.Contains(method) && spec.Candidates < 1)
+        var method = OnField("method", () => UnlearningMethodCatalog.RequireKnown(spec.Method ?? ""));
+        if (UnlearningMethodCatalog.HypernetMethods.Contains(method) && spec.Candidates is < 1 or > MaxCandidates)
         {
-            throw new ArgumentException($"{method} needs at least one candidate; got {spec.Candidates}.");
+            throw new FieldException("candidates", $"{method} samples 1 to {MaxCandidates} candidates; got {spec.Candidates}.");
         }
 
-        var named = spec.Preset is { } preset ? TaskPreset.Get(preset) : null;
+        var named = spec.Preset is { } preset ? OnField("preset", () => TaskPreset.Get(preset)) : null;
         if (spec.Model is not { Length: > 0 })
         {
-            throw new InvalidDataException("The model is empty; send an MLP safetensors state dict (fc1.weight, fc1.bias, fc2.weight, fc2.bias).");
+            throw new FieldException("model", "The model is empty; send an MLP safetensors state dict (fc1.weight, fc1.bias, fc2.weight, fc2.bias).");
         }
 
-        var (layout, parameters, _) = MlpFile.Deserialize(spec.Model, "the model", named?.Architecture);
+        var (layout, parameters, _) = OnField("model", () => MlpFile.Deserialize(spec.Model, "the model", named?.Architecture));
+        OnField("model", () => MlpFile.RequireFinite(layout, parameters, "the model"));
         var task = named ?? TaskPreset.All.FirstOrDefault(p => p.Architecture == layout.Architecture)
-            ?? throw new InvalidDataException($"The model is a {layout.Architecture} MLP; no preset has that shape ({string.Join(", ", TaskPreset.All.Select(p => $"{p.Name}: {p.Architecture}"))}).");
-        task.RequireForgetSet(spec.Forget ?? []);
-        return (task, parameters);
+            ?? throw new FieldException("model", $"The model is a {layout.Architecture} MLP; no preset has that shape ({string.Join(", ", TaskPreset.All.Select(p => $"{p.Name}: {p.Architecture}"))}).");
+        var sets = new[] { spec.Forget is { Length: > 0 }, spec.ForgetFraction is not null, spec.ForgetSamples is not null }.Count(given => given);
+        if (sets > 1)
+        {
+            throw new FieldException("forget", "Name the forget set one way: forget (classes), forgetFraction (with a seed) or forgetSamples (indices), never more than one.");
+        }
+
+        if (spec.ForgetFraction is { } fraction)
+        {
+            if (!double.IsFinite(fraction) || fraction is <= 0 or >= 1)
+            {
+                throw new FieldException("forgetFraction", $"forgetFraction must lie strictly between 0 and 1; got {fraction}.");
+            }
+
+            throw new FieldException("forgetFraction", $"Forgetting a random fraction of the training samples is not served by method {method}; name classes in forget.");
+        }
+
+        if (spec.ForgetSamples is { } samples)
+        {
+            if (samples.Length == 0 || samples.Any(i => i < 0) || samples.Distinct().Count() != samples.Length)
+            {
+                throw new FieldException("forgetSamples", "forgetSamples must be a non-empty list of distinct, non-negative training-sample indices.");
+            }
+
+            throw new FieldException("forgetSamples", $"Forgetting individual training samples is not served by method {method}; name classes in forget.");
+        }
+
+        OnField("forget", () => task.RequireForgetSet(spec.Forget ?? []));
+        return (task, method);
+    }
+
+    /// <summary>The most candidates a DiHyFo request may sample.</summary>
+    public const int MaxCandidates = 1024;
+
+    private static T OnField<T>(string field, Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            throw new FieldException(field, e.Message);
+        }
+    }
+
+    private static void OnField(string field, Action check) => OnField(field, () =>
+    {
+        check();
+        return 0;
+    });
+
+    private static async Task<T> OnField<T>(string field, Func<Task<T>> check)
+    {
+        try
+        {
+            return await check();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            throw new FieldException(field, e.Message);
+        }
+    }
+
+    /// <summary>A user error in one field of the request; never leaves the grain (turned into a refused submission).</summary>
+    private sealed class FieldException(string field, string message) : Exception(message)
+    {
+        public string Field { get; } = field;
     }
 
     private UnlearningOutcome Outcome() => State.Outcome ?? new UnlearningOutcome(
@@ -163,6 +364,7 @@ public sealed class UnlearningRequestGrain(
         var s = State;
         var watch = Stopwatch.StartNew();
         var outcome = "completed";
+        UnlearningOutcome? finished;
         try
         {
             var input = await artifacts.ReadVerified(s.InputKey!, s.InputSha256!, ct);
@@ -204,9 +406,8 @@ public sealed class UnlearningRequestGrain(
             });
             var modelSha = await artifacts.Put(ArtifactKeys.RequestModel(Id), model, ct);
             var reportSha = await artifacts.Put(ArtifactKeys.RequestReport(Id), Encoding.UTF8.GetBytes(run.Report.ToJson()), ct);
-            s.Status = UnlearningStatus.Completed;
-            s.Outcome = new UnlearningOutcome(Id, s.Status, s.Method, task.Name, s.Forget, ArtifactKeys.RequestModel(Id), modelSha, ArtifactKeys.RequestReport(Id), reportSha,
-                run.Report.Unlearned.AccuracyForgetTest, run.Report.Unlearned.AccuracyRetainTest, run.Report.Unlearned.UnlearningScore, null, s.SubmittedUtc, DateTimeOffset.UtcNow, s.Tenant,
+            finished = new UnlearningOutcome(Id, UnlearningStatus.Completed, s.Method, task.Name, s.Forget, ArtifactKeys.RequestModel(Id), modelSha, ArtifactKeys.RequestReport(Id), reportSha,
+                Finite(run.Report.Unlearned.AccuracyForgetTest), Finite(run.Report.Unlearned.AccuracyRetainTest), Finite(run.Report.Unlearned.UnlearningScore), null, s.SubmittedUtc, DateTimeOffset.UtcNow, s.Tenant,
                 null, 1);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -218,8 +419,7 @@ public sealed class UnlearningRequestGrain(
         {
             log.LogError(e, "Unlearning request {Id} failed", Id);
             outcome = "failed";
-            s.Status = UnlearningStatus.Failed;
-            s.Outcome = Outcome() with { Status = UnlearningStatus.Failed, Error = e.Message, FinishedUtc = DateTimeOffset.UtcNow };
+            finished = Outcome() with { Status = UnlearningStatus.Failed, Error = e.Message, FinishedUtc = DateTimeOffset.UtcNow };
         }
         catch (Exception e)
         {
@@ -228,12 +428,23 @@ public sealed class UnlearningRequestGrain(
             return;
         }
 
+        // The slot is free before anyone can see the request finished, so a caller that waited for it can submit again.
+        if (s.SlotHeld)
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
+        }
+
+        s.SlotHeld = false;
+        s.Status = finished!.Status;
+        s.Outcome = finished;
         await Write();
         await StopResuming();
         metrics.UnlearningRequests.Add(1, new("method", s.Method), new("outcome", outcome));
         metrics.UnlearningDuration.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("method", s.Method));
-        await GrainFactory.GetGrain<ITenantGrain>(s.Tenant).Release(Id);
     }
+
+    /// <summary>A figure the outcome can carry: NaN or an infinity becomes null, so every outcome serializes.</summary>
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 
     /// <summary>
     /// The pinned hypernetwork version with its target-loss prompt from the request's collection jobs; loaded here for

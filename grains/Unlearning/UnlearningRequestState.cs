@@ -43,6 +43,12 @@ public sealed class UnlearningRequestState
 
     [Id(16)] public double[]? Guidance { get; set; }
 
+    /// <summary>SHA-256 over every submitted field, so a replay with any other field is a conflict.</summary>
+    [Id(17)] public string? Fingerprint { get; set; }
+
+    /// <summary>Whether this request holds a slot of its tenant's quota (released once, by this grain).</summary>
+    [Id(18)] public bool SlotHeld { get; set; }
+
     /// <summary>invwnn: the trainer grain whose InvWNN predictor rewinds the model.</summary>
-    [Id(17)] public string? Predictor { get; set; }
+    [Id(19)] public string? Predictor { get; set; }
 }

@@ -59,6 +59,11 @@ public static class MlpFile
             throw new InvalidDataException($"{source}: fc1.weight [{string.Join(",", w1)}] and fc2.weight [{string.Join(",", w2)}] do not form an MLP.");
         }
 
+        if (w1.Concat(w2).Any(d => d is < 1 or > int.MaxValue))
+        {
+            throw new InvalidDataException($"{source}: fc1.weight [{string.Join(",", w1)}] and fc2.weight [{string.Join(",", w2)}] need dimensions from 1 to {int.MaxValue}.");
+        }
+
         var architecture = new MlpArchitecture((int)w1[1], (int)w1[0], (int)w2[0]);
         if (expected is not null && architecture != expected)
         {
@@ -79,5 +84,21 @@ public static class MlpFile
         }
 
         return (layout, flat, metadata);
+    }
+
+    /// <summary>Throws naming the first tensor and index holding NaN or an infinity.</summary>
+    public static void RequireFinite(ParameterLayout layout, ReadOnlySpan<float> flat, string source)
+    {
+        foreach (var t in layout.Tensors)
+        {
+            var slice = flat.Slice(t.Offset, t.Count);
+            for (var i = 0; i < slice.Length; i++)
+            {
+                if (!float.IsFinite(slice[i]))
+                {
+                    throw new InvalidDataException($"{source}: {t.Name} holds {slice[i]} at index {i}; every weight must be a finite number.");
+                }
+            }
+        }
     }
 }

@@ -95,11 +95,17 @@ public static class SafetensorsFile
         }
 
         var dataStart = 8 + (int)headerLength;
+        long dataLength = bytes.Length - dataStart;
         var tensors = new Dictionary<string, SafetensorsTensor>();
         var metadata = new Dictionary<string, string>();
         try
         {
             using var json = JsonDocument.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength).TrimEnd(' '));
+            if (json.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"{source} is not a safetensors file: its header is not a JSON object.");
+            }
+
             foreach (var entry in json.RootElement.EnumerateObject())
             {
                 if (entry.Name == "__metadata__")
@@ -112,24 +118,66 @@ public static class SafetensorsFile
                     continue;
                 }
 
-                var dtype = entry.Value.GetProperty("dtype").GetString()!;
-                var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-                var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-                var length = offsets[1] - offsets[0];
-                if (offsets[0] < 0 || length != shape.Aggregate(1L, (a, b) => a * b) * SizeOf(dtype) || dataStart + offsets[1] > bytes.Length)
-                {
-                    throw new InvalidDataException($"{source}: tensor '{entry.Name}' has offsets that do not match its shape or the file size.");
-                }
-
-                tensors[entry.Name] = new SafetensorsTensor(entry.Name, dtype, shape, bytes.AsSpan(dataStart + (int)offsets[0], (int)length).ToArray());
+                tensors[entry.Name] = ReadTensor(bytes, dataStart, dataLength, entry, source);
             }
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or DecoderFallbackException)
         {
             throw new InvalidDataException($"{source} is not a safetensors file: its header is malformed ({e.Message}).", e);
         }
 
         return (tensors, metadata);
+    }
+
+    /// <summary>
+    /// One tensor entry, checked completely before any byte is copied: a known dtype, a shape of non-negative
+    /// dimensions whose byte count does not overflow, and exactly two ordered <c>data_offsets</c> inside the data buffer
+    /// spanning exactly that count.
+    /// </summary>
+    private static SafetensorsTensor ReadTensor(byte[] bytes, int dataStart, long dataLength, JsonProperty entry, string source)
+    {
+        var name = entry.Name;
+        if (entry.Value.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"{source}: tensor '{name}' is not an object with dtype, shape and data_offsets.");
+        }
+
+        var dtype = entry.Value.GetProperty("dtype").GetString()
+            ?? throw new InvalidDataException($"{source}: tensor '{name}' has no dtype.");
+        var size = SizeOf(dtype);
+        var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(d => d.TryGetInt64(out var v) && v >= 0
+            ? v
+            : throw new InvalidDataException($"{source}: tensor '{name}' has shape dimension {d.GetRawText()}; dimensions are non-negative integers.")).ToArray();
+        long elements = 1;
+        foreach (var d in shape)
+        {
+            if (d != 0 && elements > dataLength / d)
+            {
+                throw new InvalidDataException($"{source}: tensor '{name}' has shape [{string.Join(", ", shape)}], larger than the file's {dataLength} data bytes.");
+            }
+
+            elements *= d;
+        }
+
+        var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(d => d.TryGetInt64(out var v)
+            ? v
+            : throw new InvalidDataException($"{source}: tensor '{name}' has data offset {d.GetRawText()}; offsets are integers.")).ToArray();
+        if (offsets.Length != 2)
+        {
+            throw new InvalidDataException($"{source}: tensor '{name}' has {offsets.Length} data_offsets; it needs exactly two ([begin, end)).");
+        }
+
+        if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
+        {
+            throw new InvalidDataException($"{source}: tensor '{name}' has data_offsets [{offsets[0]}, {offsets[1]}]; they must be ordered and inside the {dataLength} data bytes.");
+        }
+
+        if (elements > dataLength / size || offsets[1] - offsets[0] != elements * size)
+        {
+            throw new InvalidDataException($"{source}: tensor '{name}' of shape [{string.Join(", ", shape)}] {dtype} needs {elements}x{size} bytes; its data_offsets span {offsets[1] - offsets[0]}.");
+        }
+
+        return new SafetensorsTensor(name, dtype, shape, bytes.AsSpan(dataStart + (int)offsets[0], (int)(offsets[1] - offsets[0])).ToArray());
     }
 
     private static int SizeOf(string dtype) =>

@@ -25,24 +25,24 @@ public static class UnlearningWorkload
         var tenant = client.GetGrain<ITenantGrain>(Tenant);
         var key = await tenant.IssueKey();
         await tenant.SetQuota(new TenantQuota(MaxConcurrent: 2, MaxPerDay: 2));
-        var model = Convert.ToBase64String(Model());
+        var model = Model();
 
-        var wrongKey = await Post(http, apiBase, $"{Tenant}.not-a-key", new { model, forget = new[] { 2 }, method = "finetune" });
-        var first = await Complete(http, apiBase, key, new { model, forget = new[] { 2 }, method = "finetune", id = "ops-1" }, timeout);
+        var wrongKey = await Post(http, apiBase, $"{Tenant}.not-a-key", model, "forget=2&method=finetune");
+        var first = await Complete(http, apiBase, key, model, "forget=2&method=finetune", timeout);
         await prometheus.WaitUntilScraped($"lethe_unlearning_duration_seconds_count{{job=\"{job}\"}} >= 1", timeout);
         // Same task, forget set and seed: reuses the retrained reference the first request registered.
-        var second = await Complete(http, apiBase, key, new { model, forget = new[] { 2 }, method = "finetune", id = "ops-2" }, timeout);
-        var overQuota = await Post(http, apiBase, key, new { model, forget = new[] { 3 }, method = "finetune", id = "ops-3" });
+        var second = await Complete(http, apiBase, key, model, "forget=2&method=finetune", timeout);
+        var overQuota = await Post(http, apiBase, key, model, "forget=3&method=finetune");
 
         return new UnlearningWorkloadResult(await Reason(wrongKey), [first, second], await Reason(overQuota));
     }
 
-    private static async Task<UnlearningOutcome> Complete(HttpClient http, string apiBase, string key, object body, TimeSpan timeout)
+    private static async Task<UnlearningOutcome> Complete(HttpClient http, string apiBase, string key, byte[] model, string query, TimeSpan timeout)
     {
-        using var accepted = await Post(http, apiBase, key, body);
+        using var accepted = await Post(http, apiBase, key, model, query);
         if (accepted.StatusCode != HttpStatusCode.Accepted)
         {
-            throw new InvalidOperationException($"POST /api/unlearning answered {(int)accepted.StatusCode}: {await accepted.Content.ReadAsStringAsync()}");
+            throw new InvalidOperationException($"POST /v1/requests answered {(int)accepted.StatusCode}: {await accepted.Content.ReadAsStringAsync()}");
         }
 
         var location = accepted.Headers.Location!.OriginalString;
@@ -55,19 +55,19 @@ public static class UnlearningWorkload
         }, timeout, TimeSpan.FromMilliseconds(250), () => $"unlearning request {location} did not finish");
     }
 
-    private static Task<HttpResponseMessage> Post(HttpClient http, string apiBase, string key, object body) =>
-        http.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"{apiBase}/api/unlearning")
+    private static Task<HttpResponseMessage> Post(HttpClient http, string apiBase, string key, byte[] model, string query) =>
+        http.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"{apiBase}/v1/requests?{query}")
         {
             Headers = { { UnlearningApi.ApiKeyHeader, key } },
-            Content = JsonContent.Create(body),
+            Content = new ByteArrayContent(model) { Headers = { ContentType = new("application/octet-stream") } },
         });
 
-    /// <summary>The <c>reason</c> of a 403 problem answer, or the status code when the answer is something else.</summary>
+    /// <summary>The <c>reason</c> of a 401 or 429 problem answer, or the status code when the answer is something else.</summary>
     private static async Task<string> Reason(HttpResponseMessage response)
     {
         using (response)
         {
-            if (response.StatusCode != HttpStatusCode.Forbidden)
+            if (response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests))
             {
                 return $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
             }
