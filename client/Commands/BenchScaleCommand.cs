@@ -185,6 +185,7 @@ public static partial class BenchScaleCommand
         await using var connection = await LetheConnection.Open(null, null, ct);
         var published = await HypernetTrainingSession.Resolve(connection, hypernet, null, ct);
         var bytes = await File.ReadAllBytesAsync(model, ct);
+        await UnlearnCommand.AsOperator(connection);
         var seconds = new List<double>();
         for (var i = 0; i <= count; i++)
         {
