@@ -22,8 +22,7 @@ public sealed record StackedNets(Tensor W1, Tensor B1, Tensor W2, Tensor B2)
         var k = W1.shape[0];
         var h = W1.shape[1];
         var n = x.shape[0];
-        // fc1's bias rides in its product (addmm): one pass over the largest activation instead of two.
-        var a = B1.view(k * h, 1).addmm(W1.view(k * h, -1), x.t());                         // [K·h, N]
+        var a = W1.view(k * h, -1).matmul(x.t()).add_(B1.view(k * h, 1));                  // [K·h, N]
         var z = W2.bmm(nn.functional.relu(a).view(k, h, n)).add_(B2.unsqueeze(2));           // [K, m, N]
         return (a, z);
     }
