@@ -44,7 +44,8 @@ public static class HypernetCommand
             // The training's own rules check the sweep settings before any data is loaded.
             var sweep = (options with { EvaluationNets = result.GetValue(nets), Sampler = result.GetValue(sampler)!, SamplingSteps = result.GetValue(steps) }).Validated();
             var dataset = CheckpointDataset.Open(result.GetValue(data)!);
-            using var trainer = HypernetTrainer.Open(folder, options, dataset.Task, dataset.Batch, dataset.Identity, dataset.TestImages());
+            using var source = dataset.OpenSource();
+            using var trainer = HypernetTrainer.Open(folder, options, dataset.Task, source, dataset.Identity, dataset.TestImages());
             var path = new TrainingFolder(folder).ModelPath(result.GetValue(version));
             using var model = HypernetModel.Load(path);
             var step = int.Parse(model.Metadata.GetValueOrDefault("step", "0"), System.Globalization.CultureInfo.InvariantCulture);

@@ -33,6 +33,12 @@ public interface IArtifactStore
     /// <summary>The committed artifacts whose keys start with <paramref name="prefix"/>, in ordinal key order (staged bytes are not listed).</summary>
     Task<IReadOnlyList<ArtifactInfo>> List(string prefix, CancellationToken ct);
 
+    /// <summary>
+    /// The file a committed artifact already is on this machine (a local-folder store), which a reader may map in place;
+    /// null when the store is remote (blob) or the key holds nothing, so the reader fetches a copy.
+    /// </summary>
+    string? LocalFile(string key) => null;
+
     /// <summary>Removes a committed artifact that nothing refers to any more (e.g. a superseded training checkpoint); absent keys are fine.</summary>
     Task Delete(string key, CancellationToken ct);
 }

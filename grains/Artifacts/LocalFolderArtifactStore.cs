@@ -84,6 +84,8 @@ public sealed class LocalFolderArtifactStore : IArtifactStore
         return new ArtifactInfo(key, sha, new FileInfo(path).Length);
     }
 
+    public string? LocalFile(string key) => File.Exists(PathOf(key)) ? PathOf(key) : null;
+
     public async Task<byte[]> ReadVerified(string key, string sha256, CancellationToken ct)
     {
         var path = PathOf(key);

@@ -56,6 +56,56 @@ public sealed record CollectedCheckpoints(CheckpointBatch Batch, CollectionSpec 
         return new CollectedCheckpoints(all, spec!, $"{ArtifactKeys.DatasetOf(jobIds)}:{all.Count}");
     }
 
+    /// <summary>
+    /// The dataset as a streaming source: every sealed shard memory-mapped, in place when the store is a local folder,
+    /// otherwise from a verified copy under <paramref name="cacheFolder"/> (fetched once per silo, written atomically,
+    /// named by checksum so a stale copy is never reused). Only the small columns are read into memory. Opening reads and
+    /// verifies every shard once; call it off the grain's scheduler.
+    /// </summary>
+    public static async Task<(MappedShardSource Source, CollectionSpec Spec, string Identity)> Open(
+        IGrainFactory grains, IArtifactStore artifacts, IReadOnlyList<string> jobIds, string cacheFolder, CancellationToken ct)
+    {
+        var files = new List<(string Path, string? Sha256)>();
+        var shards = await Shards(grains, jobIds);
+        foreach (var shard in shards)
+        {
+            var key = ArtifactKeys.Shard(shard.JobId, shard.Index);
+            var path = artifacts.LocalFile(key);
+            if (path is null)
+            {
+                path = Path.Combine(cacheFolder, key.Replace('/', Path.DirectorySeparatorChar) + $".{shard.Sha256[..16]}");
+                if (!File.Exists(path))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    ShardFolder.WriteAtomically(path, await artifacts.ReadVerified(key, shard.Sha256, ct));
+                }
+            }
+
+            files.Add((path, shard.Sha256));
+        }
+
+        var source = await Task.Run(() => MappedShardSource.Open(files), ct);
+        try
+        {
+            CollectionSpec? spec = null;
+            for (var i = 0; i < shards.Count; i++)
+            {
+                var key = ArtifactKeys.Shard(shards[i].JobId, shards[i].Index);
+                var shardSpec = source.ShardMetadata[i].TryGetValue("spec", out var json)
+                    ? JsonSerializer.Deserialize<CollectionSpec>(json) ?? throw new InvalidDataException($"Shard {key} has an empty spec.")
+                    : throw new InvalidDataException($"Shard {key} carries no collection spec in its metadata.");
+                spec = SameTask(spec, shardSpec, shards[i].JobId);
+            }
+
+            return (source, spec!, $"{ArtifactKeys.DatasetOf(jobIds)}:{source.Count}");
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>One sealed shard, verified, with the collection spec its metadata carries.</summary>
     public static async Task<(CheckpointBatch Batch, CollectionSpec Spec)> ReadShard(IArtifactStore artifacts, CheckpointShardManifest shard, CancellationToken ct)
     {

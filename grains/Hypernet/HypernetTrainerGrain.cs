@@ -144,9 +144,13 @@ public sealed partial class HypernetTrainerGrain(
         var folder = Path.Combine(options.Value.WorkPath, Name);
         var variant = new KeyValuePair<string, object?>("variant", request.Variant);
         HypernetTrainer? trainer = null;
+        MappedShardSource? source = null;
         try
         {
-            var data = await CollectedCheckpoints.Read(GrainFactory, artifacts, request.DatasetJobIds, ct);
+            // The dataset stays in its shards (memory-mapped); minibatches read their rows from there.
+            var (opening, spec, identity) = await CollectedCheckpoints.Open(GrainFactory, artifacts, request.DatasetJobIds, Path.Combine(options.Value.WorkPath, "shards"), ct);
+            source = opening;
+            metrics.SetTrainingDataset(request.Variant, opening.Count, opening.Bytes);
             var checkpoint = State.Checkpoint;
             var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
             var hypernetOptions = request.ToOptions();
@@ -154,12 +158,15 @@ public sealed partial class HypernetTrainerGrain(
             var opened = await executor.Run(() =>
             {
                 TrainingFolder.Restore(folder, archive);
-                var test = DigitsSource.Load(data.Spec.Data).For(data.Spec.Task).Test;
-                return HypernetTrainer.Open(folder, hypernetOptions, data.Spec.Task, data.Batch, data.Identity, test);
+                var test = DigitsSource.Load(spec.Data).For(spec.Task).Test;
+                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, opening, identity, test);
             }, ct);
             trainer = opened;
             _resumedFromStep = opened.Step;
-            log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity}", Name, opened.Step, hypernetOptions.Steps, data.Identity);
+            log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity} ({Shards} mapped shards, {Bytes:N0} bytes)",
+                Name, opened.Step, hypernetOptions.Steps, identity, opening.ShardCount, opening.Bytes);
+            var rowsReported = opening.RowsRead;
+            var sourceKind = new KeyValuePair<string, object?>("source", opening.Kind);
 
             while (!ct.IsCancellationRequested)
             {
@@ -173,6 +180,8 @@ public sealed partial class HypernetTrainerGrain(
                 }
 
                 metrics.HypernetTrainSteps.Add(Math.Max(0, status.Step - before), variant);
+                metrics.HypernetRowsRead.Add(opening.RowsRead - rowsReported, variant, sourceKind);
+                rowsReported = opening.RowsRead;
                 metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
                 await PublishNewVersions(folder, ct);
                 await SaveCheckpoint(folder, checkpoints, status.Step, ct);
@@ -211,6 +220,9 @@ public sealed partial class HypernetTrainerGrain(
                     return true;
                 }, CancellationToken.None);
             }
+
+            source?.Dispose();
+            metrics.SetTrainingDataset(request.Variant, 0, 0);
         }
     }
 

@@ -15,6 +15,8 @@ public sealed class LetheMetrics
     private readonly Dictionary<string, int> _queueDepths = new();
     private readonly Dictionary<string, double> _hypernetLoss = new();
     private readonly Dictionary<string, double> _hypernetSamplesPerSecond = new();
+    private readonly Dictionary<string, long> _datasetCheckpoints = new();
+    private readonly Dictionary<string, long> _datasetBytes = new();
     private readonly Lock _gate = new();
 
     public LetheMetrics(IMeterFactory meters)
@@ -34,6 +36,9 @@ public sealed class LetheMetrics
         meter.CreateObservableGauge("lethe.runs", () => Snapshot(_runsByState, "state"), "{run}", "Training runs by state.");
         meter.CreateObservableGauge("lethe.compute.queue.depth", () => Snapshot(_queueDepths, "queue"), "{item}", "Work items waiting in the silo compute executor.");
         meter.CreateObservableGauge("lethe.hypernet.train.loss", () => Snapshot(_hypernetLoss, "variant"), null, "Latest hypernetwork training loss (diffusion MSE).");
+        HypernetRowsRead = meter.CreateCounter<long>("lethe.hypernet.rows_read", "{row}", "Checkpoint rows (parameter vectors) hypernetwork training read from its dataset, by source (mapped or memory).");
+        meter.CreateObservableGauge("lethe.hypernet.dataset.checkpoints", () => Snapshot(_datasetCheckpoints, "variant"), "{checkpoint}", "Checkpoints in the dataset each training on this silo reads, by variant.");
+        meter.CreateObservableGauge("lethe.hypernet.dataset.bytes", () => Snapshot(_datasetBytes, "variant"), "By", "Shard bytes the dataset of each training on this silo maps (page cache, reclaimable), by variant.");
         meter.CreateObservableGauge("lethe.hypernet.samples_per_second", () => Snapshot(_hypernetSamplesPerSecond, "variant"), "{sample}/s", "Hypernetwork training throughput.");
     }
 
@@ -48,6 +53,8 @@ public sealed class LetheMetrics
     public Counter<long> ShardBytesWritten { get; }
 
     public Counter<long> HypernetTrainSteps { get; }
+
+    public Counter<long> HypernetRowsRead { get; }
 
     public Histogram<double> SamplerLatency { get; }
 
@@ -90,6 +97,23 @@ public sealed class LetheMetrics
         {
             _hypernetLoss[variant] = loss;
             _hypernetSamplesPerSecond[variant] = samplesPerSecond;
+        }
+    }
+
+    /// <summary>The dataset a training on this silo opened (checkpoints and shard bytes); <paramref name="checkpoints"/> 0 removes it.</summary>
+    public void SetTrainingDataset(string variant, long checkpoints, long bytes)
+    {
+        lock (_gate)
+        {
+            if (checkpoints == 0)
+            {
+                _datasetCheckpoints.Remove(variant);
+                _datasetBytes.Remove(variant);
+                return;
+            }
+
+            _datasetCheckpoints[variant] = checkpoints;
+            _datasetBytes[variant] = bytes;
         }
     }
 

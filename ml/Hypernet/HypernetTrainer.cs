@@ -43,7 +43,7 @@ public sealed class HypernetTrainer : IDisposable
     private int _failuresSinceCheckpoint;
     private readonly List<string> _recoveries = [];
 
-    private HypernetTrainer(TrainingFolder folder, HypernetOptions options, TaskPreset task, CheckpointBatch data, string dataIdentity, ParameterNormalizer normalizer, LabeledImages test)
+    private HypernetTrainer(TrainingFolder folder, HypernetOptions options, TaskPreset task, ICheckpointSource data, string dataIdentity, ParameterNormalizer normalizer, LabeledImages test)
     {
         _folder = folder;
         _options = options;
@@ -75,7 +75,7 @@ public sealed class HypernetTrainer : IDisposable
         {
             // DiHyFo-2's fixed base: the mean normalized checkpoint, averaged over hidden-unit permutations so the
             // prediction stays equivariant under the augmentation.
-            var mean = _train.Params.mean([0]).data<float>().ToArray();
+            var mean = _train.MeanNormalized();
             _model.Denoiser.Base.copy_(tensor(HiddenUnitPermutation.Symmetrised(_model.Layout, mean)));
             CopyParameters(_model, _ema);
         }
@@ -117,7 +117,14 @@ public sealed class HypernetTrainer : IDisposable
     /// A folder that holds a training with other options or data is refused. <paramref name="options"/> may change only
     /// the step count and the evaluation settings of an existing training.
     /// </summary>
-    public static HypernetTrainer Open(string folder, HypernetOptions options, TaskPreset task, CheckpointBatch data, string dataIdentity, LabeledImages test)
+    public static HypernetTrainer Open(string folder, HypernetOptions options, TaskPreset task, CheckpointBatch data, string dataIdentity, LabeledImages test) =>
+        Open(folder, options, task, new InMemoryCheckpointSource(data), dataIdentity, test);
+
+    /// <summary>
+    /// Opens the training over a checkpoint source (memory-mapped shards for real datasets), which the caller keeps open
+    /// for the trainer's lifetime: minibatches are read from it at every step.
+    /// </summary>
+    public static HypernetTrainer Open(string folder, HypernetOptions options, TaskPreset task, ICheckpointSource data, string dataIdentity, LabeledImages test)
     {
         options = options.Validated();
         if (data.ParameterCount != Nets.ParameterLayout.For(task.Architecture).Count || data.ClassCount != task.Classes.Length)
@@ -142,7 +149,7 @@ public sealed class HypernetTrainer : IDisposable
         else
         {
             var layout = Nets.ParameterLayout.For(task.Architecture);
-            normalizer = ParameterNormalizer.Fit(layout, data.Params, data.Count, options.Normalization);
+            normalizer = ParameterNormalizer.Fit(layout, data, options.Normalization);
             trainingFolder.Create(new TrainingDefinition(options, dataIdentity, task.Name, normalizer.Coefficients));
         }
 
@@ -277,8 +284,8 @@ public sealed class HypernetTrainer : IDisposable
         _optimizer.Dispose();
         _model.Dispose();
         _ema.Dispose();
-        _train.Params.Dispose();
-        _heldOut.Params.Dispose();
+        _train.Dispose();
+        _heldOut.Dispose();
     }
 
     private void TrainStep()
@@ -320,9 +327,9 @@ public sealed class HypernetTrainer : IDisposable
     {
         var device = model.Device;
         var (targetRows, currentRows) = pairs.Draw(batch, rng);
-        var targetIndex = tensor(targetRows, device: device);
-        var target = data.Params.index_select(0, targetIndex);
-        var current = currentRows is null ? null : data.Params.index_select(0, tensor(currentRows, device: device));
+        // Only this batch's rows are read from the source (the dataset stays in the shards), then moved to the model's device.
+        var target = data.Normalized(targetRows).to(device);
+        var current = currentRows is null ? null : data.Normalized(currentRows).to(device);
         if (permute)
         {
             // One permutation per pair, the same for θ and θ* (spec §5.3).
@@ -339,8 +346,8 @@ public sealed class HypernetTrainer : IDisposable
             current = current is null ? null : current * factors;
         }
 
-        var targetLoss = data.Losses.index_select(0, targetIndex);
-        var currentLoss = currentRows is null ? null : data.Losses.index_select(0, tensor(currentRows, device: device));
+        var targetLoss = data.Losses.index_select(0, tensor(targetRows)).to(device);
+        var currentLoss = currentRows is null ? null : data.Losses.index_select(0, tensor(currentRows)).to(device);
         var steps = randint(0, GaussianDiffusion.TrainingSteps, [batch], generator: generator, device: device);
         var noise = randn([batch, model.Layout.Count], generator: generator, device: device);
         var noisy = _diffusion.QSample(target, steps, noise);

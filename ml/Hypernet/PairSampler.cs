@@ -148,15 +148,16 @@ public sealed class PairSampler
                 continue;
             }
 
+            var initialisation = data.RawOf(first);
             var hash = new HashCode();
-            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.RawParamsOf(first)));
+            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(initialisation.AsSpan()));
             var key = hash.ToHashCode();
             if (!byInitialisation.TryGetValue(key, out var earlier))
             {
                 byInitialisation[key] = earlier = [];
             }
 
-            var run = earlier.FirstOrDefault(e => data.RawParamsOf(data.Runs[e][0]).SequenceEqual(data.RawParamsOf(first)), -1);
+            var run = earlier.FirstOrDefault(e => data.RawOf(data.Runs[e][0]).AsSpan().SequenceEqual(initialisation), -1);
             if (run >= 0)
             {
                 pairs.Add((run, r));

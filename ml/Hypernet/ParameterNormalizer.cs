@@ -38,37 +38,49 @@ public sealed class ParameterNormalizer
     /// <summary>The coefficient of every parameter [P].</summary>
     public float[] Scale { get; }
 
-    /// <summary>Coefficients from checkpoint rows (every row, or a deterministic sample of 25,000 as G.pt).</summary>
-    public static ParameterNormalizer Fit(ParameterLayout layout, float[] rows, int count, string mode)
+    /// <summary>
+    /// Coefficients from checkpoint rows (every row, or a deterministic sample of 25,000 as G.pt), read from the source
+    /// 1,024 rows at a time; each group's sums run in row order, so the result does not depend on the chunking.
+    /// </summary>
+    public static ParameterNormalizer Fit(ParameterLayout layout, Storage.ICheckpointSource source, string mode)
     {
-        var picked = count <= 25_000 ? Enumerable.Range(0, count).ToArray() : new Random(10).GetItems(Enumerable.Range(0, count).ToArray(), 25_000);
-        double Std(int offset, int length)
+        (int Offset, int Count)[] groups = mode switch
         {
-            double sum = 0, squares = 0;
-            long n = 0;
-            foreach (var r in picked)
-            {
-                var span = rows.AsSpan((r * layout.Count) + offset, length);
-                foreach (var v in span)
-                {
-                    sum += v;
-                    squares += (double)v * v;
-                }
-
-                n += length;
-            }
-
-            var mean = sum / n;
-            return Math.Sqrt(Math.Max(1e-12, (squares - (n * mean * mean)) / Math.Max(1, n - 1)));
-        }
-
-        var coefficients = mode switch
-        {
-            "global" => Enumerable.Repeat((float)(TargetStd / Std(0, layout.Count)), layout.Tensors.Count).ToArray(),
-            "tensor" => layout.Tensors.Select(t => (float)(TargetStd / Std(t.Offset, t.Count))).ToArray(),
+            "global" => [(0, layout.Count)],
+            "tensor" => layout.Tensors.Select(t => (t.Offset, t.Count)).ToArray(),
             _ => throw new ArgumentException($"normalization '{mode}' is not accepted; use global or tensor."),
         };
-        return new ParameterNormalizer(layout, coefficients);
+        var count = source.Count;
+        var picked = count <= 25_000 ? Enumerable.Range(0, count).ToArray() : new Random(10).GetItems(Enumerable.Range(0, count).ToArray(), 25_000);
+        var sums = new double[groups.Length];
+        var squares = new double[groups.Length];
+        const int Chunk = 1024;
+        var rows = new float[Chunk * layout.Count];
+        for (var start = 0; start < picked.Length; start += Chunk)
+        {
+            var n = Math.Min(Chunk, picked.Length - start);
+            source.ReadRows(picked.AsSpan(start, n), rows.AsSpan(0, n * layout.Count));
+            for (var r = 0; r < n; r++)
+            {
+                for (var g = 0; g < groups.Length; g++)
+                {
+                    foreach (var v in rows.AsSpan((r * layout.Count) + groups[g].Offset, groups[g].Count))
+                    {
+                        sums[g] += v;
+                        squares[g] += (double)v * v;
+                    }
+                }
+            }
+        }
+
+        var coefficients = groups.Select((group, g) =>
+        {
+            var values = (long)picked.Length * group.Count;
+            var mean = sums[g] / values;
+            var std = Math.Sqrt(Math.Max(1e-12, (squares[g] - (values * mean * mean)) / Math.Max(1, values - 1)));
+            return (float)(TargetStd / std);
+        }).ToArray();
+        return new ParameterNormalizer(layout, mode == "global" ? Enumerable.Repeat(coefficients[0], layout.Tensors.Count).ToArray() : coefficients);
     }
 
     public Tensor Normalize(Tensor raw) => raw * tensor(Scale, device: raw.device);

@@ -92,9 +92,8 @@ public sealed class PromptAlignment
         Tensor? current = null, currentLoss = null;
         if (model.Variant.ConditionsOnCurrent)
         {
-            var rows = tensor(currentRows);
-            current = tensor(_heldOut.RawParams, [_heldOut.Count, model.Layout.Count]).index_select(0, rows);
-            currentLoss = _heldOut.Losses.index_select(0, rows);
+            current = _heldOut.Raw(currentRows);
+            currentLoss = _heldOut.Losses.index_select(0, tensor(currentRows));
         }
 
         var samples = model.Sample(target, current, currentLoss, seed, steps, sampler, guidance);

@@ -130,6 +130,19 @@ public static class SafetensorsFile
     }
 
     /// <summary>
+    /// Where a tensor's bytes start in the file: after the 8-byte length and the header, at its first data offset. For
+    /// files <see cref="Read"/> accepted (it checks the offsets); a source that maps the file reads the tensor there.
+    /// </summary>
+    public static long FileOffsetOf(byte[] bytes, string name)
+    {
+        var headerLength = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        using var json = JsonDocument.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength).TrimEnd(' '));
+        return json.RootElement.TryGetProperty(name, out var entry)
+            ? 8 + headerLength + entry.GetProperty("data_offsets")[0].GetInt64()
+            : throw new InvalidDataException($"The safetensors file has no '{name}' tensor.");
+    }
+
+    /// <summary>
     /// One tensor entry, checked completely before any byte is copied: a known dtype, a shape of non-negative
     /// dimensions whose byte count does not overflow, and exactly two ordered <c>data_offsets</c> inside the data buffer
     /// spanning exactly that count.

@@ -76,7 +76,7 @@ public sealed class DiHyFoHypernet : IDisposable
         }
 
         var dataset = CheckpointDataset.Open(checkpoints);
-        return Load(method, modelPath, dataset.Batch, dataset.Task, checkpoints, dataset.Identity, preset, candidates, steps, forgetQuantile, guidance, retainQuantile);
+        return Load(method, modelPath, dataset.Statistics(), checkpoints, dataset.Identity, preset, candidates, steps, forgetQuantile, guidance, retainQuantile);
     }
 
     /// <summary>
