@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Lethe.ML.Benchmarks;
 using Lethe.ML.Data;
+using Lethe.ML;
 using Lethe.ML.Hypernet;
+using Lethe.ML.Storage;
 using Spectre.Console;
 
 namespace Lethe.Client.Commands;
@@ -16,17 +18,34 @@ public static class BenchTrainCommand
     public static readonly Option<string> Variant = new("--variant") { Description = "dihyfo1, dihyfo2 or gpt.", DefaultValueFactory = _ => "dihyfo2" };
     public static readonly Option<string> Preset = new("--preset") { Description = "Size preset: tiny, cpu or paper.", DefaultValueFactory = _ => "cpu" };
     public static readonly Option<double> Seconds = new("--seconds") { Description = "Seconds of timed work per measured side.", DefaultValueFactory = _ => 20 };
+    public static readonly Option<string?> Data = new("--data") { Description = "A checkpoint folder written by 'lethe collect --out': train on it instead of synthetic checkpoints (needs --sources)." };
+    public static readonly Option<bool> Sources = new("--sources")
+    {
+        Description = "With --data: time training steps reading minibatches from the memory-mapped shards against the same dataset held in memory, in alternating blocks of one run; prints the throughput ratio and each side's memory.",
+    };
 
     public static Command Create()
     {
         var command = new Command("train", "Hypernetwork training steps: samples/s and GFLOP/s vs the matmul peak measured in the same run.")
         {
-            Variant, Preset, Seconds, TrainCommand.Threads, BenchCommand.Json,
+            Variant, Preset, Seconds, Data, Sources, TrainCommand.Threads, BenchCommand.Json,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(() =>
         {
             TrainCommand.ApplyThreads(result);
             var options = HypernetOptions.ForPreset(result.GetValue(Preset)!, HypernetVariant.Parse(result.GetValue(Variant)!).Name);
+            if (result.GetValue(Sources) != (result.GetValue(Data) is not null))
+            {
+                throw new ArgumentException("--sources and --data go together: --data names the checkpoint folder whose two sources (mapped shards, in memory) are compared.");
+            }
+
+            if (result.GetValue(Data) is { } data)
+            {
+                var compared = CompareSources(options, data, result.GetValue(Seconds));
+                BenchCommand.Report($"bench train --sources ({options.Variant}, {options.Preset})", compared, result.GetValue(BenchCommand.Json));
+                return 0;
+            }
+
             var figures = Run(options, result.GetValue(Seconds));
             BenchCommand.Report($"bench train ({options.Variant}, {options.Preset})", figures, result.GetValue(BenchCommand.Json));
             return 0;
@@ -80,6 +99,97 @@ public static class BenchTrainCommand
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Training steps on one dataset from two sources, in the same process and the same minutes: the shards memory-mapped
+    /// (what the trainer grain uses) and every checkpoint read into one in-memory batch. Each side trains its own model
+    /// with the same options and seed; blocks of steps alternate so load on the machine falls on both alike. Memory is
+    /// sampled after each side is opened (the mapped side first, before the in-memory copy exists).
+    /// </summary>
+    public static Dictionary<string, object> CompareSources(HypernetOptions options, string data, double seconds)
+    {
+        const int Block = 5;
+        var dataset = CheckpointDataset.Open(data);
+        var root = Path.Combine(Path.GetTempPath(), $"lethe-bench-sources-{Guid.NewGuid():N}");
+        var test = dataset.TestImages();
+        try
+        {
+            var baseline = ChildMeasurement.MemoryOf(Environment.ProcessId)!.Value;
+            var watch = Stopwatch.StartNew();
+            using var mapped = dataset.OpenSource();
+            var mappedOpen = watch.Elapsed.TotalSeconds;
+            using var mappedTrainer = HypernetTrainer.Open(Path.Combine(root, "mapped"), options, dataset.Task, mapped, dataset.Identity, test);
+            ProcessMemory.Trim();
+            var afterMapped = ChildMeasurement.MemoryOf(Environment.ProcessId)!.Value;
+            AnsiConsole.MarkupLine($"mapped {mapped.Count:N0} checkpoints in {mapped.ShardCount} shards ({mapped.Bytes / 1e9:F2} GB) in {mappedOpen:F1} s");
+            watch.Restart();
+            var memory = new InMemoryCheckpointSource(dataset.Shards.ReadAll());
+            var memoryOpen = watch.Elapsed.TotalSeconds;
+            using var memoryTrainer = HypernetTrainer.Open(Path.Combine(root, "memory"), options, dataset.Task, memory, dataset.Identity, test);
+            ProcessMemory.Trim();
+            var afterMemory = ChildMeasurement.MemoryOf(Environment.ProcessId)!.Value;
+            AnsiConsole.MarkupLine($"read the same checkpoints into memory in {memoryOpen:F1} s");
+
+            mappedTrainer.RunTrainingSteps(3);
+            memoryTrainer.RunTrainingSteps(3);
+            (string Name, HypernetTrainer Trainer, ICheckpointSource Source)[] sides = [("mapped", mappedTrainer, mapped), ("memory", memoryTrainer, memory)];
+            var time = new double[2];
+            var steps = new int[2];
+            var rows = sides.Select(s => s.Source.RowsRead).ToArray();
+            AnsiConsole.MarkupLine($"alternating blocks of {Block} steps of batch {options.BatchSize} for {2 * seconds:F0} s ...");
+            var total = Stopwatch.StartNew();
+            while (total.Elapsed.TotalSeconds < 2 * seconds)
+            {
+                for (var i = 0; i < 2; i++)
+                {
+                    var block = Stopwatch.StartNew();
+                    sides[i].Trainer.RunTrainingSteps(Block);
+                    time[i] += block.Elapsed.TotalSeconds;
+                    steps[i] += Block;
+                }
+            }
+
+            var figures = new Dictionary<string, object>
+            {
+                ["dataset"] = dataset.Identity,
+                ["checkpoints"] = mapped.Count,
+                ["shards"] = mapped.ShardCount,
+                ["shard_bytes"] = mapped.Bytes,
+                ["variant"] = options.Variant,
+                ["preset"] = options.Preset,
+                ["batch"] = options.BatchSize,
+                ["block_steps"] = Block,
+            };
+            for (var i = 0; i < 2; i++)
+            {
+                figures[$"{sides[i].Name}_steps"] = steps[i];
+                figures[$"{sides[i].Name}_seconds"] = time[i];
+                figures[$"{sides[i].Name}_steps_per_s"] = steps[i] / time[i];
+                figures[$"{sides[i].Name}_rows_per_s"] = (sides[i].Source.RowsRead - rows[i]) / time[i];
+            }
+
+            figures["mapped_open_seconds"] = mappedOpen;
+            figures["memory_open_seconds"] = memoryOpen;
+            figures["throughput_ratio_mapped_over_memory"] = steps[0] / time[0] / (steps[1] / time[1]);
+            figures["anon_rss_before_gb"] = baseline.Anon / 1e9;
+            figures["anon_rss_after_mapped_gb"] = afterMapped.Anon / 1e9;
+            figures["file_rss_after_mapped_gb"] = afterMapped.File / 1e9;
+            figures["anon_rss_after_memory_gb"] = afterMemory.Anon / 1e9;
+            figures["anon_rss_memory_side_gb"] = (afterMemory.Anon - afterMapped.Anon) / 1e9;
+            figures["anon_rss_mapped_side_gb"] = (afterMapped.Anon - baseline.Anon) / 1e9;
+            figures["peak_rss_gb"] = ChildMeasurement.MemoryOf(Environment.ProcessId)!.Value.Hwm / 1e9;
+            figures["torch_threads"] = TorchSharp.torch.get_num_threads();
+            figures["load_average_1min"] = LoadAverage();
+            return figures;
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
         }
     }
 

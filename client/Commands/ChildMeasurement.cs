@@ -55,7 +55,7 @@ public sealed record ChildMeasurement(int ExitCode, double Seconds, string Outpu
         });
         while (!process.HasExited)
         {
-            if (Read(process.Id) is { } status)
+            if (MemoryOf(process.Id) is { } status)
             {
                 hwm = Math.Max(hwm, status.Hwm);
                 anon = Math.Max(anon, status.Anon);
@@ -74,7 +74,8 @@ public sealed record ChildMeasurement(int ExitCode, double Seconds, string Outpu
     public ChildMeasurement Succeeded(string what) => ExitCode == 0 ? this
         : throw new InvalidOperationException($"{what} failed (exit {ExitCode}): {Error.Trim()} {string.Join(' ', Output.Trim().Split('\n').TakeLast(3))}");
 
-    private static (long Hwm, long Anon, long File)? Read(int pid)
+    /// <summary>Peak resident set (VmHWM) and current anonymous and file-backed resident memory of a process, or null when it is gone.</summary>
+    public static (long Hwm, long Anon, long File)? MemoryOf(int pid)
     {
         try
         {

@@ -222,7 +222,6 @@ public sealed partial class HypernetTrainerGrain(
             }
 
             source?.Dispose();
-            metrics.SetTrainingDataset(request.Variant, 0, 0);
         }
     }
 

@@ -37,8 +37,8 @@ public sealed class LetheMetrics
         meter.CreateObservableGauge("lethe.compute.queue.depth", () => Snapshot(_queueDepths, "queue"), "{item}", "Work items waiting in the silo compute executor.");
         meter.CreateObservableGauge("lethe.hypernet.train.loss", () => Snapshot(_hypernetLoss, "variant"), null, "Latest hypernetwork training loss (diffusion MSE).");
         HypernetRowsRead = meter.CreateCounter<long>("lethe.hypernet.rows_read", "{row}", "Checkpoint rows (parameter vectors) hypernetwork training read from its dataset, by source (mapped or memory).");
-        meter.CreateObservableGauge("lethe.hypernet.dataset.checkpoints", () => Snapshot(_datasetCheckpoints, "variant"), "{checkpoint}", "Checkpoints in the dataset each training on this silo reads, by variant.");
-        meter.CreateObservableGauge("lethe.hypernet.dataset.bytes", () => Snapshot(_datasetBytes, "variant"), "By", "Shard bytes the dataset of each training on this silo maps (page cache, reclaimable), by variant.");
+        meter.CreateObservableGauge("lethe.hypernet.dataset.checkpoints", () => Snapshot(_datasetCheckpoints, "variant"), "{checkpoint}", "Checkpoints in the dataset the latest training of each variant on this silo opened.");
+        meter.CreateObservableGauge("lethe.hypernet.dataset.bytes", () => Snapshot(_datasetBytes, "variant"), "By", "Shard bytes the latest training of each variant on this silo mapped (page cache, reclaimable).");
         meter.CreateObservableGauge("lethe.hypernet.samples_per_second", () => Snapshot(_hypernetSamplesPerSecond, "variant"), "{sample}/s", "Hypernetwork training throughput.");
     }
 
@@ -100,18 +100,11 @@ public sealed class LetheMetrics
         }
     }
 
-    /// <summary>The dataset a training on this silo opened (checkpoints and shard bytes); <paramref name="checkpoints"/> 0 removes it.</summary>
+    /// <summary>The dataset the latest training of <paramref name="variant"/> on this silo opened: checkpoints and shard bytes.</summary>
     public void SetTrainingDataset(string variant, long checkpoints, long bytes)
     {
         lock (_gate)
         {
-            if (checkpoints == 0)
-            {
-                _datasetCheckpoints.Remove(variant);
-                _datasetBytes.Remove(variant);
-                return;
-            }
-
             _datasetCheckpoints[variant] = checkpoints;
             _datasetBytes[variant] = bytes;
         }

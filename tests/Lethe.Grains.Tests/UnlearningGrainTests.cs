@@ -115,6 +115,35 @@ public sealed class UnlearningGrainTests(CollectionClusterFixture fixture)
         Assert.Contains(jobId, hyperParameters.GetProperty("prompt_checkpoints").GetString());
     }
 
+    [Fact]
+    public async Task Statistics_of_a_dataset_sealed_before_they_existed_are_computed_by_the_first_dihyfo_request()
+    {
+        var jobId = await TinyDataset.Collect(fixture.Client, Deadline);
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("lazy-statistics-dihyfo2");
+        await trainer.Start(new HypernetTrainingRequest("dihyfo2", "tiny", [jobId], Steps: 20));
+        Assert.Equal(HypernetTrainingState.Completed, (await HypernetGrainTests.WaitFor(trainer, s => s.IsFinished)).State);
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        var statisticsGrain = fixture.Client.GetGrain<IDatasetStatisticsGrain>(jobId);
+        var sealedWith = await Poll.Until(() => statisticsGrain.TryGet(), Deadline, TimeSpan.FromMilliseconds(200), () => $"the statistics of job {jobId} were not computed");
+
+        // As a dataset sealed before statistics existed: no record, no artifact.
+        await statisticsGrain.Forget();
+        await store.Delete(sealedWith.Key, default);
+        Assert.Null(await statisticsGrain.Find());
+        Assert.Null(await store.Find(sealedWith.Key, default));
+
+        var request = fixture.Client.GetGrain<IUnlearningRequestGrain>($"dihyfo2-lazy-{Guid.NewGuid():N}");
+        await request.Submit(new UnlearningRequestSpec(Model("mnist4"), [2], "dihyfo2", Hypernet: "lazy-statistics-dihyfo2", Candidates: 2));
+        var done = await WaitForOutcome(request);
+
+        Assert.Equal(UnlearningStatus.Completed, done.Status);
+        var computed = await statisticsGrain.Find();
+        Assert.NotNull(computed);
+        Assert.Equal(sealedWith.Key, computed.Key);
+        Assert.Equal(sealedWith.Sha256, computed.Sha256);
+        Assert.NotNull(await store.Find(computed.Key, default));
+    }
+
     [Theory]
     [InlineData("dihyfo2", null, "samples a published dihyfo2 hypernetwork")]
     [InlineData("dihyfo2", "never-trained", "No published hypernetwork 'never-trained'")]
