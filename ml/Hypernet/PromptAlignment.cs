@@ -26,6 +26,7 @@ public sealed class PromptAlignment
     private readonly double[] _reference;
     private readonly double[] _pivotBound;
     private readonly CheckpointRuns _train;
+    private readonly Dictionary<(int Class, float Prompt), float[]> _companions = [];
 
     public PromptAlignment(CheckpointRuns train, CheckpointRuns heldOut, LabeledImages test, IReadOnlyList<int> pivots)
     {
@@ -138,11 +139,46 @@ public sealed class PromptAlignment
     /// </summary>
     public float[] Companions(int c, float prompt)
     {
-        var nearest = Enumerable.Range(0, _train.Count).OrderBy(r => Math.Abs(_train.LossOf(r, c) - prompt))
-            .Take(Math.Max(20, _train.Count / 20)).ToArray();
+        lock (_companions)
+        {
+            if (_companions.TryGetValue((c, prompt), out var cached))
+            {
+                return cached;
+            }
+        }
+
+        // The k rows nearest the prompt, ties to the lower row (what a stable sort by distance would take): every row
+        // below the k-th smallest distance, then rows at exactly that distance in row order. One float sort, not a
+        // LINQ sort per call, so a sweep over millions of checkpoints takes seconds.
+        var k = Math.Min(_train.Count, Math.Max(20, _train.Count / 20));
+        var distance = new float[_train.Count];
+        for (var r = 0; r < distance.Length; r++)
+        {
+            distance[r] = Math.Abs(_train.LossOf(r, c) - prompt);
+        }
+
+        var sorted = (float[])distance.Clone();
+        Array.Sort(sorted);
+        var threshold = sorted[k - 1];
+        var below = sorted.AsSpan(0, k).IndexOf(threshold);
+        var atThreshold = k - below;
+        var nearest = new List<int>(k);
+        for (var r = 0; r < distance.Length; r++)
+        {
+            if (distance[r] < threshold || (distance[r] == threshold && atThreshold-- > 0))
+            {
+                nearest.Add(r);
+            }
+        }
+
         var result = Enumerable.Range(0, _classes)
             .Select(m => (float)Quantile(nearest.Select(r => (double)_train.LossOf(r, m)).Order().ToArray(), 0.5)).ToArray();
         result[c] = prompt;
+        lock (_companions)
+        {
+            _companions[(c, prompt)] = result;
+        }
+
         return result;
     }
 

@@ -1,3 +1,4 @@
+using Lethe.ML.Data;
 using Lethe.ML.Hypernet;
 
 namespace Lethe.Hypernet.Tests;
@@ -24,5 +25,31 @@ public class AlignmentTests
         // Sample standard deviation √((0.5² + 0.5²) / 1) = 0.7071, over √2 nets: 0.5.
         Assert.Equal(0.5, sweep.AlignmentStandardError, 6);
         Assert.Equal(0, (sweep with { Nets = 1, Targets = [0, 1, 2], Observed = [0, 1, 2] }).AlignmentStandardError);
+    }
+
+    [Fact]
+    public void Companion_prompts_are_the_medians_over_the_nearest_twentieth_ties_to_the_lower_row()
+    {
+        // Losses on a coarse grid, so many rows tie at the cut-off distance.
+        var batch = SyntheticCheckpoints.Create(TaskPreset.Mnist4, runs: 40, perRun: 12, seed: 5);
+        var rng = new Random(2);
+        var coarse = batch with { ClassLoss = batch.ClassLoss.Select(_ => rng.Next(0, 12) * 0.25f).ToArray() };
+        var normalizer = new ParameterNormalizer(ML.Nets.ParameterLayout.For(TaskPreset.Mnist4.Architecture), [1f, 1f, 1f, 1f]);
+        var (train, heldOut) = CheckpointRuns.Split(coarse, normalizer, perClassLosses: true, heldOutFraction: 0.25);
+        using (train)
+        using (heldOut)
+        {
+            var alignment = new PromptAlignment(train, heldOut, SyntheticCheckpoints.Images(TaskPreset.Mnist4, 8, 1), TaskPreset.Mnist4.Pivots);
+            foreach (var (c, prompt) in new[] { (2, 1.0f), (3, 0.6f), (0, 2.75f) })
+            {
+                // The definition: a stable sort of the rows by distance to the prompt, the first twentieth (at least 20).
+                var nearest = Enumerable.Range(0, train.Count).OrderBy(r => Math.Abs(train.LossOf(r, c) - prompt)).Take(Math.Max(20, train.Count / 20)).ToArray();
+                var expected = Enumerable.Range(0, train.ClassCount)
+                    .Select(m => m == c ? prompt : (float)PromptAlignment.Quantile(nearest.Select(r => (double)train.LossOf(r, m)).Order().ToArray(), 0.5)).ToArray();
+
+                Assert.Equal(expected, alignment.Companions(c, prompt));
+                Assert.Equal(expected, alignment.Companions(c, prompt));
+            }
+        }
     }
 }
