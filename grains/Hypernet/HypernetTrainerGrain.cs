@@ -135,55 +135,21 @@ public sealed partial class HypernetTrainerGrain(
     {
         // Leave the calling turn first so Start returns at once; continuations stay on this grain's scheduler.
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.ForceYielding);
-        if (InvWnnTraining.IsVariant(request.Variant))
-        {
-            await TrainInvWnn(request, ct);
-            return;
-        }
-
         var folder = Path.Combine(options.Value.WorkPath, Name);
-        var variant = new KeyValuePair<string, object?>("variant", request.Variant);
-        HypernetTrainer? trainer = null;
-        MappedShardSource? source = null;
+        var kind = InvWnnTraining.IsVariant(request.Variant) ? "InvWNN" : "Hypernet";
+        OpenedTraining? opened = null;
         try
         {
-            // The dataset stays in its shards (memory-mapped); minibatches read their rows from there.
-            var (opening, spec, identity) = await CollectedCheckpoints.Open(GrainFactory, artifacts, request.DatasetJobIds, Path.Combine(options.Value.WorkPath, "shards"), ct);
-            source = opening;
-            metrics.SetTrainingDataset(request.Variant, opening.Count, opening.Bytes);
             var checkpoint = State.Checkpoint;
             var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
-            var hypernetOptions = request.ToOptions();
-            var checkpoints = CheckpointPrefix(request);
-            var opened = await executor.Run(() =>
-            {
-                TrainingFolder.Restore(folder, archive);
-                var test = DigitsSource.Load(spec.Data).For(spec.Task).Test;
-                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, opening, identity, test);
-            }, ct);
-            trainer = opened;
+            opened = InvWnnTraining.IsVariant(request.Variant)
+                ? await OpenInvWnn(request, folder, archive, ct)
+                : await OpenHypernet(request, folder, archive, ct);
             _resumedFromStep = opened.Step;
-            log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity} ({Shards} mapped shards, {Bytes:N0} bytes)",
-                Name, opened.Step, hypernetOptions.Steps, identity, opening.ShardCount, opening.Bytes);
-            var rowsReported = opening.RowsRead;
-            var sourceKind = new KeyValuePair<string, object?>("source", opening.Kind);
-
+            var checkpoints = CheckpointPrefix(request);
             while (!ct.IsCancellationRequested)
             {
-                var before = opened.Step;
-                var batchSteps = options.Value.StepsPerBatch;
-                var recovered = opened.Recoveries.Count;
-                var status = await executor.Run(() => opened.Advance(batchSteps, ct), ct);
-                foreach (var recovery in opened.Recoveries.Skip(recovered))
-                {
-                    log.LogWarning("Hypernet {Name}: {Recovery}", Name, recovery);
-                }
-
-                metrics.HypernetTrainSteps.Add(Math.Max(0, status.Step - before), variant);
-                metrics.HypernetRowsRead.Add(opening.RowsRead - rowsReported, variant, sourceKind);
-                rowsReported = opening.RowsRead;
-                metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
-                await PublishNewVersions(folder, ct);
+                var status = await opened.AdvanceBatch(ct);
                 await SaveCheckpoint(folder, checkpoints, status.Step, ct);
                 State.Step = status.Step;
                 State.TrainLoss = status.TrainLoss;
@@ -202,94 +168,98 @@ public sealed partial class HypernetTrainerGrain(
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidOperationException or FileNotFoundException)
         {
-            log.LogError(e, "Hypernet {Name} failed", Name);
+            log.LogError(e, "{Kind} {Name} failed", kind, Name);
             await Finish(HypernetTrainingState.Failed, e.Message);
         }
         catch (Exception e)
         {
             // Storage or messaging trouble: the loop restarts from the last checkpoint at the next call or reminder tick.
-            log.LogWarning(e, "Hypernet {Name} training interrupted", Name);
+            log.LogWarning(e, "{Kind} {Name} training interrupted", kind, Name);
         }
         finally
         {
-            if (trainer is { } open)
+            if (opened is not null)
             {
                 await executor.Run(() =>
                 {
-                    open.Dispose();
+                    opened.Training.Dispose();
                     return true;
                 }, CancellationToken.None);
+                opened.Data?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A training restored from its archive: its step, one bounded batch of work, and what to dispose after.</summary>
+    private sealed record OpenedTraining(IDisposable Training, int Step, Func<CancellationToken, Task<HypernetTrainingStatus>> AdvanceBatch, IDisposable? Data = null);
+
+    /// <summary>
+    /// A diffusion hypernetwork over its dataset as a streaming source: the shards stay memory-mapped and each minibatch
+    /// reads its rows from there. A batch logs the native failures it recovered from, counts steps and rows read, and
+    /// publishes the versions it evaluated.
+    /// </summary>
+    private async Task<OpenedTraining> OpenHypernet(HypernetTrainingRequest request, string folder, byte[]? archive, CancellationToken ct)
+    {
+        var (source, spec, identity) = await CollectedCheckpoints.Open(GrainFactory, artifacts, request.DatasetJobIds, Path.Combine(options.Value.WorkPath, "shards"), ct);
+        try
+        {
+            metrics.SetTrainingDataset(request.Variant, source.Count, source.Bytes);
+            var hypernetOptions = request.ToOptions();
+            var trainer = await executor.Run(() =>
+            {
+                TrainingFolder.Restore(folder, archive);
+                var test = DigitsSource.Load(spec.Data).For(spec.Task).Test;
+                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, source, identity, test);
+            }, ct);
+            log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity} ({Shards} mapped shards, {Bytes:N0} bytes)",
+                Name, trainer.Step, hypernetOptions.Steps, identity, source.ShardCount, source.Bytes);
+            var variant = new KeyValuePair<string, object?>("variant", request.Variant);
+            var sourceKind = new KeyValuePair<string, object?>("source", source.Kind);
+            var rowsReported = source.RowsRead;
+            async Task<HypernetTrainingStatus> AdvanceBatch(CancellationToken token)
+            {
+                var before = trainer.Step;
+                var recovered = trainer.Recoveries.Count;
+                var status = await executor.Run(() => trainer.Advance(options.Value.StepsPerBatch, token), token);
+                foreach (var recovery in trainer.Recoveries.Skip(recovered))
+                {
+                    log.LogWarning("Hypernet {Name}: {Recovery}", Name, recovery);
+                }
+
+                metrics.HypernetTrainSteps.Add(Math.Max(0, status.Step - before), variant);
+                metrics.HypernetRowsRead.Add(source.RowsRead - rowsReported, variant, sourceKind);
+                rowsReported = source.RowsRead;
+                metrics.SetHypernetProgress(request.Variant, status.TrainLoss, status.SamplesPerSecond);
+                await PublishNewVersions(folder, token);
+                return status;
             }
 
-            source?.Dispose();
+            return new OpenedTraining(trainer, trainer.Step, AdvanceBatch, source);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
         }
     }
 
     /// <summary>
-    /// <c>invwnn</c>: trains the past-weight predictor on a trajectory collection in bounded step batches on the compute
-    /// executor, with the same durable checkpoints (the training folder archived to the artifact store after each batch)
-    /// and the same resumption as a hypernetwork; nothing is published to the registry (the predictor is exported with the
-    /// folder).
+    /// <c>invwnn</c>: the past-weight predictor on a trajectory collection (read into memory: a few thousand snapshots),
+    /// with the same durable checkpoints and resumption as a hypernetwork; nothing is published to the registry (the
+    /// predictor is exported with the folder).
     /// </summary>
-    private async Task TrainInvWnn(HypernetTrainingRequest request, CancellationToken ct)
+    private async Task<OpenedTraining> OpenInvWnn(HypernetTrainingRequest request, string folder, byte[]? archive, CancellationToken ct)
     {
-        var folder = Path.Combine(options.Value.WorkPath, Name);
-        InvWnnTraining? training = null;
-        try
+        var data = await CollectedCheckpoints.Read(GrainFactory, artifacts, request.DatasetJobIds, ct);
+        var o = request.ToOptions();
+        var settings = new InvWnnTraining.Settings(o.Preset, o.Steps, o.Seed, o.BatchSize, o.LearningRate, data.Identity.Split(':')[0]);
+        var training = await executor.Run(() =>
         {
-            var data = await CollectedCheckpoints.Read(GrainFactory, artifacts, request.DatasetJobIds, ct);
-            var checkpoint = State.Checkpoint;
-            var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
-            var o = request.ToOptions();
-            var settings = new InvWnnTraining.Settings(o.Preset, o.Steps, o.Seed, o.BatchSize, o.LearningRate, data.Identity.Split(':')[0]);
-            var checkpoints = CheckpointPrefix(request);
-            var opened = await executor.Run(() =>
-            {
-                TrainingFolder.Restore(folder, archive);
-                return InvWnnTraining.Open(folder, settings, data.Spec.Task.Architecture, data.Batch);
-            }, ct);
-            training = opened;
-            _resumedFromStep = opened.Step;
-            log.LogInformation("InvWNN {Name} training from step {Step} of {Steps} on {Identity}", Name, opened.Step, o.Steps, data.Identity);
-            while (!ct.IsCancellationRequested)
-            {
-                var status = await executor.Run(() => opened.Advance(options.Value.StepsPerBatch, ct), ct);
-                await SaveCheckpoint(folder, checkpoints, status.Step, ct);
-                State.Step = status.Step;
-                State.TrainLoss = status.TrainLoss;
-                State.HeldOutLoss = status.HeldOutLoss;
-                if (status.Done)
-                {
-                    await Finish(HypernetTrainingState.Completed, null);
-                    return;
-                }
-
-                await Write();
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidOperationException or FileNotFoundException)
-        {
-            log.LogError(e, "InvWNN {Name} failed", Name);
-            await Finish(HypernetTrainingState.Failed, e.Message);
-        }
-        catch (Exception e)
-        {
-            log.LogWarning(e, "InvWNN {Name} training interrupted", Name);
-        }
-        finally
-        {
-            if (training is { } open)
-            {
-                await executor.Run(() =>
-                {
-                    open.Dispose();
-                    return true;
-                }, CancellationToken.None);
-            }
-        }
+            TrainingFolder.Restore(folder, archive);
+            return InvWnnTraining.Open(folder, settings, data.Spec.Task.Architecture, data.Batch);
+        }, ct);
+        log.LogInformation("InvWNN {Name} training from step {Step} of {Steps} on {Identity}", Name, training.Step, o.Steps, data.Identity);
+        return new OpenedTraining(training, training.Step, token => executor.Run(() => training.Advance(options.Value.StepsPerBatch, token), token));
     }
 
     /// <summary>
