@@ -64,6 +64,27 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_invwnn_training_runs_on_the_trainer_grain_over_a_trajectory_collection()
+    {
+        var spec = new CollectionSpec { Runs = 6, Epochs = 18, RunsPerShard = 3, Seed = 302, Trajectories = true };
+        var job = fixture.Client.GetGrain<ICollectionJobGrain>(spec.Id);
+        await job.Plan(spec.ToJobSpec());
+        await job.Start();
+        Assert.Equal(JobStatus.Completed, (await Poll.Until(() => job.GetProgress(), p => p.IsFinished, Deadline, TimeSpan.FromMilliseconds(100), p => $"trajectories not collected: {p}")).Status);
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("invwnn-grain");
+
+        await trainer.Start(new HypernetTrainingRequest("invwnn", "cpu", [spec.Id], Steps: 8, BatchSize: 256));
+        var done = await WaitFor(trainer, s => s.IsFinished);
+
+        Assert.True(done.State == HypernetTrainingState.Completed, $"{done.State}: {done.Error}");
+        Assert.Equal(8, done.Step);
+        Assert.True(double.IsFinite(done.HeldOutLoss), $"held-out loss {done.HeldOutLoss}");
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        Assert.NotNull(await store.Find(done.CheckpointKey!, default));
+        Assert.Empty(await fixture.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).List("invwnn-grain"));
+    }
+
+    [Fact]
     public async Task A_deactivated_training_resumes_from_its_durable_checkpoint()
     {
         var jobId = await Collect();
