@@ -108,9 +108,11 @@ public static partial class BenchScaleCommand
                 Save();
             }
 
-            var name = $"scale-{runs}";
-            if (figures.Train is null)
+            // A training of another step count is another training (and its requests are timed again on it).
+            var name = $"scale-{runs}-{steps}";
+            if (figures.Train is null || figures.TrainSteps != steps)
             {
+                figures.Requests = null;
                 AnsiConsole.MarkupLine($"[bold]{figures.Checkpoints:N0}[/] checkpoints: training DiHyFo-2 for {steps} steps ...");
                 var root = Path.Combine(home, "hypernets");
                 var train = (await ChildMeasurement.Run(["train", "--variant", "dihyfo2", "--preset", "cpu", "--steps", steps.ToString(CultureInfo.InvariantCulture),
@@ -118,6 +120,7 @@ public static partial class BenchScaleCommand
                 var status = new TrainingFolder(Path.Combine(root, name)).ReadStatus()
                     ?? throw new InvalidDataException($"The training {name} wrote no status.");
                 figures.Train = Phase.Of(train, status.SamplesPerSecond);
+                figures.TrainSteps = steps;
                 Save();
             }
 
@@ -243,6 +246,9 @@ public static partial class BenchScaleCommand
         public bool CollectWasResumed { get; set; }
 
         public Phase? Train { get; set; }
+
+        /// <summary>The training steps <see cref="Train"/> measured; its rate is rows/s of optimiser steps (evaluations excluded).</summary>
+        public int TrainSteps { get; set; }
 
         public Phase? Requests { get; set; }
 

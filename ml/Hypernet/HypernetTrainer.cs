@@ -182,11 +182,14 @@ public sealed class HypernetTrainer : IDisposable
         var watch = Stopwatch.StartNew();
         var total = 0;
         var trained = 0;
+        var stepSeconds = 0.0;   // optimiser steps only: logging, evaluations and checkpoints excluded from the throughput
         while (total < maxSteps && !Done && !cancellation.IsCancellationRequested)
         {
             try
             {
+                var stepStarted = Stopwatch.GetTimestamp();
                 TrainStep();
+                stepSeconds += Stopwatch.GetElapsedTime(stepStarted).TotalSeconds;
             }
             catch (ExternalException error) when (_failuresSinceCheckpoint < MaxFailuresPerCheckpoint && _folder.HasState)
             {
@@ -199,6 +202,7 @@ public sealed class HypernetTrainer : IDisposable
                 _elapsedBefore = elapsed;
                 watch.Restart();
                 trained = 0;
+                stepSeconds = 0;
                 var recovery = $"step {failedAt} failed in native code ({error.Message.Split('\n')[0].Trim()}); continued from the checkpoint at step {Step}";
                 _recoveries.Add(recovery);
                 _folder.AppendRecovery(recovery);
@@ -224,18 +228,19 @@ public sealed class HypernetTrainer : IDisposable
 
             if (Step % _options.CheckpointEvery == 0 && !Done)
             {
-                _samplesPerSecond = trained * _options.BatchSize / watch.Elapsed.TotalSeconds;
+                _samplesPerSecond = trained * _options.BatchSize / stepSeconds;
                 SaveState(_elapsedBefore + watch.Elapsed.TotalSeconds);
                 _failuresSinceCheckpoint = 0;
                 _elapsedBefore += watch.Elapsed.TotalSeconds;
                 watch.Restart();
                 trained = 0;
+                stepSeconds = 0;
             }
         }
 
         if (trained > 0)
         {
-            _samplesPerSecond = trained * _options.BatchSize / watch.Elapsed.TotalSeconds;
+            _samplesPerSecond = trained * _options.BatchSize / stepSeconds;
         }
 
         _elapsedBefore += watch.Elapsed.TotalSeconds;
