@@ -14,6 +14,7 @@ using Lethe.ML.Data;
 using Lethe.ML.Hypernet;
 using Lethe.ML.InvWnn;
 using Lethe.ML.Storage;
+using Lethe.ML.Unlearning;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -205,11 +206,12 @@ public sealed partial class HypernetTrainerGrain(
         {
             metrics.SetTrainingDataset(request.Variant, source.Count, source.Bytes);
             var hypernetOptions = request.ToOptions();
+            var normalizer = await StoredNormalizer(request.DatasetJobIds, hypernetOptions.Normalization, ct);
             var trainer = await executor.Run(() =>
             {
                 TrainingFolder.Restore(folder, archive);
                 var test = DigitsSource.Load(spec.Data).For(spec.Task).Test;
-                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, source, identity, test);
+                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, source, identity, test, normalizer);
             }, ct);
             log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity} ({Shards} mapped shards, {Bytes:N0} bytes)",
                 Name, trainer.Step, hypernetOptions.Steps, identity, source.ShardCount, source.Bytes);
@@ -240,6 +242,25 @@ public sealed partial class HypernetTrainerGrain(
         {
             source.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The normalizer the dataset's statistics hold when they are already stored (asking also starts their computation
+    /// otherwise); null when they are not ready or predate stored normalizers: the trainer then fits the same
+    /// coefficients from the shards.
+    /// </summary>
+    private async Task<ParameterNormalizer?> StoredNormalizer(IReadOnlyList<string> jobIds, string mode, CancellationToken ct)
+    {
+        try
+        {
+            var info = await GrainFactory.GetGrain<IDatasetStatisticsGrain>(ArtifactKeys.DatasetOf(jobIds)).TryGet();
+            return info is null ? null : DatasetStatistics.Deserialize(await artifacts.ReadVerified(info.Key, info.Sha256, ct), artifacts.UriOf(info.Key)).Normalizer(mode);
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FileNotFoundException)
+        {
+            log.LogWarning(e, "Hypernet {Name}: the dataset's statistics are unavailable; fitting the normalizer from the shards", Name);
+            return null;
         }
     }
 

@@ -124,7 +124,10 @@ public sealed class HypernetTrainer : IDisposable
     /// Opens the training over a checkpoint source (memory-mapped shards for real datasets), which the caller keeps open
     /// for the trainer's lifetime: minibatches are read from it at every step.
     /// </summary>
-    public static HypernetTrainer Open(string folder, HypernetOptions options, TaskPreset task, ICheckpointSource data, string dataIdentity, LabeledImages test)
+    /// <param name="normalizer">For a new training: the normalizer the dataset's statistics hold (the same coefficients a
+    /// fit gives); null fits it on the source. A resumed training keeps its stored one.</param>
+    public static HypernetTrainer Open(string folder, HypernetOptions options, TaskPreset task, ICheckpointSource data, string dataIdentity, LabeledImages test,
+        ParameterNormalizer? normalizer = null)
     {
         options = options.Validated();
         if (data.ParameterCount != Nets.ParameterLayout.For(task.Architecture).Count || data.ClassCount != task.Classes.Length)
@@ -133,7 +136,6 @@ public sealed class HypernetTrainer : IDisposable
         }
 
         var trainingFolder = new TrainingFolder(folder);
-        ParameterNormalizer normalizer;
         if (trainingFolder.HasDefinition)
         {
             var stored = trainingFolder.ReadDefinition();
@@ -149,7 +151,7 @@ public sealed class HypernetTrainer : IDisposable
         else
         {
             var layout = Nets.ParameterLayout.For(task.Architecture);
-            normalizer = ParameterNormalizer.Fit(layout, data, options.Normalization);
+            normalizer = normalizer is not null && normalizer.Layout.Count == layout.Count ? normalizer : ParameterNormalizer.Fit(layout, data, options.Normalization);
             trainingFolder.Create(new TrainingDefinition(options, dataIdentity, task.Name, normalizer.Coefficients));
         }
 

@@ -38,22 +38,22 @@ public sealed class ParameterNormalizer
     /// <summary>The coefficient of every parameter [P].</summary>
     public float[] Scale { get; }
 
+    /// <summary>Checkpoints a fit reads at most (G.pt fits on a deterministic sample of 25,000).</summary>
+    public const int SampleSize = 25_000;
+
     /// <summary>
-    /// Coefficients from checkpoint rows (every row, or a deterministic sample of 25,000 as G.pt), read from the source
-    /// 1,024 rows at a time; each group's sums run in row order, so the result does not depend on the chunking.
+    /// The rows a fit reads, in row order: every row up to <paramref name="sampleSize"/>, else a deterministic draw of
+    /// that many (with replacement; a row drawn twice counts twice). Reading in row order lets a pass over the shards
+    /// (<see cref="Unlearning.DatasetStatistics"/>) accumulate exactly what <see cref="Fit"/> does.
     /// </summary>
-    public static ParameterNormalizer Fit(ParameterLayout layout, Storage.ICheckpointSource source, string mode)
+    public static int[] SampleRows(int count, int sampleSize = SampleSize) =>
+        count <= sampleSize ? Enumerable.Range(0, count).ToArray() : new Random(10).GetItems(Enumerable.Range(0, count).ToArray(), sampleSize).Order().ToArray();
+
+    /// <summary>Coefficients from the <see cref="SampleRows"/> of a source, read 1,024 rows at a time.</summary>
+    public static ParameterNormalizer Fit(ParameterLayout layout, Storage.ICheckpointSource source, string mode, int sampleSize = SampleSize)
     {
-        (int Offset, int Count)[] groups = mode switch
-        {
-            "global" => [(0, layout.Count)],
-            "tensor" => layout.Tensors.Select(t => (t.Offset, t.Count)).ToArray(),
-            _ => throw new ArgumentException($"normalization '{mode}' is not accepted; use global or tensor."),
-        };
-        var count = source.Count;
-        var picked = count <= 25_000 ? Enumerable.Range(0, count).ToArray() : new Random(10).GetItems(Enumerable.Range(0, count).ToArray(), 25_000);
-        var sums = new double[groups.Length];
-        var squares = new double[groups.Length];
+        var sums = new Sums(layout, mode);
+        var picked = SampleRows(source.Count, sampleSize);
         const int Chunk = 1024;
         var rows = new float[Chunk * layout.Count];
         for (var start = 0; start < picked.Length; start += Chunk)
@@ -62,25 +62,66 @@ public sealed class ParameterNormalizer
             source.ReadRows(picked.AsSpan(start, n), rows.AsSpan(0, n * layout.Count));
             for (var r = 0; r < n; r++)
             {
-                for (var g = 0; g < groups.Length; g++)
-                {
-                    foreach (var v in rows.AsSpan((r * layout.Count) + groups[g].Offset, groups[g].Count))
-                    {
-                        sums[g] += v;
-                        squares[g] += (double)v * v;
-                    }
-                }
+                sums.Add(rows.AsSpan(r * layout.Count, layout.Count));
             }
         }
 
-        var coefficients = groups.Select((group, g) =>
+        return new ParameterNormalizer(layout, sums.Coefficients());
+    }
+
+    /// <summary>
+    /// Running sums of a fit: per group (one for <c>global</c>, one per tensor for <c>tensor</c>) the sum and the sum of
+    /// squares of the values of the rows added, in the order added.
+    /// </summary>
+    public sealed class Sums
+    {
+        private readonly ParameterLayout _layout;
+        private readonly bool _global;
+        private readonly (int Offset, int Count)[] _groups;
+        private readonly double[] _sums;
+        private readonly double[] _squares;
+        private long _rows;
+
+        public Sums(ParameterLayout layout, string mode)
         {
-            var values = (long)picked.Length * group.Count;
-            var mean = sums[g] / values;
-            var std = Math.Sqrt(Math.Max(1e-12, (squares[g] - (values * mean * mean)) / Math.Max(1, values - 1)));
-            return (float)(TargetStd / std);
-        }).ToArray();
-        return new ParameterNormalizer(layout, mode == "global" ? Enumerable.Repeat(coefficients[0], layout.Tensors.Count).ToArray() : coefficients);
+            _layout = layout;
+            _global = mode switch
+            {
+                "global" => true,
+                "tensor" => false,
+                _ => throw new ArgumentException($"normalization '{mode}' is not accepted; use global or tensor."),
+            };
+            _groups = _global ? [(0, layout.Count)] : layout.Tensors.Select(t => (t.Offset, t.Count)).ToArray();
+            _sums = new double[_groups.Length];
+            _squares = new double[_groups.Length];
+        }
+
+        public void Add(ReadOnlySpan<float> row)
+        {
+            for (var g = 0; g < _groups.Length; g++)
+            {
+                foreach (var v in row.Slice(_groups[g].Offset, _groups[g].Count))
+                {
+                    _sums[g] += v;
+                    _squares[g] += (double)v * v;
+                }
+            }
+
+            _rows++;
+        }
+
+        /// <summary>One coefficient per tensor of the layout: TargetStd / std of its group.</summary>
+        public float[] Coefficients()
+        {
+            var coefficients = _groups.Select((group, g) =>
+            {
+                var values = _rows * group.Count;
+                var mean = _sums[g] / values;
+                var std = Math.Sqrt(Math.Max(1e-12, (_squares[g] - (values * mean * mean)) / Math.Max(1, values - 1)));
+                return (float)(TargetStd / std);
+            }).ToArray();
+            return _global ? Enumerable.Repeat(coefficients[0], _layout.Tensors.Count).ToArray() : coefficients;
+        }
     }
 
     public Tensor Normalize(Tensor raw) => raw * tensor(Scale, device: raw.device);

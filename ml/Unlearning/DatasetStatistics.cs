@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
+using Lethe.ML.Nets;
 using Lethe.ML.Storage;
 
 namespace Lethe.ML.Unlearning;
@@ -59,7 +61,9 @@ public sealed record LossSketch(int Count, float[] Values)
 /// What a DiHyFo request needs from the checkpoint dataset its hypernetwork was trained on, computed once per dataset
 /// (a few MB whatever its size) so that no request reads a shard: per-class loss sketches over all checkpoints and over
 /// those that never learned the class while every pivot was accurate (the target-loss prompt), the retrain-like final
-/// checkpoints of every forget set a request can name (candidate selection), and checkpoints per run.
+/// checkpoints of every forget set a request can name (candidate selection), checkpoints per run, and the parameter
+/// normalizer's coefficients (both modes) fitted on the same rows as <see cref="ParameterNormalizer.Fit"/>, so a training
+/// need not read them again.
 /// </summary>
 public sealed class DatasetStatistics : IRetrainLikeCheckpoints
 {
@@ -69,8 +73,10 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
     private readonly float[] _referenceParams;
 
     private DatasetStatistics(string task, int checkpoints, int parameterCount, LossSketch[] allLosses, LossSketch[] neverLearnedLosses,
-        int[] runIds, int[] runCheckpoints, IReadOnlyDictionary<string, Reference> references, float[] referenceParams)
+        int[] runIds, int[] runCheckpoints, IReadOnlyDictionary<string, Reference> references, float[] referenceParams,
+        IReadOnlyDictionary<string, float[]> normalizers)
     {
+        Normalizers = normalizers;
         Task = task;
         Checkpoints = checkpoints;
         ParameterCount = parameterCount;
@@ -100,6 +106,13 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
 
     public int[] RunCheckpoints { get; }
 
+    /// <summary>Normalizer coefficients by mode (<c>global</c>, <c>tensor</c>); empty in files written before they were stored.</summary>
+    public IReadOnlyDictionary<string, float[]> Normalizers { get; }
+
+    /// <summary>The normalizer of <paramref name="mode"/> a fit over this dataset gives, or null when this file predates them.</summary>
+    public ParameterNormalizer? Normalizer(string mode) =>
+        Normalizers.TryGetValue(mode, out var coefficients) ? new ParameterNormalizer(ParameterLayout.For(TaskPreset.Get(Task).Architecture), coefficients) : null;
+
     /// <summary>Retrain-like rows stored for the forget sets (every non-empty set of non-pivot classes).</summary>
     public int ReferenceRows => _referenceParams.Length / Math.Max(1, ParameterCount);
 
@@ -124,7 +137,8 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
     /// Computes the statistics in two passes over <paramref name="shards"/> (called twice; it must give the same
     /// batches in the same order), holding only the small columns and the chosen reference rows, never a whole dataset.
     /// </summary>
-    public static DatasetStatistics Compute(TaskPreset preset, Func<IEnumerable<CheckpointBatch>> shards)
+    /// <param name="normalizerSample">Rows the normalizer is fitted on (<see cref="ParameterNormalizer.SampleSize"/>; tests use fewer).</param>
+    public static DatasetStatistics Compute(TaskPreset preset, Func<IEnumerable<CheckpointBatch>> shards, int normalizerSample = ParameterNormalizer.SampleSize)
     {
         var m = preset.Classes.Length;
         var all = Enumerable.Range(0, m).Select(_ => new List<float>()).ToArray();
@@ -186,6 +200,12 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
         var needed = references.Values.SelectMany(r => r.Rows).Distinct().Order().ToArray();
         var slot = needed.Select((row, i) => (row, i)).ToDictionary(x => x.row, x => x.i);
         var referenceParams = new float[(long)needed.Length * parameterCount];
+        // The same pass feeds the normalizer's sums the rows a fit would read, in the same (row) order.
+        var layout = ParameterLayout.For(preset.Architecture);
+        var fitted = layout.Count == parameterCount;
+        var sums = NormalizerModes.ToDictionary(mode => mode, mode => new ParameterNormalizer.Sums(layout, mode));
+        var picked = fitted ? ParameterNormalizer.SampleRows(runs.Count, normalizerSample) : [];
+        var next = 0;
         var offset = 0;
         foreach (var shard in shards())
         {
@@ -194,6 +214,14 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
                 if (slot.TryGetValue(offset + row, out var i))
                 {
                     shard.ParamsOf(row).CopyTo(referenceParams.AsSpan(i * parameterCount, parameterCount));
+                }
+
+                for (; next < picked.Length && picked[next] == offset + row; next++)
+                {
+                    foreach (var mode in sums.Values)
+                    {
+                        mode.Add(shard.ParamsOf(row));
+                    }
                 }
             }
 
@@ -205,8 +233,10 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
             all.Select(LossSketch.Of).ToArray(), never.Select(LossSketch.Of).ToArray(),
             perRun.Select(g => g.Key).ToArray(), perRun.Select(g => g.Count()).ToArray(),
             references.ToDictionary(r => r.Key, r => new Reference(r.Value.Rows.Select(row => slot[row]).ToArray(), r.Value.Matches, r.Value.PivotsOnly)),
-            referenceParams);
+            referenceParams, fitted ? sums.ToDictionary(s => s.Key, s => s.Value.Coefficients()) : new Dictionary<string, float[]>());
     }
+
+    private static readonly string[] NormalizerModes = ["global", "tensor"];
 
     /// <summary>The statistics of one batch already in memory (a local benchmark's dataset).</summary>
     public static DatasetStatistics Of(CheckpointBatch batch, TaskPreset preset) => Compute(preset, () => [batch]);
@@ -238,6 +268,7 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
             SafetensorsTensor.Of("run_checkpoints", RunCheckpoints, RunCheckpoints.Length),
             SafetensorsTensor.Of("reference_params", _referenceParams, ReferenceRows, ParameterCount),
         };
+        tensors.AddRange(Normalizers.Select(n => SafetensorsTensor.Of($"normalizer_{n.Key}", n.Value, n.Value.Length)));
         return SafetensorsFile.Write(tensors, new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -289,7 +320,8 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
 
         return new DatasetStatistics(metadata["task"], int.Parse(metadata["checkpoints"]), parameterCount,
             Sketches("all_loss"), Sketches("never_learned_loss"), Tensor("run_ids").AsInts(), Tensor("run_checkpoints").AsInts(),
-            references, referenceParams);
+            references, referenceParams,
+            NormalizerModes.Where(mode => tensors.ContainsKey($"normalizer_{mode}")).ToDictionary(mode => mode, mode => Tensor($"normalizer_{mode}").AsFloats()));
     }
 
     private static string Key(IEnumerable<int> forget) => string.Join(",", forget.Distinct().Order());

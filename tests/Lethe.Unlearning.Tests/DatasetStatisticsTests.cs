@@ -108,6 +108,28 @@ public sealed class DatasetStatisticsTests
         Assert.Equal(whole.Count, read.Checkpoints);
     }
 
+    [Theory]
+    [InlineData(25_000)]
+    [InlineData(300)]
+    public void The_stored_normalizer_equals_a_fit_on_the_whole_dataset(int sample)
+    {
+        // MNIST-4's layout, so the statistics can fit it; 300 of the 900 rows draws a sample (with repeats).
+        var p = ML.Nets.ParameterLayout.For(Task.Architecture).Count;
+        var shards = new[] { Random(runs: 50, seed: 1, p: p), Random(runs: 70, seed: 2, firstRun: 50, p: p), Random(runs: 30, seed: 4, firstRun: 120, p: p) };
+        var whole = new InMemoryCheckpointSource(CheckpointBatch.Concat(shards));
+
+        var read = DatasetStatistics.Deserialize(DatasetStatistics.Compute(Task, () => shards, sample).Serialize(), "test statistics");
+
+        foreach (var mode in new[] { "global", "tensor" })
+        {
+            var fitted = ML.Hypernet.ParameterNormalizer.Fit(ML.Nets.ParameterLayout.For(Task.Architecture), whole, mode, sample);
+            Assert.Equal(fitted.Coefficients, read.Normalizer(mode)!.Coefficients);
+        }
+
+        Assert.NotEqual(read.Normalizer("global")!.Coefficients, read.Normalizer("tensor")!.Coefficients);
+        Assert.Null(DatasetStatistics.Compute(Task, () => [Random(runs: 4, seed: 9)]).Normalizer("tensor"));
+    }
+
     [Fact]
     public void Beyond_the_sketch_size_a_quantile_is_within_one_gap_of_the_exact_one()
     {
