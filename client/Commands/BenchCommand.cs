@@ -16,6 +16,7 @@ public static class BenchCommand
         BenchSampleCommand.Create(),
         BenchUnlearnCommand.Create(),
         BenchScaleCommand.Create(),
+        BenchServeCommand.Create(),
     };
 
     /// <summary>Prints the figures as a table and, with --json, writes them to the file (temp name + rename).</summary>

@@ -220,8 +220,9 @@ public static partial class BenchScaleCommand
 
     private static double Percentile(double[] values, double q) => ML.Unlearning.LossSketch.Interpolate(values.Order().Select(v => (float)v).ToArray(), q);
 
+    /// <summary>The job id line <c>lethe collect</c> prints.</summary>
     [GeneratedRegex(@"Job ([0-9a-f]+):")]
-    private static partial Regex JobLine();
+    internal static partial Regex JobLine();
 
     [GeneratedRegex(@"(\d+) checkpoints from \d+ runs")]
     private static partial Regex CheckpointsLine();
