@@ -21,7 +21,8 @@ public static class LetheTelemetryExtensions
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("lethe-silo", serviceInstanceId: instance))
             .WithMetrics(metrics => metrics
-                .AddMeter(OrleansMeterName, LetheMetrics.MeterName)
+                // ASP.NET Core's own http.server.request.duration (route template, method, status code: bounded labels).
+                .AddMeter(OrleansMeterName, LetheMetrics.MeterName, "Microsoft.AspNetCore.Hosting")
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
         return builder;
