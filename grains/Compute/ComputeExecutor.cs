@@ -25,6 +25,7 @@ public sealed class ComputeExecutor : IDisposable
     private readonly ILogger<ComputeExecutor> _log;
     private readonly List<RunWork> _queue = [];
     private readonly Queue<ComputeCall> _calls = new();
+    private readonly Queue<ComputeCall> _interactiveCalls = new();
     private readonly object _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, DigitsDataset> _datasets = [];
@@ -38,14 +39,21 @@ public sealed class ComputeExecutor : IDisposable
         _options = options.Value;
         _metrics = metrics;
         _log = log;
-        if (_options.TorchThreads is < 1 || _options.Threads < 1)
+        if (_options.TorchThreads is < 1 || _options.Threads < 1 || _options.InteractiveThreads < 0)
         {
             throw new ArgumentException($"Lethe:Compute:Threads and TorchThreads must be at least 1; got {_options.Threads} and {_options.TorchThreads}.");
         }
 
         for (var i = 0; i < _options.Threads; i++)
         {
-            var thread = new Thread(Work) { IsBackground = true, Name = $"lethe-compute-{i}" };
+            var thread = new Thread(() => Work(interactiveOnly: false)) { IsBackground = true, Name = $"lethe-compute-{i}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
+
+        for (var i = 0; i < _options.InteractiveThreads; i++)
+        {
+            var thread = new Thread(() => Work(interactiveOnly: true)) { IsBackground = true, Name = $"lethe-interactive-{i}" };
             _threads.Add(thread);
             thread.Start();
         }
@@ -79,7 +87,11 @@ public sealed class ComputeExecutor : IDisposable
     /// Runs <paramref name="work"/> on an executor thread, where it may own tensors and dispose scopes. Keep each call
     /// bounded (a step batch, one sampling request): collection passes wait behind it.
     /// </summary>
-    public Task<T> Run<T>(Func<T> work, CancellationToken ct)
+    /// <param name="interactive">
+    /// A short call someone waits for (sampling, a DiHyFo request): it goes before ordinary calls and runs on the
+    /// interactive threads too, so it never waits behind a long computation (a baseline's fine-tuning, a step batch).
+    /// </param>
+    public Task<T> Run<T>(Func<T> work, CancellationToken ct, bool interactive = false)
     {
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var call = new ComputeCall(
@@ -108,7 +120,7 @@ public sealed class ComputeExecutor : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-            _calls.Enqueue(call);
+            (interactive ? _interactiveCalls : _calls).Enqueue(call);
             Monitor.PulseAll(_gate);
         }
 
@@ -125,12 +137,13 @@ public sealed class ComputeExecutor : IDisposable
                 work.Result.TrySetCanceled();
             }
 
-            foreach (var call in _calls)
+            foreach (var call in _calls.Concat(_interactiveCalls))
             {
                 call.Cancel();
             }
 
             _calls.Clear();
+            _interactiveCalls.Clear();
             _queue.Clear();
             Monitor.PulseAll(_gate);
         }
@@ -141,10 +154,20 @@ public sealed class ComputeExecutor : IDisposable
         }
     }
 
-    private void Work()
+    private void Work(bool interactiveOnly)
     {
         // libtorch keeps the intra-op thread count per calling thread (OpenMP), so each worker sets its own.
         TorchSharp.torch.set_num_threads(_options.TorchThreadsPerWorker);
+        if (interactiveOnly)
+        {
+            while (NextInteractive() is { } interactive)
+            {
+                interactive.Execute();
+            }
+
+            return;
+        }
+
         while (Next() is var (call, batch) && (call is not null || batch is not null))
         {
             if (call is not null)
@@ -180,6 +203,25 @@ public sealed class ComputeExecutor : IDisposable
         }
     }
 
+    /// <summary>Waits for an interactive call; null when stopping.</summary>
+    private ComputeCall? NextInteractive()
+    {
+        lock (_gate)
+        {
+            while (_interactiveCalls.Count == 0)
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    return null;
+                }
+
+                Monitor.Wait(_gate);
+            }
+
+            return _interactiveCalls.Dequeue();
+        }
+    }
+
     /// <summary>
     /// Waits for work: a queued call goes first (calls are short); otherwise a run, then it keeps gathering runs of its
     /// job until none arrived for a gather window. (null, null) when stopping.
@@ -188,7 +230,7 @@ public sealed class ComputeExecutor : IDisposable
     {
         lock (_gate)
         {
-            while (_queue.Count == 0 && _calls.Count == 0)
+            while (_queue.Count == 0 && _calls.Count == 0 && _interactiveCalls.Count == 0)
             {
                 if (_stopping.IsCancellationRequested)
                 {
@@ -198,7 +240,7 @@ public sealed class ComputeExecutor : IDisposable
                 Monitor.Wait(_gate);
             }
 
-            if (_calls.TryDequeue(out var call))
+            if (_interactiveCalls.TryDequeue(out var call) || _calls.TryDequeue(out call))
             {
                 return (call, null);
             }

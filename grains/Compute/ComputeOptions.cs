@@ -9,6 +9,13 @@ public sealed class ComputeOptions
     public int Threads { get; set; } = 1;
 
     /// <summary>
+    /// Extra threads that run only interactive calls (sampling, DiHyFo requests), so a request someone waits on for a
+    /// second does not queue behind a baseline's fine-tuning or a training's step batch; 0 leaves them to the compute
+    /// threads, which still take interactive calls first.
+    /// </summary>
+    public int InteractiveThreads { get; set; } = 1;
+
+    /// <summary>
     /// Torch intra-op threads of each compute thread; unset: the cores shared out among <see cref="Threads"/>. Two
     /// small trainings side by side with one intra-op thread each beat one after the other with two: their matmuls are
     /// too small for two threads to pay (see <c>lethe bench train --threads</c>).

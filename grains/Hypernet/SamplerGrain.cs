@@ -52,7 +52,8 @@ public sealed class SamplerGrain(PublishedHypernetCache cache, ComputeExecutor e
             () => request.Conditions
                 .SelectMany((c, i) => model.Sample(new SampleConditions(c.TargetLoss, c.Current, c.CurrentLoss), request.Count, request.Seed + i, request.Steps, request.Sampler, request.Guidance))
                 .ToArray(),
-            CancellationToken.None);
+            CancellationToken.None,
+            interactive: true);
         metrics.SamplerLatency.Record(watch.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("variant", published.Variant));
         metrics.SamplerBatches.Add(1, new KeyValuePair<string, object?>("variant", published.Variant));
         return new SampledBatch(vectors, silo.SiloAddress.ToString());

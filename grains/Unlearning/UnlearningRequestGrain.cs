@@ -380,11 +380,13 @@ public sealed class UnlearningRequestGrain(
                 stored = MlpFile.Deserialize(await artifacts.ReadVerified(known.ArtifactKey, known.Sha256, ct), known.ArtifactKey, task.Architecture).Flat;
             }
 
+            // A DiHyFo request whose retrained reference is stored is a second of sampling and selection: interactive.
+            // Anything that trains (a baseline, a reference to retrain) queues with the long work.
             var context = new ExecutorContext(executor, progress =>
             {
                 _stage = progress.Stage;
                 _progress = progress.Fraction;
-            });
+            }, interactive: s.Hypernet is not null && stored is not null);
             using var dihyfo = s.Hypernet is { } hypernet ? await LoadHypernet(hypernet, task, ct) : null;
             var method = s.Predictor is { } predictorName ? await LoadInvWnn(predictorName, ct)
                 : dihyfo is null
@@ -468,7 +470,7 @@ public sealed class UnlearningRequestGrain(
         return await executor.Run(() => DiHyFoHypernet.Load(s.Method!, file, statistics,
             $"collection jobs {string.Join(",", s.Checkpoints)}", $"{dataset}:{statistics.Checkpoints}", task, s.Candidates,
             forgetQuantile: s.ForgetQuantile ?? TargetLossPrompt.DefaultForgetQuantile, guidance: s.Guidance,
-            retainQuantile: s.RetainQuantile ?? TargetLossPrompt.DefaultRetainQuantile), ct);
+            retainQuantile: s.RetainQuantile ?? TargetLossPrompt.DefaultRetainQuantile), ct, interactive: true);
     }
 
     /// <summary>invwnn: the name of a completed InvWNN training (<c>lethe train --variant invwnn --name NAME</c>), checked at submission.</summary>
@@ -510,10 +512,12 @@ public sealed class UnlearningRequestGrain(
     }
 
     /// <summary>The request's tensor work on this silo's compute executor; progress goes to the outcome callers poll.</summary>
-    private sealed class ExecutorContext(ComputeExecutor executor, Action<UnlearningProgress> report) : IUnlearningContext
+    /// <param name="interactive">The request is short and someone waits on it (DiHyFo: a few sampling batches and a
+    /// selection): its calls go before long ones (<see cref="ComputeExecutor.Run{T}"/>).</param>
+    private sealed class ExecutorContext(ComputeExecutor executor, Action<UnlearningProgress> report, bool interactive) : IUnlearningContext
     {
         public IProgress<UnlearningProgress> Progress { get; } = new ML.InlineProgress<UnlearningProgress>(report);
 
-        public Task<T> Compute<T>(Func<T> work, CancellationToken cancellation) => executor.Run(work, cancellation);
+        public Task<T> Compute<T>(Func<T> work, CancellationToken cancellation) => executor.Run(work, cancellation, interactive);
     }
 }

@@ -34,6 +34,57 @@ public sealed class ComputeExecutorTests
     }
 
     [Fact]
+    public async Task An_interactive_call_runs_while_a_long_call_holds_the_compute_thread()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var executor = new ComputeExecutor(
+            Options.Create(new ComputeOptions { Threads = 1, InteractiveThreads = 1, TorchThreads = 1 }),
+            new LetheMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            NullLogger<ComputeExecutor>.Instance);
+        using var release = new ManualResetEventSlim();
+        using var longStarted = new ManualResetEventSlim();
+        var longCall = executor.Run(() =>
+        {
+            longStarted.Set();
+            return release.Wait(Deadline);
+        }, CancellationToken.None);
+        Assert.True(longStarted.Wait(Deadline));
+
+        var interactive = await executor.Run(() => Environment.CurrentManagedThreadId, CancellationToken.None, interactive: true).WaitAsync(Deadline);
+
+        Assert.False(longCall.IsCompleted, "the long call finished first: the interactive call may have waited for it");
+        release.Set();
+        Assert.True(await longCall);
+        Assert.NotEqual(Environment.CurrentManagedThreadId, interactive);
+    }
+
+    [Fact]
+    public async Task Without_interactive_threads_an_interactive_call_still_goes_before_queued_ordinary_ones()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var executor = new ComputeExecutor(
+            Options.Create(new ComputeOptions { Threads = 1, InteractiveThreads = 0, TorchThreads = 1 }),
+            new LetheMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            NullLogger<ComputeExecutor>.Instance);
+        using var release = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var first = executor.Run(() =>
+        {
+            started.Set();
+            return release.Wait(Deadline);
+        }, CancellationToken.None);
+        Assert.True(started.Wait(Deadline));
+        var ordinary = executor.Run(() => { order.Enqueue("ordinary"); return 0; }, CancellationToken.None);
+        var interactive = executor.Run(() => { order.Enqueue("interactive"); return 0; }, CancellationToken.None, interactive: true);
+
+        release.Set();
+        await Task.WhenAll(first, ordinary, interactive).WaitAsync(Deadline);
+
+        Assert.Equal(["interactive", "ordinary"], order);
+    }
+
+    [Fact]
     public void Zero_threads_are_refused_naming_the_setting()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
