@@ -205,7 +205,7 @@ public static class BenchServeCommand
             AnsiConsole.MarkupLine($"[red]lost: #{e.Request.Index} {e.Request.Method} of {Markup.Escape(e.Request.Tenant.Name)}: {Markup.Escape(e.Reason ?? "")}[/]");
         }
 
-        return new Dictionary<string, object>
+        var figures = new Dictionary<string, object>
         {
             ["requests"] = settings.Requests,
             ["seconds"] = seconds,
@@ -221,9 +221,15 @@ public static class BenchServeCommand
             ["candidates"] = settings.Candidates,
             ["apis"] = string.Join(",", apis.Select(a => a.ToString())),
             ["silo_killed"] = killed,
-            ["silo_peak_rss_gb"] = siloPeak is { } peak ? peak / 1e9 : double.NaN,
             ["load_average_1min"] = BenchTrainCommand.LoadAverage(),
         };
+        if (siloPeak is { } peak)
+        {
+            // Known for the silo process the bench started; a cluster's silos are measured by their own metrics.
+            figures["silo_peak_rss_gb"] = peak / 1e9;
+        }
+
+        return figures;
     }
 
     private static double Percentile(double[] sorted, double q) => ML.Unlearning.LossSketch.Interpolate(sorted.Select(v => (float)v).ToArray(), q);
