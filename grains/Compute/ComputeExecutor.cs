@@ -156,8 +156,10 @@ public sealed class ComputeExecutor : IDisposable
 
     private void Work(bool interactiveOnly)
     {
-        // libtorch keeps the intra-op thread count per calling thread (OpenMP), so each worker sets its own.
-        TorchSharp.torch.set_num_threads(_options.TorchThreadsPerWorker);
+        // libtorch keeps the intra-op thread count per calling thread (OpenMP), so each worker sets its own. An
+        // interactive call is small (a sampling batch, a selection): one thread, leaving the cores to the compute thread
+        // rather than oversubscribing them with a second team.
+        TorchSharp.torch.set_num_threads(interactiveOnly ? 1 : _options.TorchThreadsPerWorker);
         if (interactiveOnly)
         {
             while (NextInteractive() is { } interactive)

@@ -11,7 +11,7 @@ public sealed class ComputeOptions
     /// <summary>
     /// Extra threads that run only interactive calls (sampling, DiHyFo requests), so a request someone waits on for a
     /// second does not queue behind a baseline's fine-tuning or a training's step batch; 0 leaves them to the compute
-    /// threads, which still take interactive calls first.
+    /// threads, which still take interactive calls first. Each runs torch on one intra-op thread.
     /// </summary>
     public int InteractiveThreads { get; set; } = 1;
 
