@@ -14,10 +14,7 @@ public sealed class ComputeExecutorTests
     public async Task Two_compute_threads_run_two_calls_at_once_each_with_its_configured_torch_threads()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var executor = new ComputeExecutor(
-            Options.Create(new ComputeOptions { Threads = 2, TorchThreads = 1 }),
-            new LetheMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            NullLogger<ComputeExecutor>.Instance);
+        using var executor = Executor(services, new ComputeOptions { Threads = 2, TorchThreads = 1 });
         using var bothStarted = new Barrier(2);
 
         // Each call waits until the other one has started: with one thread they could never both get there.
@@ -37,10 +34,7 @@ public sealed class ComputeExecutorTests
     public async Task An_interactive_call_runs_while_a_long_call_holds_the_compute_thread()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var executor = new ComputeExecutor(
-            Options.Create(new ComputeOptions { Threads = 1, InteractiveThreads = 1, TorchThreads = 1 }),
-            new LetheMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            NullLogger<ComputeExecutor>.Instance);
+        using var executor = Executor(services, new ComputeOptions { Threads = 1, InteractiveThreads = 1, TorchThreads = 1 });
         using var release = new ManualResetEventSlim();
         using var longStarted = new ManualResetEventSlim();
         var longCall = executor.Run(() =>
@@ -62,10 +56,7 @@ public sealed class ComputeExecutorTests
     public async Task Without_interactive_threads_an_interactive_call_still_goes_before_queued_ordinary_ones()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var executor = new ComputeExecutor(
-            Options.Create(new ComputeOptions { Threads = 1, InteractiveThreads = 0, TorchThreads = 1 }),
-            new LetheMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            NullLogger<ComputeExecutor>.Instance);
+        using var executor = Executor(services, new ComputeOptions { Threads = 1, InteractiveThreads = 0, TorchThreads = 1 });
         using var release = new ManualResetEventSlim();
         using var started = new ManualResetEventSlim();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -94,4 +85,7 @@ public sealed class ComputeExecutorTests
 
         Assert.Contains("Lethe:Compute:Threads", error.Message);
     }
+
+    private static ComputeExecutor Executor(ServiceProvider services, ComputeOptions options) =>
+        new(Options.Create(options), new LetheMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<ComputeExecutor>.Instance);
 }
