@@ -18,7 +18,6 @@ namespace Lethe.ML.Hypernet;
 public sealed class HypernetTrainer : IDisposable
 {
     private static readonly Lock InitialisationLock = new();
-    private static readonly Lock NoCollectionLock = new();
 
     private readonly TrainingFolder _folder;
     private readonly HypernetOptions _options;
@@ -311,7 +310,7 @@ public sealed class HypernetTrainer : IDisposable
             group.LearningRate = rate;
         }
 
-        StepWithoutCollection(_optimizer);
+        OptimizerSteps.WithoutCollection(_optimizer);
         AfterOptimizerStep?.Invoke(Step + 1);
         using (no_grad())
         {
@@ -372,37 +371,6 @@ public sealed class HypernetTrainer : IDisposable
         var rng = new Random(_options.Seed + 99);
         using var generator = new Generator((ulong)_options.Seed + 99, _model.Device);
         return DiffusionLoss(_model, _heldOut, _heldOutPairs, Math.Min(512, Math.Max(64, _heldOut.Count)), rng, generator, permute: false).item<float>();
-    }
-
-    /// <summary>
-    /// TorchSharp 0.107's AdamW.step converts its coefficients to temporary native Scalars and drops them while the
-    /// native call still reads them; a garbage collection at that moment frees one mid-call ("Expected false to be
-    /// true" in c10::Scalar::toDouble/toFloat, seen twice in full test runs). No collection may run during the step:
-    /// it allocates only those small objects. The region is process-wide, hence the lock (the demo trains two variants
-    /// at once). The region's budget is small on purpose: a step allocates about 90 KB of managed objects (measured with
-    /// GC.GetAllocatedBytesForCurrentThread), and a 16 MB region per step made the process grow by about 1 MB per step
-    /// (0.33 GB to 1.7 GB in 2,654 cpu-preset steps of `lethe bench train`), while 512 KB keeps it flat (0.21 GB over
-    /// the same 120 s) and ends early, letting a collection in, in about 2 % of steps (other threads allocate too).
-    /// </summary>
-    private const long NoCollectionBudget = 512 * 1024;
-
-    private static void StepWithoutCollection(optim.Optimizer optimizer)
-    {
-        lock (NoCollectionLock)
-        {
-            var region = GC.TryStartNoGCRegion(NoCollectionBudget);
-            try
-            {
-                optimizer.step();
-            }
-            finally
-            {
-                if (region && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
-                {
-                    GC.EndNoGCRegion();
-                }
-            }
-        }
     }
 
     private double CurrentLearningRate() => CosineSchedule.At(Step, _options.Steps, _options.LearningRate, _options.WarmupSteps);

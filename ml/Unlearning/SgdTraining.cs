@@ -13,13 +13,26 @@ namespace Lethe.ML.Unlearning;
 public sealed class SgdTraining : IDisposable
 {
     private readonly Mlp _model;
-    private readonly optim.Optimizer _optimizer;
+    private readonly TorchSharp.Modules.Parameter[] _parameters;
+    private readonly Tensor?[] _velocity;
+    private readonly bool _momentum;
+
+    // torch.optim.SGD's update, with its coefficients held as Scalars for the training's lifetime: TorchSharp 0.107's
+    // SGD.step makes them temporaries that a garbage collection can free while the native call reads them ("Expected
+    // false to be true" in c10::Scalar, which once ended a `lethe bench unlearn`). Same operations, same results.
+    private readonly Scalar _momentumScalar;
+    private readonly Scalar _negativeRate;
+    private readonly Scalar _one = 1.0.ToScalar();
 
     public SgdTraining(MlpArchitecture architecture, float[] start, double learningRate, double momentum)
     {
         _model = new Mlp(architecture);
         _model.LoadFlat(start);
-        _optimizer = optim.SGD(_model.parameters(), learningRate, momentum: momentum);
+        _parameters = _model.parameters().ToArray();
+        _velocity = new Tensor?[_parameters.Length];
+        _momentum = momentum != 0;
+        _momentumScalar = momentum.ToScalar();
+        _negativeRate = (-learningRate).ToScalar();
     }
 
     public Mlp Model => _model;
@@ -28,9 +41,35 @@ public sealed class SgdTraining : IDisposable
     public void Step(Func<Mlp, Tensor> loss)
     {
         using var scope = NewDisposeScope();
-        _optimizer.zero_grad();
+        foreach (var p in _parameters)
+        {
+            p.grad?.zero_();
+        }
+
         loss(_model).backward();
-        _optimizer.step();
+        using var _ = no_grad();
+        for (var i = 0; i < _parameters.Length; i++)
+        {
+            // SGD with momentum (dampening 0, no Nesterov, no weight decay): v = g on the first step, then v = μ·v + g;
+            // p = p − lr·v. Velocities live outside the step's dispose scope.
+            var gradient = _parameters[i].grad!;
+            var step = gradient;
+            if (_momentum)
+            {
+                if (_velocity[i] is { } velocity)
+                {
+                    velocity.mul_(_momentumScalar).add_(gradient, _one);
+                }
+                else
+                {
+                    _velocity[i] = gradient.clone().detach().DetachFromDisposeScope();
+                }
+
+                step = _velocity[i]!;
+            }
+
+            _parameters[i].add_(step, _negativeRate);
+        }
     }
 
     public float[] Parameters()
@@ -109,7 +148,14 @@ public sealed class SgdTraining : IDisposable
 
     public void Dispose()
     {
-        _optimizer.Dispose();
+        foreach (var velocity in _velocity)
+        {
+            velocity?.Dispose();
+        }
+
+        _momentumScalar.Dispose();
+        _negativeRate.Dispose();
+        _one.Dispose();
         _model.Dispose();
     }
 }
