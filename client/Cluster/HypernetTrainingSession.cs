@@ -27,7 +27,18 @@ public sealed class HypernetTrainingSession(LetheConnection connection, string n
     {
         while (true)
         {
-            var status = await _trainer.GetStatus();
+            HypernetTrainerStatus status;
+            try
+            {
+                status = await _trainer.GetStatus();
+            }
+            catch (Exception e) when (e is TimeoutException or SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or OrleansMessageRejectionException)
+            {
+                // E.g. the process that hosted the Local platform's silo, which this one was attached to, has ended.
+                throw new InvalidOperationException(
+                    $"Lost the silo serving training {name} ({e.GetType().Name}); the training is durable: run the same command again to continue from its last checkpoint.", e);
+            }
+
             report(status);
             switch (status.State)
             {
