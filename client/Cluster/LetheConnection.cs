@@ -163,7 +163,8 @@ public sealed class LetheConnection : IAsyncDisposable
         return new LetheConnection(host, where);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

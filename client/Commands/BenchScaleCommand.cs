@@ -218,7 +218,8 @@ public static partial class BenchScaleCommand
         return 0;
     }
 
-    private static double Percentile(double[] values, double q) => ML.Unlearning.LossSketch.Interpolate(values.Order().Select(v => (float)v).ToArray(), q);
+    /// <summary>The <paramref name="q"/> quantile of <paramref name="values"/> (any order), interpolated linearly.</summary>
+    internal static double Percentile(double[] values, double q) => ML.Unlearning.LossSketch.Interpolate(values.Order().Select(v => (float)v).ToArray(), q);
 
     /// <summary>The job id line <c>lethe collect</c> prints.</summary>
     [GeneratedRegex(@"Job ([0-9a-f]+):")]

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Lethe.Client.Cluster;
@@ -186,9 +185,9 @@ public static class BenchServeCommand
 
             latency[method] = new Dictionary<string, object>
             {
-                ["completed"] = times.Length, ["p50_s"] = Percentile(times, 0.5), ["p95_s"] = Percentile(times, 0.95), ["p99_s"] = Percentile(times, 0.99),
+                ["completed"] = times.Length, ["p50_s"] = BenchScaleCommand.Percentile(times, 0.5), ["p95_s"] = BenchScaleCommand.Percentile(times, 0.95), ["p99_s"] = BenchScaleCommand.Percentile(times, 0.99),
             };
-            table.AddRow(method, $"{times.Length}", $"{Percentile(times, 0.5):F2}", $"{Percentile(times, 0.95):F2}", $"{Percentile(times, 0.99):F2}");
+            table.AddRow(method, $"{times.Length}", $"{BenchScaleCommand.Percentile(times, 0.5):F2}", $"{BenchScaleCommand.Percentile(times, 0.95):F2}", $"{BenchScaleCommand.Percentile(times, 0.99):F2}");
         }
 
         AnsiConsole.Write(table);
@@ -231,8 +230,6 @@ public static class BenchServeCommand
 
         return figures;
     }
-
-    private static double Percentile(double[] sorted, double q) => ML.Unlearning.LossSketch.Interpolate(sorted.Select(v => (float)v).ToArray(), q);
 
     /// <summary>The model to unlearn, a small collected dataset and a DiHyFo-2 hypernetwork trained on it, made once per home by child <c>lethe</c> commands.</summary>
     private static async Task<(byte[] Model, string Job, string Hypernet)> Prepare(Settings settings, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
@@ -417,14 +414,14 @@ public static class BenchServeCommand
                 throw new FileNotFoundException($"The bench starts the silo {silo}, which is not next to this lethe build; build the solution (scripts/test.sh builds it).");
             }
 
-            var port = FreePort();
+            var port = LetheConnection.FreePort();
             var start = new ProcessStartInfo("dotnet", [silo]) { RedirectStandardOutput = true, RedirectStandardError = true };
             start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
             start.Environment["Lethe__Profile"] = "Local";
             start.Environment["Lethe__Home"] = platform;
             start.Environment[Silo.Hosting.LocalPlatformFolder.HomeVariable] = platform;
-            start.Environment["Lethe__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
-            start.Environment["Lethe__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
+            start.Environment["Lethe__SiloPort"] = LetheConnection.FreePort().ToString(CultureInfo.InvariantCulture);
+            start.Environment["Lethe__GatewayPort"] = LetheConnection.FreePort().ToString(CultureInfo.InvariantCulture);
             start.Environment["Logging__LogLevel__Default"] = "Warning";
             start.Environment["POD_NAME"] = "bench-serve";
             var process = Process.Start(start) ?? throw new InvalidOperationException("Cannot start lethe-silo.");
@@ -487,13 +484,6 @@ public static class BenchServeCommand
             }
 
             _process.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

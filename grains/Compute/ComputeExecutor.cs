@@ -41,7 +41,7 @@ public sealed class ComputeExecutor : IDisposable
         _log = log;
         if (_options.TorchThreads is < 1 || _options.Threads < 1 || _options.InteractiveThreads < 0)
         {
-            throw new ArgumentException($"Lethe:Compute:Threads and TorchThreads must be at least 1; got {_options.Threads} and {_options.TorchThreads}.");
+            throw new ArgumentException($"Lethe:Compute:Threads and TorchThreads must be at least 1 and InteractiveThreads at least 0; got {_options.Threads}, {_options.TorchThreads} and {_options.InteractiveThreads}.");
         }
 
         for (var i = 0; i < _options.Threads; i++)

@@ -60,12 +60,12 @@ public sealed record CollectedCheckpoints(CheckpointBatch Batch, CollectionSpec 
     /// The dataset as a streaming source: every sealed shard memory-mapped, in place when the store is a local folder,
     /// otherwise from a verified copy under <paramref name="cacheFolder"/> (fetched once per silo, written atomically,
     /// named by checksum so a stale copy is never reused). Only the small columns are read into memory. Opening reads and
-    /// verifies every shard once; call it off the grain's scheduler.
+    /// verifies every shard once, on a thread-pool thread.
     /// </summary>
     public static async Task<(MappedShardSource Source, CollectionSpec Spec, string Identity)> Open(
         IGrainFactory grains, IArtifactStore artifacts, IReadOnlyList<string> jobIds, string cacheFolder, CancellationToken ct)
     {
-        var files = new List<(string Path, string? Sha256)>();
+        var files = new List<(string Path, string Sha256)>();
         var shards = await Shards(grains, jobIds);
         foreach (var shard in shards)
         {
@@ -90,11 +90,7 @@ public sealed record CollectedCheckpoints(CheckpointBatch Batch, CollectionSpec 
             CollectionSpec? spec = null;
             for (var i = 0; i < shards.Count; i++)
             {
-                var key = ArtifactKeys.Shard(shards[i].JobId, shards[i].Index);
-                var shardSpec = source.ShardMetadata[i].TryGetValue("spec", out var json)
-                    ? JsonSerializer.Deserialize<CollectionSpec>(json) ?? throw new InvalidDataException($"Shard {key} has an empty spec.")
-                    : throw new InvalidDataException($"Shard {key} carries no collection spec in its metadata.");
-                spec = SameTask(spec, shardSpec, shards[i].JobId);
+                spec = SameTask(spec, SpecOf(source.ShardMetadata[i], ArtifactKeys.Shard(shards[i].JobId, shards[i].Index)), shards[i].JobId);
             }
 
             return (source, spec!, $"{ArtifactKeys.DatasetOf(jobIds)}:{source.Count}");
@@ -111,11 +107,14 @@ public sealed record CollectedCheckpoints(CheckpointBatch Batch, CollectionSpec 
     {
         var key = ArtifactKeys.Shard(shard.JobId, shard.Index);
         var (batch, metadata) = ShardFile.Deserialize(await artifacts.ReadVerified(key, shard.Sha256, ct), key);
-        var spec = metadata.TryGetValue("spec", out var json)
+        return (batch, SpecOf(metadata, key));
+    }
+
+    /// <summary>The collection spec a shard's metadata carries.</summary>
+    private static CollectionSpec SpecOf(IReadOnlyDictionary<string, string> metadata, string key) =>
+        metadata.TryGetValue("spec", out var json)
             ? JsonSerializer.Deserialize<CollectionSpec>(json) ?? throw new InvalidDataException($"Shard {key} has an empty spec.")
             : throw new InvalidDataException($"Shard {key} carries no collection spec in its metadata.");
-        return (batch, spec);
-    }
 
     /// <summary>The dataset's spec so far (null before the first shard), checked against one more shard's.</summary>
     /// <exception cref="ArgumentException">The shard's job collected another task or from other digits.</exception>

@@ -1,5 +1,4 @@
 using System.IO.MemoryMappedFiles;
-using System.Security.Cryptography;
 
 namespace Lethe.ML.Storage;
 
@@ -50,15 +49,15 @@ public sealed unsafe class MappedShardSource : ICheckpointSource
     /// <summary>Bytes of the mapped shard files.</summary>
     public long Bytes { get; }
 
-    /// <summary>Every shard of a local folder written by <c>lethe collect --out</c>, in manifest order.</summary>
+    /// <summary>Every shard of a local folder written by <c>lethe collect --out</c>, in manifest order, each verified against the manifest.</summary>
     public static MappedShardSource Open(ShardFolder folder) =>
-        Open(folder.Manifest.Shards.Select(s => (Path.Combine(folder.Path, s.Name), (string?)s.Sha256)).ToList());
+        Open(folder.Manifest.Shards.Select(s => (Path.Combine(folder.Path, s.Name), (Func<byte[]>)(() => folder.ReadVerified(s)))).ToList());
 
-    /// <summary>
-    /// Maps the given shard files in order, each checked against its SHA-256 (null: not checked, for files verified when
-    /// they were written here). All shards must share P and the class count.
-    /// </summary>
-    public static MappedShardSource Open(IReadOnlyList<(string Path, string? Sha256)> shards)
+    /// <summary>Maps the given shard files in order, each checked against its SHA-256. All shards must share P and the class count.</summary>
+    public static MappedShardSource Open(IReadOnlyList<(string Path, string Sha256)> shards) =>
+        Open(shards.Select(s => (s.Path, (Func<byte[]>)(() => ShardFolder.ReadVerified(s.Path, s.Sha256, "listed for the dataset", "delete it so it is fetched or collected again")))).ToList());
+
+    private static MappedShardSource Open(IReadOnlyList<(string Path, Func<byte[]> ReadVerified)> shards)
     {
         if (shards.Count == 0)
         {
@@ -73,15 +72,9 @@ public sealed unsafe class MappedShardSource : ICheckpointSource
             var columns = new List<CheckpointBatch>();
             var metadata = new List<IReadOnlyDictionary<string, string>>();
             var layout = new List<(int Rows, long ParamsOffset)>();
-            foreach (var (path, sha256) in shards)
+            foreach (var (path, readVerified) in shards)
             {
-                var bytes = File.Exists(path) ? File.ReadAllBytes(path) : throw new FileNotFoundException($"Shard {path} is missing.");
-                var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                if (sha256 is not null && actual != sha256)
-                {
-                    throw new InvalidDataException($"Shard {path} failed its checksum: expected SHA-256 {sha256}, the file has {actual}. Delete it so it is fetched or collected again.");
-                }
-
+                var bytes = readVerified();
                 var (batch, shardMetadata) = ShardFile.Deserialize(bytes, path);
                 metadata.Add(shardMetadata);
                 if (columns.Count > 0 && (batch.ParameterCount != columns[0].ParameterCount || batch.ClassCount != columns[0].ClassCount))

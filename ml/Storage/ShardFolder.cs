@@ -78,20 +78,22 @@ public sealed class ShardFolder
     }
 
     /// <summary>Reads one shard's bytes and checks them against the manifest.</summary>
-    public byte[] ReadVerified(ShardEntry entry)
+    public byte[] ReadVerified(ShardEntry entry) =>
+        ReadVerified(System.IO.Path.Combine(Path, entry.Name), entry.Sha256, $"listed in {System.IO.Path.Combine(Path, ShardManifest.FileName)}", "delete it and re-run collect to recompute it");
+
+    /// <summary>A shard file's bytes, checked against <paramref name="sha256"/>; the errors say where it was listed and what to do.</summary>
+    public static byte[] ReadVerified(string path, string sha256, string listedIn, string remedy)
     {
-        var path = System.IO.Path.Combine(Path, entry.Name);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"Shard {entry.Name} listed in {System.IO.Path.Combine(Path, ShardManifest.FileName)} is missing.");
+            throw new FileNotFoundException($"Shard {path} {listedIn} is missing.");
         }
 
         var bytes = File.ReadAllBytes(path);
         var actual = Sha256Of(bytes);
-        if (actual != entry.Sha256)
+        if (actual != sha256)
         {
-            throw new InvalidDataException(
-                $"Shard {path} failed its checksum: the manifest records SHA-256 {entry.Sha256}, the file has {actual}. The file is corrupted; delete it and re-run collect to recompute it.");
+            throw new InvalidDataException($"Shard {path} failed its checksum: {listedIn} with SHA-256 {sha256}, the file has {actual}. The file is corrupted; {remedy}.");
         }
 
         return bytes;

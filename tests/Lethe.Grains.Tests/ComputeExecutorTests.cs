@@ -36,13 +36,7 @@ public sealed class ComputeExecutorTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var executor = Executor(services, new ComputeOptions { Threads = 1, InteractiveThreads = 1, TorchThreads = 1 });
         using var release = new ManualResetEventSlim();
-        using var longStarted = new ManualResetEventSlim();
-        var longCall = executor.Run(() =>
-        {
-            longStarted.Set();
-            return release.Wait(Deadline);
-        }, CancellationToken.None);
-        Assert.True(longStarted.Wait(Deadline));
+        var longCall = HoldComputeThread(executor, release);
 
         var interactive = await executor.Run(() => Environment.CurrentManagedThreadId, CancellationToken.None, interactive: true).WaitAsync(Deadline);
 
@@ -58,14 +52,8 @@ public sealed class ComputeExecutorTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var executor = Executor(services, new ComputeOptions { Threads = 1, InteractiveThreads = 0, TorchThreads = 1 });
         using var release = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var first = executor.Run(() =>
-        {
-            started.Set();
-            return release.Wait(Deadline);
-        }, CancellationToken.None);
-        Assert.True(started.Wait(Deadline));
+        var first = HoldComputeThread(executor, release);
         var ordinary = executor.Run(() => { order.Enqueue("ordinary"); return 0; }, CancellationToken.None);
         var interactive = executor.Run(() => { order.Enqueue("interactive"); return 0; }, CancellationToken.None, interactive: true);
 
@@ -84,6 +72,19 @@ public sealed class ComputeExecutorTests
         var error = Assert.Throws<ArgumentException>(() => new ComputeExecutor(Options.Create(new ComputeOptions { Threads = 0 }), metrics, NullLogger<ComputeExecutor>.Instance));
 
         Assert.Contains("Lethe:Compute:Threads", error.Message);
+    }
+
+    /// <summary>A call that occupies the compute thread until <paramref name="release"/> is set; returns once it runs.</summary>
+    private static Task<bool> HoldComputeThread(ComputeExecutor executor, ManualResetEventSlim release)
+    {
+        using var started = new ManualResetEventSlim();
+        var call = executor.Run(() =>
+        {
+            started.Set();
+            return release.Wait(Deadline);
+        }, CancellationToken.None);
+        Assert.True(started.Wait(Deadline), "the long call never started");
+        return call;
     }
 
     private static ComputeExecutor Executor(ServiceProvider services, ComputeOptions options) =>
