@@ -21,12 +21,15 @@ public static class ApiUnlearning
     public const string KeyVariable = "LETHE_API_KEY";
 
     public static async Task<int> Run(
-        Uri api, string key, byte[] model, string method, int[] forget, string? preset, int seed, string? hypernet, string? checkpoints, int candidates,
+        Uri api, string key, byte[] model, string method, ForgetSet forget, string? preset, int seed, string? hypernet, string? checkpoints, int candidates,
         string outputPath, string reportFolder, CancellationToken cancellation)
     {
         using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        var query = new List<string> { $"method={Uri.EscapeDataString(method)}", $"forget={string.Join(",", forget)}", $"seed={seed.ToString(CultureInfo.InvariantCulture)}" };
+        var query = new List<string> { $"method={Uri.EscapeDataString(method)}", $"seed={seed.ToString(CultureInfo.InvariantCulture)}" };
+        query.Add(forget.Fraction is { } fraction ? $"forgetFraction={fraction.ToString(CultureInfo.InvariantCulture)}"
+            : forget.Samples is { } samples ? $"forgetSamples={string.Join(",", samples)}"
+            : $"forget={string.Join(",", forget.Classes)}");
         if (preset is not null)
         {
             query.Add($"preset={Uri.EscapeDataString(preset)}");
@@ -71,11 +74,11 @@ public static class ApiUnlearning
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
-                var bar = ctx.AddTask($"{method} {{{string.Join(",", forget)}}}", maxValue: 1);
+                var bar = ctx.AddTask($"{method} {forget.Name}", maxValue: 1);
                 while (outcome.GetProperty("status").GetString() == "Running")
                 {
                     bar.Value = outcome.GetProperty("progress").GetDouble();
-                    bar.Description = $"{method} {{{string.Join(",", forget)}}}: {(outcome.TryGetProperty("stage", out var stage) && stage.ValueKind == JsonValueKind.String ? stage.GetString() : "queued")}";
+                    bar.Description = $"{method} {forget.Name}: {(outcome.TryGetProperty("stage", out var stage) && stage.ValueKind == JsonValueKind.String ? stage.GetString() : "queued")}";
                     await Task.Delay(TimeSpan.FromMilliseconds(250), cancellation);
                     using var polled = await http.GetAsync($"v1/requests/{id}", cancellation);
                     outcome = await Success(polled, cancellation);

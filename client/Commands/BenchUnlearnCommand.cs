@@ -28,6 +28,9 @@ public static class BenchUnlearnCommand
     public static Command Create()
     {
         var forget = new Option<string[]>("--forget") { Description = "A forget set (comma-separated non-pivot classes) instead of the paper's; repeat for several (--forget 2 --forget 2,3).", AllowMultipleArgumentsPerToken = false };
+        var forgetFraction = new Option<double[]>("--forget-fraction") { Description = "Random-sample forgetting: forget this fraction of D (each seed draws its own samples), reported with the InvWNN paper's RA, UA, TA and MIA-efficacy; repeat for several (--forget-fraction 0.1 --forget-fraction 0.5).", AllowMultipleArgumentsPerToken = false };
+        var trainSamples = new Option<int?>("--train-samples") { Description = "Train every model on a stratified subset of this many samples of the preset's train split (e.g. 1000 with --epochs 100: a model that memorises its training data, so random-sample forgetting is measurable)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs of the original and retrained models (default: the recipe's 10)." };
         var methods = new Option<string>("--methods") { Description = $"Comma-separated methods besides retrain; accepted: {string.Join(", ", UnlearningMethodCatalog.Baselines.Skip(1))}, invwnn (with --invwnn).", DefaultValueFactory = _ => string.Join(",", UnlearningMethodCatalog.Baselines.Skip(1)) };
         var seeds = new Option<int>("--seeds") { Description = "Seeds (original model, retrain, method randomness); figures are mean ± std over them.", DefaultValueFactory = _ => 1 };
         var seedFrom = new Option<int>("--seed-from") { Description = "The first seed: --seeds 10 --seed-from 11 uses seeds 11-20 (choose a recipe on some seeds, judge it on others).", DefaultValueFactory = _ => 1 };
@@ -38,23 +41,35 @@ public static class BenchUnlearnCommand
         var reports = new Option<string?>("--reports") { Description = "Also write a report (JSON, Markdown, PNG) per method, forget set and seed into this folder." };
         var command = new Command("unlearn", "Baselines vs the retrained model on the paper's forget sets, beside the paper's Tables 1-4, with wall times.")
         {
-            CollectCommand.Preset, forget, methods, seeds, seedFrom, dihyfo1, dihyfo2, invwnn, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
+            CollectCommand.Preset, forget, forgetFraction, trainSamples, epochs, methods, seeds, seedFrom, dihyfo1, dihyfo2, invwnn, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(async () =>
         {
             UnlearnCommand.UseOneTorchThread();
             var preset = TaskPreset.Get(result.GetValue(CollectCommand.Preset)!);
-            var forgetSets = result.GetValue(forget) is { Length: > 0 } texts
+            var classSets = result.GetValue(forget) is { Length: > 0 } texts
                 ? texts.Select(CollectCommand.ParseClasses).DistinctBy(set => string.Join(",", set.Order())).ToArray()
-                : PaperForgetSets(preset);
+                : [];
+            var fractions = result.GetValue(forgetFraction) ?? [];
+            var forgetSets = (classSets.Length == 0 && fractions.Length == 0 ? PaperForgetSets(preset) : classSets).Select(BenchForget.OfClasses)
+                .Concat(fractions.Distinct().Select(BenchForget.OfFraction)).ToArray();
             foreach (var set in forgetSets)
             {
-                preset.RequireForgetSet(set);
+                set.For(1).Validated(preset);
             }
+
+            var recipe = result.GetValue(epochs) is { } epochCount
+                ? epochCount >= 1 ? new TrainingRecipe(Epochs: epochCount) : throw new ArgumentException($"--epochs must be at least 1; got {epochCount}.")
+                : new TrainingRecipe();
 
             var methodNames = result.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(UnlearningMethodCatalog.RequireKnown).Where(n => n != "retrain").ToArray();
             var hypernet = methodNames.Where(UnlearningMethodCatalog.HypernetMethods.Contains).ToArray();
+            if (forgetSets.Any(f => f.Fraction is not null) && (result.GetValue(dihyfo1) ?? result.GetValue(dihyfo2)) is not null)
+            {
+                throw new ArgumentException("DiHyFo forgets classes from per-class target losses, not random samples: drop --dihyfo1/--dihyfo2 or --forget-fraction.");
+            }
+
             if (hypernet.Length > 0)
             {
                 throw new ArgumentException($"{string.Join(", ", hypernet)} rows come from trained hypernetworks: pass --dihyfo1 / --dihyfo2 MODEL and --checkpoints DIR instead of naming them in --methods.");
@@ -98,7 +113,8 @@ public static class BenchUnlearnCommand
 
             try
             {
-                var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount, invwnnMethod, firstSeed);
+                var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount, invwnnMethod, firstSeed,
+                    recipe, result.GetValue(trainSamples));
                 Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0, firstSeed);
                 if (result.GetValue(BenchCommand.Json) is { } json)
                 {
@@ -115,13 +131,25 @@ public static class BenchUnlearnCommand
         return command;
     }
 
-    /// <summary>One measured model: which forget set, method and seed, its metrics against the retrained reference, its wall time.</summary>
-    public sealed record BenchRow(int[] Forget, string Method, int Seed, ModelMetrics Metrics, double WallSeconds);
+    /// <summary>One measured model: which forget set (by name), method and seed, its metrics against the retrained reference, its wall time.</summary>
+    public sealed record BenchRow(string Forget, string Method, int Seed, ModelMetrics Metrics, double WallSeconds);
+
+    /// <summary>A forget set of the bench: classes, or a fraction of D that each seed draws anew.</summary>
+    public sealed record BenchForget(int[] ClassSet, double? Fraction)
+    {
+        public static BenchForget OfClasses(int[] classes) => new(classes.Distinct().Order().ToArray(), null);
+
+        public static BenchForget OfFraction(double fraction) => new([], fraction);
+
+        public ForgetSet For(int seed) => Fraction is { } f ? ForgetSet.OfFraction(f, seed) : ForgetSet.OfClasses(ClassSet);
+
+        public string Name => For(1).Name;
+    }
 
     /// <summary>Every model of the bench, one after another on this thread (<see cref="InlineUnlearningContext"/>), so wall times do not overlap.</summary>
     public static async Task<List<BenchRow>> RunAsync(
         TaskPreset preset,
-        IReadOnlyList<int[]> forgetSets,
+        IReadOnlyList<BenchForget> forgetSets,
         IReadOnlyList<string> methods,
         int seeds,
         string dataSource,
@@ -130,33 +158,43 @@ public static class BenchUnlearnCommand
         IReadOnlyList<DiHyFoHypernet>? hypernets = null,
         int samples = 5,
         IUnlearningMethod? invwnn = null,
-        int firstSeed = 1)
+        int firstSeed = 1,
+        TrainingRecipe? trainingRecipe = null,
+        int? trainSamples = null)
     {
         var data = DigitsSource.Load(dataSource, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
-        var recipe = new TrainingRecipe();
+        if (trainSamples is { } count)
+        {
+            data = data.WithTrainSamples(count);
+        }
+
+        var recipe = trainingRecipe ?? new TrainingRecipe();
         var context = new InlineUnlearningContext();
         var rows = new List<BenchRow>();
         for (var seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             // D (train split minus the validation carve-out) does not depend on the forget set: one original per seed.
-            var train = ForgetSplit.Create(data, preset, forgetSets[0]).Train;
+            var train = ForgetSplit.Create(data, preset, forgetSets[0].For(seed)).Train;
             var watch = Stopwatch.StartNew();
             var trained = OriginalModelTrainer.TrainEveryClass(train, preset.Architecture, recipe, seed, cancellation);
             var original = trained.Parameters;
-            AnsiConsole.MarkupLine($"seed {seed}: original {preset.Architecture} trained on {train.Count} samples in {watch.Elapsed.TotalSeconds:F1} s" +
+            AnsiConsole.MarkupLine($"seed {seed}: original {preset.Architecture} trained on {train.Count} samples ({recipe.Epochs} epochs) in {watch.Elapsed.TotalSeconds:F1} s" +
                 (trained.Attempts > 1 ? $" ({trained.Attempts} trainings: a class stayed below {recipe.MinClassAccuracy:P0} train accuracy; kept init seed {trained.Seed}, worst class {trained.LowestClassAccuracy:P1})" : ""));
-            foreach (var forget in forgetSets)
+            foreach (var benchForget in forgetSets)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var split = ForgetSplit.Create(data, preset, forget);
+                var split = ForgetSplit.Create(data, preset, benchForget.For(seed));
                 using var evaluator = new UnlearningEvaluator(split);
-                var name = $"{{{string.Join(",", forget)}}}";
+                var name = benchForget.Name;
+                var forget = name;
 
                 var retrain = new RetrainMethod(recipe);
                 watch.Restart();
                 var reference = retrain.Unlearn(new UnlearningRequest(original, split, seed), null, cancellation).Parameters;
                 var retrainSeconds = watch.Elapsed.TotalSeconds;
                 var referenceMetrics = evaluator.Evaluate(reference, reference);
+                // The InvWNN paper's stopping rule: forget accuracy down to the retrained model's (0 for forgotten classes).
+                var target = split.BySample ? referenceMetrics.AccuracyForgetTrain : 0;
                 var retrained = new UnlearningExperiment.Reference(reference, RetrainMethod.FreshSeed(seed), referenceMetrics);
                 var originalMetrics = evaluator.Evaluate(original, reference);
                 rows.Add(new BenchRow(forget, "original", seed, originalMetrics, 0));
@@ -165,7 +203,7 @@ public static class BenchUnlearnCommand
 
                 // A second exact unlearning from another seed: the overlap and phi any unlearned model can hope for.
                 var seeds2 = new Dictionary<string, int> { ["original_init"] = seed };
-                var (_, second) = await UnlearningExperiment.RunAsync(retrain, new UnlearningRequest(original, split, seed + 7777), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
+                var (_, second) = await UnlearningExperiment.RunAsync(retrain, new UnlearningRequest(original, split, seed + 7777, target), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
                 rows.Add(new BenchRow(forget, "retrain#2", seed, second.Unlearned, second.WallSeconds));
                 Log(name, "retrain#2", second.Unlearned, second.WallSeconds);
 
@@ -174,12 +212,12 @@ public static class BenchUnlearnCommand
                     .Concat(methods.Select(m => (m == "invwnn" && invwnn is not null ? invwnn : UnlearningMethodCatalog.CreateBaseline(m, recipe), seed, "")));
                 foreach (var (method, methodSeed, suffix) in runs)
                 {
-                    var (_, report) = await UnlearningExperiment.RunAsync(method, new UnlearningRequest(original, split, methodSeed), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
+                    var (_, report) = await UnlearningExperiment.RunAsync(method, new UnlearningRequest(original, split, methodSeed, target), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
                     rows.Add(new BenchRow(forget, method.Name, seed, report.Unlearned, report.WallSeconds));
                     Log(name, method.Name + suffix, report.Unlearned, report.WallSeconds);
                     if (reportFolder is not null)
                     {
-                        report.WriteTo(reportFolder, $"{preset.Name}-forget{string.Join("-", forget)}-{method.Name.Replace("+", "plus")}-seed{seed}{suffix}");
+                        report.WriteTo(reportFolder, $"{preset.Name}-forget{split.Set.Key}-{method.Name.Replace("+", "plus")}-seed{seed}{suffix}");
                     }
                 }
             }
@@ -193,7 +231,7 @@ public static class BenchUnlearnCommand
 
     private static readonly string[] FigureNames = ["acc_Dr", "acc_Df", "acc_Tr", "acc_Tf", "acc_T", "mia", "mia_efficacy", "overlap_Dr", "overlap_Df", "overlap_T", "phi"];
 
-    private static void Print(TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows, int seeds, int samples, int firstSeed)
+    private static void Print(TaskPreset preset, IReadOnlyList<BenchForget> forgetSets, List<BenchRow> rows, int seeds, int samples, int firstSeed)
     {
         if (Console.IsOutputRedirected)
         {
@@ -201,10 +239,11 @@ public static class BenchUnlearnCommand
             AnsiConsole.Profile.Width = 240;
         }
 
-        foreach (var forget in forgetSets)
+        foreach (var set in forgetSets)
         {
-            var mine = rows.Where(r => r.Forget.SequenceEqual(forget)).ToList();
-            var table = new Table().Title($"{preset.Name} ({preset.Architecture}), forget {{{string.Join(",", forget)}}}: mean{(seeds > 1 ? " ± std" : "")} over {(seeds > 1 ? $"seeds {firstSeed}-{firstSeed + seeds - 1}" : $"seed {firstSeed}")}{(samples > 0 ? $" (DiHyFo rows: {samples} sampled models per seed)" : "")}; overlap and phi against the retrained model")
+            var forget = set.ClassSet;
+            var mine = rows.Where(r => r.Forget == set.Name).ToList();
+            var table = new Table().Title($"{preset.Name} ({preset.Architecture}), forget {set.Name}: mean{(seeds > 1 ? " ± std" : "")} over {(seeds > 1 ? $"seeds {firstSeed}-{firstSeed + seeds - 1}" : $"seed {firstSeed}")}{(samples > 0 ? $" (DiHyFo rows: {samples} sampled models per seed)" : "")}; overlap and phi against the retrained model")
                 .AddColumn("model");
             foreach (var figure in FigureNames.Append("wall_s"))
             {
@@ -230,11 +269,58 @@ public static class BenchUnlearnCommand
             }
 
             AnsiConsole.Write(table);
-            if (Judge(mine) is { Count: > 0 } checks)
+            if (set.Fraction is not null)
             {
-                AnsiConsole.Write(BarsTable(forget, checks));
+                AnsiConsole.Write(SampleTable(set.Name, SampleGaps(mine)));
+            }
+            else if (Judge(mine) is { Count: > 0 } checks)
+            {
+                AnsiConsole.Write(BarsTable(set.Name, checks));
             }
         }
+    }
+
+    /// <summary>The InvWNN paper's figures of one model over seeds: each with its gap to retrain (paired by seed), and the mean absolute gap.</summary>
+    public sealed record SampleGap(string Method, RetrainBars.Estimate Ra, RetrainBars.Estimate Ua, RetrainBars.Estimate Ta, RetrainBars.Estimate MiaEfficacy,
+        RetrainBars.Estimate RaGap, RetrainBars.Estimate UaGap, RetrainBars.Estimate TaGap, RetrainBars.Estimate MiaEfficacyGap, RetrainBars.Estimate AverageGap);
+
+    /// <summary>
+    /// RA = accuracy on D_r, UA = 1 − accuracy on D_f, TA = accuracy on T, MIA-efficacy (InvWNN Table 1), for every model
+    /// of a random-sample forget set, each against the retrained model of the same seed; "avg gap" is SalUn's ranking:
+    /// the mean of the four absolute gaps.
+    /// </summary>
+    public static List<SampleGap> SampleGaps(IReadOnlyList<BenchRow> forgetSetRows)
+    {
+        var retrained = forgetSetRows.Where(r => r.Method == "retrain").ToDictionary(r => r.Seed, r => r.Metrics);
+        static double[] Of(ModelMetrics m) => [m.AccuracyRetainTrain, 1 - m.AccuracyForgetTrain, m.AccuracyTest, m.MiaEfficacy];
+        return forgetSetRows.Where(r => retrained.ContainsKey(r.Seed)).GroupBy(r => r.Method).Select(g =>
+        {
+            var values = g.Select(r => Of(r.Metrics)).ToList();
+            var gaps = g.Select(r => Of(r.Metrics).Zip(Of(retrained[r.Seed]), (a, b) => a - b).ToArray()).ToList();
+            RetrainBars.Estimate Column(List<double[]> source, int i) => RetrainBars.Estimate.Of(source.Select(v => v[i]).ToList());
+            return new SampleGap(g.Key, Column(values, 0), Column(values, 1), Column(values, 2), Column(values, 3),
+                Column(gaps, 0), Column(gaps, 1), Column(gaps, 2), Column(gaps, 3), RetrainBars.Estimate.Of(gaps.Select(v => v.Average(Math.Abs)).ToList()));
+        }).ToList();
+    }
+
+    private static Table SampleTable(string forget, IReadOnlyList<SampleGap> gaps)
+    {
+        var table = new Table()
+            .Title($"forget {forget}: the InvWNN paper's metrics (RA = acc D_r, UA = 1 - acc D_f, TA = acc T, MIA-efficacy), (gap to retrain)")
+            .Caption("mean ± standard error over seeds; gaps paired by seed; avg gap = mean of the four absolute gaps (SalUn)")
+            .AddColumn("model");
+        foreach (var column in new[] { "RA", "UA", "TA", "MIA-efficacy", "avg gap" })
+        {
+            table.AddColumn(new TableColumn(column).RightAligned());
+        }
+
+        string Cell(RetrainBars.Estimate value, RetrainBars.Estimate gap) => $"{Estimate(value, "F4")} ({Estimate(gap, SignedGap)})";
+        foreach (var g in gaps)
+        {
+            table.AddRow(Markup.Escape(g.Method), Cell(g.Ra, g.RaGap), Cell(g.Ua, g.UaGap), Cell(g.Ta, g.TaGap), Cell(g.MiaEfficacy, g.MiaEfficacyGap), Estimate(g.AverageGap, "F4"));
+        }
+
+        return table;
     }
 
     /// <summary>Every method but the original and the reference itself, judged against the issue's bars (retrain#2 shows what an exact unlearning scores).</summary>
@@ -247,10 +333,10 @@ public static class BenchUnlearnCommand
 
     private static readonly RetrainBars Bars = new();
 
-    private static Table BarsTable(int[] forget, IReadOnlyList<RetrainBars.Check> checks)
+    private static Table BarsTable(string forget, IReadOnlyList<RetrainBars.Check> checks)
     {
         var table = new Table()
-            .Title($"forget {{{string.Join(",", forget)}}} against the bars")
+            .Title($"forget {forget} against the bars")
             .Caption("gaps to retrain paired by seed; ± standard error over seeds")
             .AddColumn("model");
         var columns = new[]
@@ -301,13 +387,13 @@ public static class BenchUnlearnCommand
         return $"{mean.ToString(format, CultureInfo.InvariantCulture)}±{std.ToString(format, CultureInfo.InvariantCulture)}";
     }
 
-    private static void WriteJson(string path, TaskPreset preset, IReadOnlyList<int[]> forgetSets, List<BenchRow> rows)
+    private static void WriteJson(string path, TaskPreset preset, IReadOnlyList<BenchForget> forgetSets, List<BenchRow> rows)
     {
         var document = new
         {
             preset = preset.Name,
             architecture = preset.Architecture.ToString(),
-            forget_sets = forgetSets,
+            forget_sets = forgetSets.Select(f => f.Name),
             measured = rows.Select(r => new
             {
                 forget = r.Forget,
@@ -316,14 +402,15 @@ public static class BenchUnlearnCommand
                 wall_seconds = r.WallSeconds,
                 figures = r.Metrics.Figures().ToDictionary(f => f.Name, f => f.Value),
             }),
-            bars = forgetSets.SelectMany(f => Judge(rows.Where(r => r.Forget.SequenceEqual(f)).ToList()).Select(c => new
+            bars = forgetSets.Where(f => f.Fraction is null).SelectMany(f => Judge(rows.Where(r => r.Forget == f.Name).ToList()).Select(c => new
             {
-                forget = f,
+                forget = f.Name,
                 method = c.Method,
                 figures = new Dictionary<string, RetrainBars.Estimate> { ["acc_Df"] = c.ForgetAccuracy, ["acc_Dr_gap"] = c.RetainGap, ["mia_gap"] = c.MiaGap, ["phi"] = c.Phi },
                 missed = c.Missed,
             })),
-            paper = forgetSets.SelectMany(f => PaperTables.For(preset.Name, f)).Select(p => new { forget = p.Forget, model = p.Model, figures = p.Figures, source = p.Source }),
+            sample_forgetting = forgetSets.Where(f => f.Fraction is not null).SelectMany(f => SampleGaps(rows.Where(r => r.Forget == f.Name).ToList()).Select(g => new { forget = f.Name, gap = g })),
+            paper = forgetSets.Where(f => f.Fraction is null).SelectMany(f => PaperTables.For(preset.Name, f.ClassSet)).Select(p => new { forget = p.Forget, model = p.Model, figures = p.Figures, source = p.Source }),
         };
         JsonOutput.Write(path, document, UnlearningReport.Json);
     }

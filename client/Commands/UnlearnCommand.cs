@@ -22,7 +22,48 @@ namespace Lethe.Client.Commands;
 public static class UnlearnCommand
 {
     public static readonly Option<string> Method = new("--method") { Description = $"Unlearning method: {string.Join(", ", UnlearningMethodCatalog.All)}.", DefaultValueFactory = _ => "finetune" };
-    public static readonly Option<string> Forget = new("--forget") { Description = "Classes to forget, comma-separated non-pivot classes (e.g. 2,3).", Required = true };
+    public static readonly Option<string?> Forget = new("--forget") { Description = "Classes to forget, comma-separated non-pivot classes (e.g. 2,3)." };
+    public static readonly Option<double?> ForgetFraction = new("--forget-fraction") { Description = "Instead of classes: forget this fraction of the training samples, in (0, 1), drawn with --seed (random-sample forgetting, e.g. 0.1)." };
+    public static readonly Option<string?> ForgetSamplesFile = new("--forget-samples") { Description = "Instead of classes: a file of training-sample indices to forget (0-based into D, the preset's train split minus its validation carve-out; separated by commas, spaces or newlines; # starts a comment)." };
+
+    /// <summary>The forget set of --forget, --forget-fraction or --forget-samples (exactly one), checked against the preset where one is named.</summary>
+    public static ForgetSet ParseForgetSet(System.CommandLine.ParseResult result, int seed)
+    {
+        var classes = result.GetValue(Forget) is { } text ? CollectCommand.ParseClasses(text) : null;
+        var fraction = result.GetValue(ForgetFraction);
+        var samples = result.GetValue(ForgetSamplesFile) is { } file ? ReadSampleIndices(file) : null;
+        if (classes is null && fraction is null && samples is null)
+        {
+            throw new ArgumentException("Name what to forget: --forget CLASSES (e.g. 2,3), --forget-fraction F (e.g. 0.1) or --forget-samples FILE.");
+        }
+
+        return ForgetSet.Of(classes, fraction, samples, seed);
+    }
+
+    /// <summary>Training-sample indices from a text file: integers separated by commas, spaces or newlines; '#' comments.</summary>
+    public static int[] ReadSampleIndices(string file)
+    {
+        if (!File.Exists(file))
+        {
+            throw new ArgumentException($"--forget-samples: {file} does not exist; give a text file of training-sample indices.");
+        }
+
+        var indices = new List<int>();
+        var lineNumber = 0;
+        foreach (var line in File.ReadLines(file))
+        {
+            lineNumber++;
+            var content = line.Split('#')[0];
+            foreach (var token in content.Split([',', ' ', '\t', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                indices.Add(int.TryParse(token, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var index)
+                    ? index
+                    : throw new ArgumentException($"--forget-samples: line {lineNumber} of {file} holds '{token}', which is not a sample index (a whole number)."));
+            }
+        }
+
+        return indices.ToArray();
+    }
     public static readonly Option<int> Seed = new("--seed") { Description = "Seed of the method's randomness and of the retrained reference.", DefaultValueFactory = _ => 1 };
     public static readonly Option<string?> Hypernet = new("--hypernet") { Description = "dihyfo1/dihyfo2: the trained hypernetwork: a model.safetensors, a training folder from 'lethe train' (imported), or the name of a published one; invwnn: the name of its predictor training ('lethe train --variant invwnn --name NAME')." };
     public static readonly Option<string?> Checkpoints = new("--checkpoints") { Description = "dihyfo1/dihyfo2: the collection job id or checkpoint folder (imported) the hypernetwork was trained on (target-loss prompts come from its statistics)." };
@@ -60,21 +101,27 @@ public static class UnlearnCommand
         var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
         var api = new Option<string?>("--api") { Description = "Base URL of a Lethe silo's tenant API (e.g. http://lethe.example:8080): submit through /v1 as a tenant instead of as an operator of the platform." };
         var key = new Option<string?>("--key") { Description = $"With --api: the tenant's API key ({{tenant}}.{{secret}}, from 'lethe tenant add'); default: env {ApiUnlearning.KeyVariable}." };
-        var command = new Command("unlearn", "Unlearn classes from a model with one method through an unlearning request grain (or a silo's tenant API with --api); writes the unlearned model and its report.")
+        var command = new Command("unlearn", "Unlearn classes (or a random fraction or list of training samples) from a model with one method through an unlearning request grain (or a silo's tenant API with --api); writes the unlearned model and its report.")
         {
-            model, Forget, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, RetainQuantile, Guidance, CollectCommand.Data, output, report, CollectCommand.Cluster, api, key,
+            model, Forget, ForgetFraction, ForgetSamplesFile, Method, preset, Seed, Hypernet, Checkpoints, Candidates, ForgetQuantile, RetainQuantile, Guidance, CollectCommand.Data, output, report, CollectCommand.Cluster, api, key,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             // What can be checked without the platform is checked before it starts: names, numbers, files, folders.
             var methodName = UnlearningMethodCatalog.RequireKnown(result.GetValue(Method)!);
-            var forget = CollectCommand.ParseClasses(result.GetValue(Forget)!);
+            var forget = ParseForgetSet(result, result.GetValue(Seed));
             var guidance = ParseGuidance(result.GetValue(Guidance));
             var modelPath = result.GetValue(model)!;
             var bytes = ReadModel(modelPath);
             // The file is checked here too, so a broken or mismatched one is named before the platform starts.
             var named = result.GetValue(preset) is { } presetName ? TaskPreset.Get(presetName) : null;
-            MlpFile.Load(modelPath, named?.Architecture);
+            var loaded = MlpFile.Load(modelPath, named?.Architecture);
+            if ((named ?? TaskPreset.All.FirstOrDefault(p => p.Architecture == loaded.Layout.Architecture)) is { } task)
+            {
+                forget.Validated(task);
+            }
+
+            UnlearningMethodCatalog.RequireServes(methodName, forget);
             var hypernet = result.GetValue(Hypernet);
             var checkpoints = result.GetValue(Checkpoints);
             if (result.GetValue(api) is { } apiText)
@@ -88,7 +135,7 @@ public static class UnlearnCommand
                 }
 
                 var apiOutput = result.GetValue(output)
-                    ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
+                    ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{forget.Key}.safetensors");
                 var apiReports = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(apiOutput))!;
                 PrepareOutputs(apiOutput, apiReports);
                 return await ApiUnlearning.Run(new Uri(apiUrl.ToString().TrimEnd('/') + "/"), apiKey, bytes, methodName, forget, result.GetValue(preset), result.GetValue(Seed), hypernet, checkpoints,
@@ -106,7 +153,7 @@ public static class UnlearnCommand
             }
 
             var outputPath = result.GetValue(output)
-                ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{string.Join("-", forget.Order())}.safetensors");
+                ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{forget.Key}.safetensors");
             var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
             PrepareOutputs(outputPath, reportFolder);
 
@@ -119,9 +166,10 @@ public static class UnlearnCommand
                 jobs = [Directory.Exists(checkpoints) ? await CollectionJobSession.Import(connection, checkpoints!, cancellation) : checkpoints!];
             }
 
-            var spec = new UnlearningRequestSpec(bytes, forget, methodName, result.GetValue(preset), result.GetValue(Seed), Tenant: LocalTenant, Data: result.GetValue(CollectCommand.Data)!,
+            var spec = new UnlearningRequestSpec(bytes, forget.Classes, methodName, result.GetValue(preset), result.GetValue(Seed), Tenant: LocalTenant, Data: result.GetValue(CollectCommand.Data)!,
                 Hypernet: methodName == "invwnn" ? hypernet : published?.Name, HypernetVersion: published?.Version, Checkpoints: jobs, Candidates: result.GetValue(Candidates),
-                ForgetQuantile: result.GetValue(ForgetQuantile), RetainQuantile: result.GetValue(RetainQuantile), Guidance: guidance?.ToArray());
+                ForgetQuantile: result.GetValue(ForgetQuantile), RetainQuantile: result.GetValue(RetainQuantile), Guidance: guidance?.ToArray(),
+                ForgetFraction: forget.Fraction, ForgetSamples: forget.Samples);
             var id = $"cli-{Guid.NewGuid():N}";
             var request = connection.Client.GetGrain<IUnlearningRequestGrain>(id);
             await AsOperator(connection);
@@ -166,11 +214,11 @@ public static class UnlearnCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
-                var bar = ctx.AddTask($"{outcome.Method} {{{string.Join(",", outcome.Forget)}}}", maxValue: 1);
+                var bar = ctx.AddTask($"{outcome.Method} {ForgetName(outcome)}", maxValue: 1);
                 while (!(outcome = await request.GetOutcome()).IsFinished)
                 {
                     bar.Value = outcome.Progress;
-                    bar.Description = $"{outcome.Method} {{{string.Join(",", outcome.Forget)}}}: {outcome.Stage ?? "queued"}";
+                    bar.Description = $"{outcome.Method} {ForgetName(outcome)}: {outcome.Stage ?? "queued"}";
                     await Task.Delay(TimeSpan.FromMilliseconds(250), cancellation);
                 }
 
@@ -217,6 +265,8 @@ public static class UnlearnCommand
     }
 
     /// <summary>For dihyfo1/dihyfo2 in a local benchmark: the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
+    private static string ForgetName(UnlearningOutcome outcome) => outcome.Forget.Length > 0 ? $"{{{string.Join(",", outcome.Forget)}}}" : "(samples)";
+
     public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates, double forgetQuantile, double retainQuantile, IReadOnlyList<double>? guidance = null)
     {
         if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))

@@ -20,5 +20,9 @@ public sealed record ReferenceModel(
     /// seed and data are measured against; whoever trains it first registers it under this name, and no request trains it again.
     /// </summary>
     public static string RetrainedName(string task, IEnumerable<int> forget, int seed, string data) =>
-        $"retrain-{task}-forget{string.Join("-", forget.Distinct().Order())}-seed{seed}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(data)))[..8]}";
+        RetrainedName(task, string.Join("-", forget.Distinct().Order()), seed, data);
+
+    /// <summary>The same name for any forget set by its key (classes <c>2-3</c>, or a sample set's key such as <c>random10-seed4</c>).</summary>
+    public static string RetrainedName(string task, string forgetKey, int seed, string data) =>
+        $"retrain-{task}-forget{forgetKey}-seed{seed}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(data)))[..8]}";
 }

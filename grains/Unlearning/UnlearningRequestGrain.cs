@@ -11,6 +11,7 @@ using Lethe.Grains.Compute;
 using Lethe.Grains.Hypernet;
 using Lethe.Grains.Telemetry;
 using Lethe.ML.Data;
+using Lethe.ML.Evaluation;
 using Lethe.ML.Hypernet;
 using Lethe.ML.InvWnn;
 using Lethe.ML.Nets;
@@ -123,7 +124,9 @@ public sealed class UnlearningRequestGrain(
             State.Status = UnlearningStatus.Running;
             State.Method = method;
             State.Preset = task.Name;
-            State.Forget = spec.Forget.Distinct().Order().ToArray();
+            State.Forget = (spec.Forget ?? []).Distinct().Order().ToArray();
+            State.ForgetFraction = spec.ForgetFraction;
+            State.ForgetSamples = spec.ForgetSamples?.Order().ToArray();
             State.Seed = spec.Seed;
             State.Tenant = spec.Tenant;
             State.Data = spec.Data;
@@ -285,33 +288,9 @@ public sealed class UnlearningRequestGrain(
         OnField("model", () => MlpFile.RequireFinite(layout, parameters, "the model"));
         var task = named ?? TaskPreset.All.FirstOrDefault(p => p.Architecture == layout.Architecture)
             ?? throw new FieldException("model", $"The model is a {layout.Architecture} MLP; no preset has that shape ({string.Join(", ", TaskPreset.All.Select(p => $"{p.Name}: {p.Architecture}"))}).");
-        var sets = new[] { spec.Forget is { Length: > 0 }, spec.ForgetFraction is not null, spec.ForgetSamples is not null }.Count(given => given);
-        if (sets > 1)
-        {
-            throw new FieldException("forget", "Name the forget set one way: forget (classes), forgetFraction (with a seed) or forgetSamples (indices), never more than one.");
-        }
-
-        if (spec.ForgetFraction is { } fraction)
-        {
-            if (!double.IsFinite(fraction) || fraction is <= 0 or >= 1)
-            {
-                throw new FieldException("forgetFraction", $"forgetFraction must lie strictly between 0 and 1; got {fraction}.");
-            }
-
-            throw new FieldException("forgetFraction", $"Forgetting a random fraction of the training samples is not served by method {method}; name classes in forget.");
-        }
-
-        if (spec.ForgetSamples is { } samples)
-        {
-            if (samples.Length == 0 || samples.Any(i => i < 0) || samples.Distinct().Count() != samples.Length)
-            {
-                throw new FieldException("forgetSamples", "forgetSamples must be a non-empty list of distinct, non-negative training-sample indices.");
-            }
-
-            throw new FieldException("forgetSamples", $"Forgetting individual training samples is not served by method {method}; name classes in forget.");
-        }
-
-        OnField("forget", () => task.RequireForgetSet(spec.Forget ?? []));
+        var field = spec.ForgetFraction is not null ? "forgetFraction" : spec.ForgetSamples is not null ? "forgetSamples" : "forget";
+        var forget = OnField(field, () => ForgetSet.Of(spec.Forget, spec.ForgetFraction, spec.ForgetSamples, spec.Seed).Validated(task));
+        OnField("method", () => UnlearningMethodCatalog.RequireServes(method, forget));
         return (task, method);
     }
 
@@ -373,7 +352,8 @@ public sealed class UnlearningRequestGrain(
             // The retrained model (never saw the forget classes) is what every unlearned model is measured against; it
             // depends only on the task, forget set, seed and data, so the registry keeps one per combination.
             var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
-            var referenceName = ReferenceModel.RetrainedName(task.Name, s.Forget, s.Seed, s.Data);
+            var forget = s.ForgetSet();
+            var referenceName = ReferenceModel.RetrainedName(task.Name, forget.Key, s.Seed, s.Data);
             float[]? stored = null;
             if (await registry.FindReference(referenceName) is { } known)
             {
@@ -392,24 +372,25 @@ public sealed class UnlearningRequestGrain(
                 : dihyfo is null
                 ? UnlearningMethodCatalog.CreateBaseline(s.Method!)
                 : dihyfo.MethodWith(new GrainCandidateSampler(GrainFactory, s.Hypernet!, dihyfo.Sampler, dihyfo.Model.Variant.ConditionsOnCurrent, options.Value.SamplerSlots));
-            var run = await UnlearningPipeline.RunAsync(new UnlearningPipelineInput(original, task, s.Forget, s.Seed, s.Data, method, stored), context, ct);
+            var run = await UnlearningPipeline.RunAsync(new UnlearningPipelineInput(original, task, forget, s.Seed, s.Data, method, stored), context, ct);
             if (run.ReferenceTrained)
             {
                 await registry.ImportReference(referenceName, task.Name, MlpFile.Serialize(layout, run.Reference),
-                    $"{task.Name} retrained without classes {string.Join(",", s.Forget)} (seed {s.Seed}, data {s.Data})");
+                    $"{task.Name} retrained without {(forget.ByClass ? "classes " : "")}{forget.Name} (seed {s.Seed}, data {s.Data})");
             }
 
             var model = MlpFile.Serialize(layout, run.Parameters, new Dictionary<string, string>
             {
                 ["lethe.method"] = s.Method!,
                 ["lethe.preset"] = task.Name,
-                ["lethe.forget"] = string.Join(",", s.Forget),
+                ["lethe.forget"] = forget.ByClass ? string.Join(",", s.Forget) : forget.Name,
                 ["lethe.request"] = Id,
             });
             var modelSha = await artifacts.Put(ArtifactKeys.RequestModel(Id), model, ct);
             var reportSha = await artifacts.Put(ArtifactKeys.RequestReport(Id), Encoding.UTF8.GetBytes(run.Report.ToJson()), ct);
             finished = new UnlearningOutcome(Id, UnlearningStatus.Completed, s.Method, task.Name, s.Forget, ArtifactKeys.RequestModel(Id), modelSha, ArtifactKeys.RequestReport(Id), reportSha,
-                Finite(run.Report.Unlearned.AccuracyForgetTest), Finite(run.Report.Unlearned.AccuracyRetainTest), Finite(run.Report.Unlearned.UnlearningScore), null, s.SubmittedUtc, DateTimeOffset.UtcNow, s.Tenant,
+                // Accuracy on the forgotten part: the forget classes of T; for samples, D_f itself (T keeps every sample).
+                Finite(forget.ByClass ? run.Report.Unlearned.AccuracyForgetTest : run.Report.Unlearned.AccuracyForgetTrain), Finite(run.Report.Unlearned.AccuracyRetainTest), Finite(run.Report.Unlearned.UnlearningScore), null, s.SubmittedUtc, DateTimeOffset.UtcNow, s.Tenant,
                 null, 1);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -51,4 +51,13 @@ public sealed class UnlearningRequestState
 
     /// <summary>invwnn: the trainer grain whose InvWNN predictor rewinds the model.</summary>
     [Id(19)] public string? Predictor { get; set; }
+
+    /// <summary>Random-sample forgetting: this fraction of D, drawn with <see cref="Seed"/> (Forget is empty).</summary>
+    [Id(20)] public double? ForgetFraction { get; set; }
+
+    /// <summary>Random-sample forgetting: these sample indices into D (Forget is empty).</summary>
+    [Id(21)] public int[]? ForgetSamples { get; set; }
+
+    /// <summary>What the request forgets, as the pipeline takes it.</summary>
+    public Lethe.ML.Evaluation.ForgetSet ForgetSet() => Lethe.ML.Evaluation.ForgetSet.Of(Forget, ForgetFraction, ForgetSamples, Seed);
 }

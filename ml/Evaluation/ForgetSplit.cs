@@ -15,26 +15,49 @@ public sealed class ForgetSplit
     /// <summary>Fixed so that every method, bench and report sees the same carve-out.</summary>
     public const int DefaultValidationSeed = 20250601;
 
-    private ForgetSplit(TaskPreset preset, int[] forget, LabeledImages train, LabeledImages validation, LabeledImages test)
+    private ForgetSplit(TaskPreset preset, ForgetSet set, LabeledImages train, LabeledImages validation, LabeledImages test)
     {
         Preset = preset;
-        Forget = forget;
+        Set = set;
+        Forget = set.Classes;
         Train = train;
         Validation = validation;
         Test = test;
-        var forgetSet = forget.ToHashSet();
-        RetainTrain = train.WhereLabel(l => !forgetSet.Contains(l));
-        ForgetTrain = train.WhereLabel(forgetSet.Contains);
-        RetainTest = test.WhereLabel(l => !forgetSet.Contains(l));
-        ForgetTest = test.WhereLabel(forgetSet.Contains);
+        if (set.ByClass)
+        {
+            TrainForgetMask = train.Labels.Select(IsForgotten).ToArray();
+        }
+        else
+        {
+            TrainForgetMask = new bool[train.Count];
+            foreach (var row in set.Indices(train.Count))
+            {
+                TrainForgetMask[row] = true;
+            }
+        }
+
+        RetainTrain = train.Select(Rows(TrainForgetMask, false));
+        ForgetTrain = train.Select(Rows(TrainForgetMask, true));
+        RetainTest = test.WhereLabel(l => !IsForgotten(l));
+        ForgetTest = test.WhereLabel(IsForgotten);
     }
 
     public TaskPreset Preset { get; }
 
-    /// <summary>The forget classes, sorted.</summary>
+    /// <summary>What is forgotten: classes, a random fraction of D or sample indices into D.</summary>
+    public ForgetSet Set { get; }
+
+    /// <summary>The forget classes, sorted (empty for random-sample forgetting).</summary>
     public int[] Forget { get; }
 
+    /// <summary>True when samples of D are forgotten rather than classes.</summary>
+    public bool BySample => !Set.ByClass;
+
+    /// <summary>The classes whose accuracy should stay: every class for random-sample forgetting.</summary>
     public int[] Retain => Preset.Classes.Except(Forget).ToArray();
+
+    /// <summary>One flag per sample of D: true for the samples of D_f.</summary>
+    public bool[] TrainForgetMask { get; }
 
     /// <summary>D (without the validation carve-out).</summary>
     public LabeledImages Train { get; }
@@ -56,7 +79,27 @@ public sealed class ForgetSplit
     /// <summary>Tf.</summary>
     public LabeledImages ForgetTest { get; }
 
+    /// <summary>Whether a label is a forget class (never, for random-sample forgetting: T and the validation split keep every sample).</summary>
     public bool IsForgotten(int label) => Array.IndexOf(Forget, label) >= 0;
+
+    /// <summary>
+    /// The samples a stopping rule or a best-of-N selection may measure, with a flag per sample for the forget side:
+    /// for class forgetting the validation split (its samples of the forget classes flagged); for random-sample
+    /// forgetting the validation split (never trained on: the model's accuracy on unseen data) followed by D_f itself,
+    /// flagged, since no held-out sample shares D_f's membership (the InvWNN paper's rule reads UA on D_f).
+    /// </summary>
+    public (LabeledImages Images, bool[] Forget) Probe()
+    {
+        if (!BySample)
+        {
+            return (Validation, Validation.Labels.Select(IsForgotten).ToArray());
+        }
+
+        var images = new LabeledImages([.. Validation.Pixels, .. ForgetTrain.Pixels], [.. Validation.Labels, .. ForgetTrain.Labels]);
+        return (images, [.. new bool[Validation.Count], .. Enumerable.Repeat(true, ForgetTrain.Count)]);
+    }
+
+    private static int[] Rows(bool[] mask, bool want) => Enumerable.Range(0, mask.Length).Where(i => mask[i] == want).ToArray();
 
     /// <summary>
     /// Validates the forget set against the preset (non-empty, known classes, no pivot, not every class) and carves the
@@ -67,9 +110,21 @@ public sealed class ForgetSplit
         TaskPreset preset,
         IReadOnlyCollection<int> forget,
         double validationFraction = DefaultValidationFraction,
+        int validationSeed = DefaultValidationSeed) =>
+        Create(presetData, preset, ForgetSet.OfClasses(forget), validationFraction, validationSeed);
+
+    /// <summary>
+    /// Validates the forget set (a class set against the preset; sample indices against D once it is carved) and carves
+    /// the validation split out of the preset's train split.
+    /// </summary>
+    public static ForgetSplit Create(
+        DigitsDataset presetData,
+        TaskPreset preset,
+        ForgetSet forget,
+        double validationFraction = DefaultValidationFraction,
         int validationSeed = DefaultValidationSeed)
     {
-        preset.RequireForgetSet(forget);
+        forget.Validated(preset);
         if (validationFraction is <= 0 or >= 1)
         {
             throw new ArgumentException($"The validation fraction must be in (0, 1); got {validationFraction}.");
@@ -82,6 +137,6 @@ public sealed class ForgetSplit
         }
 
         var (validation, train) = presetData.Train.SplitStratified(validationFraction, validationSeed);
-        return new ForgetSplit(preset, forget.Distinct().Order().ToArray(), train, validation, presetData.Test);
+        return new ForgetSplit(preset, forget, train, validation, presetData.Test);
     }
 }

@@ -17,8 +17,10 @@ public static class MembershipInference
             return 0;
         }
 
+        // Balanced both ways: a D_r smaller than T (a small training set) subsamples T instead.
         var sampled = BalancedSubsample(retainEntropy.Length, testEntropy.Length, seed);
-        var x = new double[sampled.Length + testEntropy.Length];
+        var testSampled = BalancedSubsample(testEntropy.Length, retainEntropy.Length, seed);
+        var x = new double[sampled.Length + testSampled.Length];
         var y = new int[x.Length];
         for (var i = 0; i < sampled.Length; i++)
         {
@@ -26,7 +28,10 @@ public static class MembershipInference
             y[i] = 1;
         }
 
-        testEntropy.CopyTo(x.AsSpan(sampled.Length));
+        for (var i = 0; i < testSampled.Length; i++)
+        {
+            x[sampled.Length + i] = testEntropy[testSampled[i]];
+        }
         var attack = LogisticRegression1D.Fit(x, y);
         var members = 0;
         foreach (var h in forgetEntropy)
@@ -40,7 +45,8 @@ public static class MembershipInference
     /// <summary>
     /// MIA-efficacy (SalUn / "Model sparsity can simplify machine unlearning", the MIA InvWNN's table reports): the
     /// confidence <c>p_y</c> is the feature; the attack learns the first |T| retain samples (member) against the test
-    /// samples (non-member); the score is the fraction of forget samples predicted non-member. Higher = more forgetting.
+    /// samples (non-member), the first min(|D_r|, |T|) of each so the classes balance when D_r is the smaller; the score
+    /// is the fraction of forget samples predicted non-member. Higher = more forgetting.
     /// The attack here is the best threshold on the feature, an approximation of SalUn's RBF SVC.
     /// </summary>
     public static double ConfidenceEfficacy(ReadOnlySpan<double> retainConfidence, ReadOnlySpan<double> testConfidence, ReadOnlySpan<double> forgetConfidence)
@@ -50,12 +56,12 @@ public static class MembershipInference
             return 0;
         }
 
-        var shadowMembers = Math.Min(retainConfidence.Length, testConfidence.Length);
-        var x = new double[shadowMembers + testConfidence.Length];
+        var shadow = Math.Min(retainConfidence.Length, testConfidence.Length);
+        var x = new double[2 * shadow];
         var y = new int[x.Length];
-        retainConfidence[..shadowMembers].CopyTo(x);
-        y.AsSpan(0, shadowMembers).Fill(1);
-        testConfidence.CopyTo(x.AsSpan(shadowMembers));
+        retainConfidence[..shadow].CopyTo(x);
+        y.AsSpan(0, shadow).Fill(1);
+        testConfidence[..shadow].CopyTo(x.AsSpan(shadow));
         var attack = ThresholdClassifier.Fit(x, y);
         var nonMembers = 0;
         foreach (var p in forgetConfidence)

@@ -47,7 +47,7 @@ public static class ReportPlot
 
         plot.Axes.Bottom.SetTicks(sets.Select((_, s) => (double)((s * (models.Count + 1)) + ((models.Count - 1) / 2.0))).ToArray(), sets);
         plot.Axes.SetLimitsY(0, 1.05);
-        plot.Title($"accuracy, forget {{{string.Join(",", report.Forget)}}}");
+        plot.Title($"accuracy, forget {report.ForgetSet ?? $"{{{string.Join(",", report.Forget)}}}"}");
         plot.ShowLegend(Alignment.UpperRight);
     }
 

@@ -29,7 +29,7 @@ public sealed class UnlearningEvaluator : IDisposable
         _miaSeed = miaSeed;
         _trainImages = split.Train.ImagesTensor(device);
         _testImages = split.Test.ImagesTensor(device);
-        _trainForget = split.Train.Labels.Select(split.IsForgotten).ToArray();
+        _trainForget = split.TrainForgetMask;
         _testForget = split.Test.Labels.Select(split.IsForgotten).ToArray();
     }
 

@@ -23,6 +23,12 @@ public sealed record UnlearningReport
 
     public required int[] Retain { get; init; }
 
+    /// <summary>The forget set as people read it: <c>{2,3}</c>, <c>random 10%</c>, <c>600 samples</c>.</summary>
+    public string? ForgetSet { get; init; }
+
+    /// <summary>|D_f|: the training samples forgotten.</summary>
+    public int? ForgetSamples { get; init; }
+
     /// <summary>D_f / D_r / full D / validation / checkpoint statistics.</summary>
     public required string DataTouched { get; init; }
 
@@ -84,7 +90,7 @@ public sealed record UnlearningReport
     {
         var text = new StringBuilder();
         var f = CultureInfo.InvariantCulture;
-        text.AppendLine(f, $"# Unlearning report: {Method} on {Preset} ({Architecture}), forget {{{string.Join(",", Forget)}}}");
+        text.AppendLine(f, $"# Unlearning report: {Method} on {Preset} ({Architecture}), forget {ForgetSet ?? $"{{{string.Join(",", Forget)}}}"}{(ForgetSamples is { } n ? $" ({n} training samples)" : "")}");
         text.AppendLine();
         text.AppendLine(f, $"- data touched: {DataTouched}");
         text.AppendLine(f, $"- retain classes: {string.Join(", ", Retain)}");

@@ -7,7 +7,8 @@ namespace Lethe.ML.Evaluation;
 /// <summary>
 /// What unlearning methods may measure while they work: accuracy of many candidate nets on the retain and forget parts
 /// of the validation split (best-of-N selection, stopping rules, hyper-parameter choice) and per-class validation losses
-/// (DiHyFo-1's "current losses"). It never touches T.
+/// (DiHyFo-1's "current losses"). It never touches T. For random-sample forgetting the forget side is D_f itself and
+/// the retain side the validation split (<see cref="ForgetSplit.Probe"/>).
 /// </summary>
 public sealed class ValidationProbe : IDisposable
 {
@@ -18,19 +19,19 @@ public sealed class ValidationProbe : IDisposable
 
     public ValidationProbe(ForgetSplit split, Device? device = null)
     {
-        var validation = split.Validation;
-        if (validation.Count == 0)
+        if (split.Validation.Count == 0)
         {
             throw new ArgumentException("The validation split is empty.");
         }
 
+        var (images, forgetFlags) = split.Probe();
         _layout = ParameterLayout.For(split.Preset.Architecture);
-        _perClass = new PerClassEvaluator(validation, _layout.Architecture.Classes, device ?? CPU);
-        var forget = validation.Labels.Select(l => split.IsForgotten(l) ? 1f : 0f).ToArray();
+        _perClass = new PerClassEvaluator(images, _layout.Architecture.Classes, device ?? CPU);
+        var forget = forgetFlags.Select(f => f ? 1f : 0f).ToArray();
         _forgetMask = tensor(forget, device: device);
         _retainMask = tensor(forget.Select(f => 1 - f).ToArray(), device: device);
         ForgetCount = (int)forget.Sum();
-        RetainCount = validation.Count - ForgetCount;
+        RetainCount = images.Count - ForgetCount;
     }
 
     public int ForgetCount { get; }

@@ -63,6 +63,8 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
             throw new ArgumentException($"DiHyFo has variants 1 and 2; got {variant}.");
         }
 
+        UnlearningMethodCatalog.RequireServes(Name, request.Data.Set);
+
         if (candidates < 1)
         {
             throw new ArgumentException($"DiHyFo needs at least one candidate; got {candidates}.");

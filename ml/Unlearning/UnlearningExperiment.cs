@@ -35,6 +35,8 @@ public static class UnlearningExperiment
             Architecture = request.Layout.Architecture.ToString(),
             Forget = request.Forget,
             Retain = request.Data.Retain,
+            ForgetSet = request.Data.Set.Name,
+            ForgetSamples = request.Data.ForgetTrain.Count,
             DataTouched = Describe(result.Touched),
             HyperParameters = method.HyperParameters,
             Details = result.Details,

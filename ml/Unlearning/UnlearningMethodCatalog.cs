@@ -32,6 +32,20 @@ public static class UnlearningMethodCatalog
         return match ?? throw new ArgumentException($"Unknown unlearning method '{name}'; accepted: {string.Join(", ", All)}.");
     }
 
+    /// <summary>
+    /// Throws when <paramref name="method"/> cannot forget <paramref name="forget"/>: DiHyFo prompts per-class target
+    /// losses, so it forgets classes only; every other method forgets classes and samples alike.
+    /// </summary>
+    public static void RequireServes(string method, Evaluation.ForgetSet forget)
+    {
+        if (!forget.ByClass && HypernetMethods.Contains(method, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException(
+                $"{method} samples a model from per-class target losses: it forgets classes, not individual samples ({forget.Name}). " +
+                $"For samples use {string.Join(", ", All.Except(HypernetMethods))}.");
+        }
+    }
+
     public static IUnlearningMethod CreateBaseline(string name, TrainingRecipe? recipe = null) => RequireKnown(name) switch
     {
         "retrain" => new RetrainMethod(recipe),

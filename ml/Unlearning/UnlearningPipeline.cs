@@ -31,7 +31,7 @@ public static class UnlearningPipeline
             {
                 var data = DigitsSource.Load(input.DataSource).For(input.Task);
                 var split = ForgetSplit.Create(data, input.Task, input.Forget);
-                var request = new UnlearningRequest(input.Original, split, input.Seed).Validated();
+                var request = new UnlearningRequest(input.Original, split, input.Seed, StoppingTarget(split, input.Original)).Validated();
                 evaluator = new UnlearningEvaluator(split);
                 progress.Report(new UnlearningProgress(LoadingData, 1));
                 var reference = input.Reference;
@@ -55,10 +55,27 @@ public static class UnlearningPipeline
         }
     }
 
+    /// <summary>
+    /// The forget accuracy a stopping rule aims at when no retrained model may be consulted: 0 for classes; for samples,
+    /// the original model's accuracy on the validation split, data it never trained on (a forgotten sample should look
+    /// like one never seen).
+    /// </summary>
+    public static double StoppingTarget(ForgetSplit split, float[] original)
+    {
+        if (!split.BySample)
+        {
+            return 0;
+        }
+
+        using var probe = new ValidationProbe(split);
+        return probe.Accuracy(original).Retain;
+    }
+
     /// <summary>Everything that needs no data, checked before the digits load (messages say what is accepted).</summary>
     private static void Validate(UnlearningPipelineInput input)
     {
-        input.Task.RequireForgetSet(input.Forget);
+        input.Forget.Validated(input.Task);
+        UnlearningMethodCatalog.RequireServes(input.Method.Name, input.Forget);
         var layout = ParameterLayout.For(input.Task.Architecture);
         if (input.Original.Length != layout.Count)
         {

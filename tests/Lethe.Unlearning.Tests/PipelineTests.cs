@@ -1,4 +1,5 @@
 using Lethe.ML.Data;
+using Lethe.ML.Evaluation;
 using Lethe.ML.Unlearning;
 
 namespace Lethe.Unlearning.Tests;
@@ -11,7 +12,7 @@ public sealed class PipelineTests
         var seen = new List<UnlearningProgress>();
 
         var run = await UnlearningPipeline.RunAsync(
-            new UnlearningPipelineInput(TinyTask.Original, TaskPreset.Mnist4, [2], 1, "npm", new FinetuneMethod()), new InlineUnlearningContext(seen.Add), CancellationToken.None);
+            new UnlearningPipelineInput(TinyTask.Original, TaskPreset.Mnist4, ForgetSet.OfClasses([2]), 1, "npm", new FinetuneMethod()), new InlineUnlearningContext(seen.Add), CancellationToken.None);
 
         Assert.Equal(["loading data", "retraining the reference", "unlearning", "evaluating"], seen.Select(p => p.Stage).Distinct());
         Assert.True(run.ReferenceTrained);
@@ -29,11 +30,11 @@ public sealed class PipelineTests
     public async Task A_stored_reference_is_measured_against_and_not_trained_again()
     {
         var first = await UnlearningPipeline.RunAsync(
-            new UnlearningPipelineInput(TinyTask.Original, TaskPreset.Mnist4, [2], 1, "npm", new TaskNegationMethod()), new InlineUnlearningContext(), CancellationToken.None);
+            new UnlearningPipelineInput(TinyTask.Original, TaskPreset.Mnist4, ForgetSet.OfClasses([2]), 1, "npm", new TaskNegationMethod()), new InlineUnlearningContext(), CancellationToken.None);
         var seen = new List<UnlearningProgress>();
 
         var again = await UnlearningPipeline.RunAsync(
-            new UnlearningPipelineInput(TinyTask.Original, TaskPreset.Mnist4, [2], 1, "npm", new TaskNegationMethod(), first.Reference), new InlineUnlearningContext(seen.Add), CancellationToken.None);
+            new UnlearningPipelineInput(TinyTask.Original, TaskPreset.Mnist4, ForgetSet.OfClasses([2]), 1, "npm", new TaskNegationMethod(), first.Reference), new InlineUnlearningContext(seen.Add), CancellationToken.None);
 
         Assert.False(again.ReferenceTrained);
         Assert.DoesNotContain(seen, p => p.Stage == "retraining the reference");
@@ -46,7 +47,7 @@ public sealed class PipelineTests
     public async Task A_model_of_the_wrong_shape_is_refused_before_the_digits_load()
     {
         var seen = new List<UnlearningProgress>();
-        var input = new UnlearningPipelineInput(new float[10], TaskPreset.Mnist4, [2], 1, Path.Combine(Path.GetTempPath(), "no-digits-here"), new FinetuneMethod());
+        var input = new UnlearningPipelineInput(new float[10], TaskPreset.Mnist4, ForgetSet.OfClasses([2]), 1, Path.Combine(Path.GetTempPath(), "no-digits-here"), new FinetuneMethod());
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => UnlearningPipeline.RunAsync(input, new InlineUnlearningContext(seen.Add), CancellationToken.None));
 
@@ -57,7 +58,7 @@ public sealed class PipelineTests
     [Fact]
     public async Task A_pivot_in_the_forget_set_is_refused_before_the_digits_load()
     {
-        var input = new UnlearningPipelineInput(TinyTask.Original, TaskPreset.Mnist4, [0], 1, Path.Combine(Path.GetTempPath(), "no-digits-here"), new FinetuneMethod());
+        var input = new UnlearningPipelineInput(TinyTask.Original, TaskPreset.Mnist4, ForgetSet.OfClasses([0]), 1, Path.Combine(Path.GetTempPath(), "no-digits-here"), new FinetuneMethod());
         var error = await Assert.ThrowsAsync<ArgumentException>(() => UnlearningPipeline.RunAsync(input, new InlineUnlearningContext(), CancellationToken.None));
         Assert.Contains("pivot class 0", error.Message);
     }
