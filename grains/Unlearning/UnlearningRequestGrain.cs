@@ -288,7 +288,8 @@ public sealed class UnlearningRequestGrain(
         OnField("model", () => MlpFile.RequireFinite(layout, parameters, "the model"));
         var task = named ?? TaskPreset.All.FirstOrDefault(p => p.Architecture == layout.Architecture)
             ?? throw new FieldException("model", $"The model is a {layout.Architecture} MLP; no preset has that shape ({string.Join(", ", TaskPreset.All.Select(p => $"{p.Name}: {p.Architecture}"))}).");
-        var field = spec.ForgetFraction is not null ? "forgetFraction" : spec.ForgetSamples is not null ? "forgetSamples" : "forget";
+        var given = new[] { spec.Forget is { Length: > 0 }, spec.ForgetFraction is not null, spec.ForgetSamples is not null }.Count(g => g);
+        var field = given <= 1 && spec.ForgetFraction is not null ? "forgetFraction" : given <= 1 && spec.ForgetSamples is not null ? "forgetSamples" : "forget";
         var forget = OnField(field, () => ForgetSet.Of(spec.Forget, spec.ForgetFraction, spec.ForgetSamples, spec.Seed).Validated(task));
         OnField("method", () => UnlearningMethodCatalog.RequireServes(method, forget));
         return (task, method);

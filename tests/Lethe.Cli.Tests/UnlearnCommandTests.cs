@@ -43,6 +43,38 @@ public class UnlearnCommandTests : IDisposable
         Assert.Single(Directory.GetFiles(_root));
     }
 
+    [Theory]
+    [InlineData("The forget fraction must lie strictly between 0 and 1", "--forget-fraction", "1.5")]
+    [InlineData("does not exist; give a text file of training-sample indices", "--forget-samples", "no-such-file.txt")]
+    [InlineData("line 2 of", "--forget-samples", "bad")]
+    [InlineData("Forget sample indices repeat (4)", "--forget-samples", "repeated")]
+    [InlineData("Name what to forget: --forget CLASSES", "--seed", "1")]
+    public void Invalid_random_sample_request_is_one_error_line_exit_2_and_no_output(string message, string option, string value)
+    {
+        if (value is "bad" or "repeated")
+        {
+            value = Path.Combine(Path.GetTempPath(), $"lethe-samples-{Guid.NewGuid():N}.txt");
+            File.WriteAllText(value, message.StartsWith("line", StringComparison.Ordinal) ? "# indices\n1, 2, x3\n" : "4 9\n4\n");
+        }
+
+        var (exit, _, stderr) = LetheProcess.RunIn(Home, ["unlearn", "--model", Model(TaskPreset.Mnist4), option, value]);
+
+        Assert.Equal(2, exit);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains(message, lines[0]);
+        Assert.Single(Directory.GetFiles(_root));
+    }
+
+    [Fact]
+    public void Dihyfo_refuses_random_sample_forgetting_before_any_work()
+    {
+        var (exit, _, stderr) = LetheProcess.RunIn(Home, "unlearn", "--model", Model(TaskPreset.Mnist4), "--forget-fraction", "0.1", "--method", "dihyfo2", "--hypernet", "h", "--checkpoints", "c");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("forgets classes, not individual samples", stderr);
+    }
+
     [Fact]
     public void Dihyfo_request_with_a_hypernetwork_of_another_preset_fails_before_any_work()
     {
@@ -162,14 +194,44 @@ public class UnlearnCommandTests : IDisposable
 
         using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
         var root = document.RootElement;
-        Assert.Equal(["2", "3"], root.GetProperty("forget_sets").EnumerateArray().Select(f => string.Join(",", f.EnumerateArray().Select(c => c.GetInt32()))));
+        Assert.Equal(["{2}", "{3}"], root.GetProperty("forget_sets").EnumerateArray().Select(f => f.GetString()));
         var measured = root.GetProperty("measured").EnumerateArray().ToList();
         Assert.All(measured, r => Assert.Equal(11, r.GetProperty("seed").GetInt32()));
-        Assert.Equal(["2", "3"], measured.Where(r => r.GetProperty("method").GetString() == "finetune")
-            .Select(r => string.Join(",", r.GetProperty("forget").EnumerateArray().Select(c => c.GetInt32()))));
+        Assert.Equal(["{2}", "{3}"], measured.Where(r => r.GetProperty("method").GetString() == "finetune").Select(r => r.GetProperty("forget").GetString()));
 
         var zero = LetheProcess.RunIn(Home, "bench", "unlearn", "--seed-from", "0");
         Assert.Equal(2, zero.ExitCode);
         Assert.Contains("--seed-from must be at least 1; got 0.", zero.Error);
+    }
+
+    [Fact]
+    public void Bench_unlearn_forgets_a_random_fraction_on_a_small_training_set_with_the_InvWNN_papers_metrics_paired_by_seed()
+    {
+        var json = Path.Combine(_root, "bench-fraction.json");
+        var bench = LetheProcess.RunIn(Home, "bench", "unlearn", "--preset", "mnist4", "--forget-fraction", "0.1", "--seeds", "2", "--methods", "neggrad",
+            "--train-samples", "400", "--epochs", "20", "--json", json);
+        Assert.True(bench.ExitCode == 0, bench.Output + bench.Error);
+        Assert.Contains("forget random 10%: the InvWNN paper's metrics", bench.Output);
+        Assert.Matches(@"trained on 3[5-6]\d samples \(20 epochs\)", bench.Output);
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var root = document.RootElement;
+        Assert.Equal(["random 10%"], root.GetProperty("forget_sets").EnumerateArray().Select(f => f.GetString()));
+        Assert.Empty(root.GetProperty("bars").EnumerateArray());
+        var gaps = root.GetProperty("sample_forgetting").EnumerateArray().ToDictionary(g => g.GetProperty("gap").GetProperty("method").GetString()!, g => g.GetProperty("gap"));
+        Assert.Equal(["original", "retrain", "retrain#2", "neggrad"], gaps.Keys);
+
+        // UA = 1 - acc_Df; its gap to retrain recomputed from the measured rows, per seed.
+        double Df(string method, int seed) => root.GetProperty("measured").EnumerateArray()
+            .Single(r => r.GetProperty("method").GetString() == method && r.GetProperty("seed").GetInt32() == seed)
+            .GetProperty("figures").GetProperty("acc_Df").GetDouble();
+        var uaGaps = new[] { 1, 2 }.Select(seed => (1 - Df("original", seed)) - (1 - Df("retrain", seed))).ToArray();
+        Assert.Equal(uaGaps.Average(), gaps["original"].GetProperty("ua_gap").GetProperty("mean").GetDouble(), 9);
+        Assert.Equal(new[] { 1, 2 }.Average(seed => 1 - Df("neggrad", seed)), gaps["neggrad"].GetProperty("ua").GetProperty("mean").GetDouble(), 9);
+        Assert.Equal(0, gaps["retrain"].GetProperty("average_gap").GetProperty("mean").GetDouble());
+
+        var refused = LetheProcess.RunIn(Home, "bench", "unlearn", "--preset", "mnist4", "--forget-fraction", "1");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("strictly between 0 and 1", refused.Error);
     }
 }

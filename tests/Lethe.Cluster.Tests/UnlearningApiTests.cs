@@ -73,6 +73,8 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
             await AssertProblem(await Submit(http, acme, model, "forget=2&method=dihyfo2&hypernet=never-trained"), HttpStatusCode.BadRequest, "invalid", "hypernet", "'never-trained'");
             await AssertProblem(await Submit(http, acme, model, "forget=2&forgetFraction=0.1&method=finetune"), HttpStatusCode.BadRequest, "invalid", "forget");
             await AssertProblem(await Submit(http, acme, model, "forgetFraction=1.5&method=finetune"), HttpStatusCode.BadRequest, "invalid", "forgetFraction");
+            await AssertProblem(await Submit(http, acme, model, "forgetSamples=4,9,4&method=finetune"), HttpStatusCode.BadRequest, "invalid", "forgetSamples", "repeat");
+            await AssertProblem(await Submit(http, acme, model, "forgetFraction=0.1&method=dihyfo2&hypernet=h"), HttpStatusCode.BadRequest, "invalid", "method", "not individual samples");
             await AssertProblem(await Submit(http, acme, Model(float.NaN), "forget=2&method=finetune"), HttpStatusCode.BadRequest, "invalid", "model", "finite");
             await AssertProblem(await Submit(http, acme, model, "forget=2&method=finetune", headers: new() { [UnlearningApi.IdempotencyKeyHeader] = "no spaces" }), HttpStatusCode.BadRequest, "invalid", UnlearningApi.IdempotencyKeyHeader);
 

@@ -39,6 +39,52 @@ public sealed class UnlearningGrainTests(CollectionClusterFixture fixture)
         Assert.False(Directory.Exists(Path.Combine(fixture.ArtifactsPath, "unlearning", id)));
     }
 
+    public static TheoryData<int[], double?, int[]?, string, string> InvalidSampleRequests => new()
+    {
+        { [], 1.5, null, "finetune", "strictly between 0 and 1" },
+        { [], 0, null, "finetune", "strictly between 0 and 1" },
+        { [], null, [4, 9, 4], "finetune", "repeat (4)" },
+        { [], null, [3, -2], "finetune", "-2 is negative" },
+        { [], null, [], "finetune", "forget samples are empty" },
+        { [2], 0.1, null, "finetune", "one way" },
+        { [2], null, [1, 2], "finetune", "one way" },
+        { [], 0.1, null, "dihyfo2", "forgets classes, not individual samples" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSampleRequests))]
+    public async Task An_invalid_random_sample_request_fails_before_any_work_naming_what_is_wrong(int[] forget, double? fraction, int[]? samples, string method, string message)
+    {
+        var request = fixture.Client.GetGrain<IUnlearningRequestGrain>($"invalid-{Guid.NewGuid():N}");
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => request.Submit(new UnlearningRequestSpec(Model("mnist4"), forget, method, ForgetFraction: fraction, ForgetSamples: samples)));
+
+        Assert.IsType<ArgumentException>(error, exactMatch: false);
+        Assert.Contains(message, error.Message);
+        Assert.Equal(UnlearningStatus.None, (await request.GetOutcome()).Status);
+    }
+
+    [Fact]
+    public async Task A_random_sample_request_forgets_samples_of_D_and_registers_its_own_reference()
+    {
+        var request = fixture.Client.GetGrain<IUnlearningRequestGrain>($"samples-{Guid.NewGuid():N}");
+
+        await request.Submit(new UnlearningRequestSpec(Model("mnist4"), [], "neggrad", Seed: 3, ForgetFraction: 0.1));
+        var done = await WaitForOutcome(request);
+
+        Assert.Equal(UnlearningStatus.Completed, done.Status);
+        Assert.Empty(done.Forget);
+        var store = new LocalFolderArtifactStore(fixture.ArtifactsPath);
+        using var json = System.Text.Json.JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(await store.ReadVerified(done.ReportKey!, done.ReportSha256!, default)));
+        Assert.Equal("random 10%", json.RootElement.GetProperty("forget_set").GetString());
+        var forgotten = json.RootElement.GetProperty("forget_samples").GetInt32();
+        Assert.InRange(forgotten, 100, 1000);
+        // The outcome's forget accuracy is on D_f itself (T keeps every sample).
+        Assert.Equal(json.RootElement.GetProperty("unlearned").GetProperty("accuracy_forget_train").GetDouble(), done.ForgetAccuracy!.Value, 12);
+        var references = await fixture.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).ListReferences();
+        Assert.Single(references, r => r.Name.StartsWith("retrain-mnist4-forgetrandom10-seed3-seed3-", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_request_stores_the_unlearned_model_and_its_report_as_artifacts()
     {
