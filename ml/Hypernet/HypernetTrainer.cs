@@ -220,6 +220,7 @@ public sealed class HypernetTrainer : IDisposable
                 _folder.AppendLog(_log[^1]);
                 _runningLoss = 0;
                 _runningCount = 0;
+                ProcessMemory.TrimNative();
             }
 
             if (Step % _options.EvaluateEvery == 0 || Done)

@@ -14,7 +14,7 @@ namespace Lethe.ML.InvWnn;
 /// forget accuracy is at or below the request's target (the retrained model's for the bench, or, for a service request
 /// without one, the target the host sets), or after <c>maxRounds</c> rounds.
 /// </summary>
-public sealed class InvWnnMethod(InvWnnPredictor predictor, string predictorSource, double learningRate = 1e-4, int maxRounds = 30, int batchSize = 256, int warmupEpochs = 2) : ComputedUnlearningMethod
+public sealed class InvWnnMethod(InvWnnPredictor predictor, string predictorSource, double learningRate = 1e-3, int maxRounds = 100, int batchSize = 256, int warmupEpochs = 2) : ComputedUnlearningMethod
 {
     public override string Name => "invwnn";
 
