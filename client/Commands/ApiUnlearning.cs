@@ -26,33 +26,53 @@ public static class ApiUnlearning
     {
         using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        var query = new List<string> { $"method={Uri.EscapeDataString(method)}", $"seed={seed.ToString(CultureInfo.InvariantCulture)}" };
-        query.Add(forget.Fraction is { } fraction ? $"forgetFraction={fraction.ToString(CultureInfo.InvariantCulture)}"
-            : forget.Samples is { } samples ? $"forgetSamples={string.Join(",", samples)}"
-            : $"forget={string.Join(",", forget.Classes)}");
+        var fields = new List<(string Name, string Value)> { ("method", method), ("seed", seed.ToString(CultureInfo.InvariantCulture)) };
+        fields.Add(forget.Fraction is { } fraction ? ("forgetFraction", fraction.ToString(CultureInfo.InvariantCulture))
+            : forget.Samples is { } samples ? ("forgetSamples", string.Join(",", samples))
+            : ("forget", string.Join(",", forget.Classes)));
         if (preset is not null)
         {
-            query.Add($"preset={Uri.EscapeDataString(preset)}");
+            fields.Add(("preset", preset));
         }
 
         if (hypernet is not null)
         {
-            query.Add($"hypernet={Uri.EscapeDataString(hypernet)}");
-            query.Add($"candidates={candidates.ToString(CultureInfo.InvariantCulture)}");
+            fields.Add(("hypernet", hypernet));
+            fields.Add(("candidates", candidates.ToString(CultureInfo.InvariantCulture)));
         }
 
         if (checkpoints is not null)
         {
-            query.Add($"checkpoints={Uri.EscapeDataString(checkpoints)}");
+            fields.Add(("checkpoints", checkpoints));
         }
 
+        // A list of sample indices can outgrow a request line: then every field goes in a multipart form beside the model.
+        var multipart = forget.Samples is not null;
+        HttpContent Body()
+        {
+            var file = new ByteArrayContent(model) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } };
+            if (!multipart)
+            {
+                return file;
+            }
+
+            var form = new MultipartFormDataContent { { file, "model", "model.safetensors" } };
+            foreach (var (name, value) in fields)
+            {
+                form.Add(new StringContent(value), name);
+            }
+
+            return form;
+        }
+
+        var target = multipart ? "v1/requests" : $"v1/requests?{string.Join("&", fields.Select(f => $"{f.Name}={Uri.EscapeDataString(f.Value)}"))}";
         var idempotencyKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         JsonElement submitted;
         while (true)
         {
-            using var upload = new HttpRequestMessage(HttpMethod.Post, $"v1/requests?{string.Join("&", query)}")
+            using var upload = new HttpRequestMessage(HttpMethod.Post, target)
             {
-                Content = new ByteArrayContent(model) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
+                Content = Body(),
                 Headers = { { "Idempotency-Key", idempotencyKey } },
             };
             using var response = await http.SendAsync(upload, cancellation);

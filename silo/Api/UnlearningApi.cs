@@ -53,7 +53,7 @@ public static partial class UnlearningApi
         {
             if (http.Request.Path.StartsWithSegments("/v1") && HttpMethods.IsPost(http.Request.Method))
             {
-                if (http.Request.ContentLength > maxModelBytes + (64 << 10))
+                if (http.Request.ContentLength > maxModelBytes + FieldAllowance)
                 {
                     await TooLarge(maxModelBytes).ExecuteAsync(http);
                     return;
@@ -61,7 +61,7 @@ public static partial class UnlearningApi
 
                 if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 {
-                    limit.MaxRequestBodySize = maxModelBytes + (64 << 10);
+                    limit.MaxRequestBodySize = maxModelBytes + FieldAllowance;
                 }
             }
 
@@ -125,12 +125,15 @@ public static partial class UnlearningApi
         return app;
     }
 
+    /// <summary>Room beside the model for the other fields of a multipart upload (a list of forget samples: about 150,000 indices).</summary>
+    private const long FieldAllowance = 1 << 20;
+
     private static readonly (string Name, Microsoft.OpenApi.JsonSchemaType Type, string Description)[] SubmitFields =
     [
-        ("method", Microsoft.OpenApi.JsonSchemaType.String, "retrain, finetune, neggrad, neggrad+, randomlabel, ssd, tasknegation, dihyfo1 or dihyfo2"),
+        ("method", Microsoft.OpenApi.JsonSchemaType.String, "retrain, finetune, neggrad, neggrad+, randomlabel, ssd, tasknegation, dihyfo1, dihyfo2 or invwnn (dihyfo1/dihyfo2 forget classes only)"),
         ("forget", Microsoft.OpenApi.JsonSchemaType.String, "Classes to forget, comma-separated; exclusive with forgetFraction and forgetSamples"),
         ("forgetFraction", Microsoft.OpenApi.JsonSchemaType.Number, "Fraction of the training samples to forget, drawn with seed"),
-        ("forgetSamples", Microsoft.OpenApi.JsonSchemaType.String, "Training-sample indices to forget, comma-separated"),
+        ("forgetSamples", Microsoft.OpenApi.JsonSchemaType.String, "Training-sample indices into D to forget, comma-separated (long lists: as a field of a multipart form beside the model)"),
         ("preset", Microsoft.OpenApi.JsonSchemaType.String, "Task preset (mnist4, mnist); default: the one the model's shape fits"),
         ("seed", Microsoft.OpenApi.JsonSchemaType.Integer, "Seed (default 1)"),
         ("candidates", Microsoft.OpenApi.JsonSchemaType.Integer, "dihyfo1/dihyfo2: sampled candidates (1-1024, default 64)"),
@@ -426,7 +429,7 @@ public static partial class UnlearningApi
             throw new BadHttpRequestException("Model too large.", StatusCodes.Status413PayloadTooLarge);
         }
 
-        var method = field("method") ?? throw new FieldError("method", "Name the method (retrain, finetune, neggrad, neggrad+, randomlabel, ssd, tasknegation, dihyfo1, dihyfo2).");
+        var method = field("method") ?? throw new FieldError("method", $"Name the method ({string.Join(", ", Lethe.ML.Unlearning.UnlearningMethodCatalog.All)}).");
         return new UnlearningRequestSpec(
             model,
             Ints(field("forget"), "forget") ?? [],

@@ -56,7 +56,7 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Contains("X-Api-Key", wrong.Headers.WwwAuthenticate.ToString());
             await AssertProblem(wrong, HttpStatusCode.Unauthorized, "invalid_key", UnlearningApi.ApiKeyHeader);
             await AssertProblem(await Submit(http, "nodot", model, "forget=2&method=finetune"), HttpStatusCode.Unauthorized, "invalid_key", UnlearningApi.ApiKeyHeader);
-            await AssertProblem(await Submit(http, null, new byte[MaxModelBytes * 4], "forget=2&method=finetune"), HttpStatusCode.RequestEntityTooLarge, "too_large", "model");
+            await AssertProblem(await Submit(http, null, new byte[MaxModelBytes + (2 << 20)], "forget=2&method=finetune"), HttpStatusCode.RequestEntityTooLarge, "too_large", "model");
             await AssertProblem(await Send(http, HttpMethod.Post, "/v1/requests?forget=2&method=finetune", acme, new StringContent("{}", Encoding.UTF8, "application/json")),
                 HttpStatusCode.UnsupportedMediaType, "unsupported_media_type", "Content-Type");
 
@@ -197,6 +197,14 @@ public sealed class UnlearningApiTests(Xunit.Abstractions.ITestOutputHelper outp
                 Assert.True(run.ExitCode == 0, run.Output + run.Error);
                 Assert.Equal(TaskPreset.Mnist4.Architecture, MlpFile.Load(outFile).Layout.Architecture);
                 Assert.True(File.Exists(Path.Combine(work.FullName, "out", "unlearned.report.md")));
+
+                // Random-sample forgetting by index: the list travels as a multipart form field beside the model.
+                var samplesFile = Path.Combine(work.FullName, "forget.txt");
+                await File.WriteAllTextAsync(samplesFile, string.Join("\n", Enumerable.Range(0, 2900).Where(i => i % 7 == 0)));
+                var samplesOut = Path.Combine(work.FullName, "out", "samples.safetensors");
+                var samples = LetheProcess.RunIn(work.FullName, "unlearn", "--api", silo.BaseAddress, "--key", rival, "--model", modelFile, "--forget-samples", samplesFile, "--method", "neggrad", "--out", samplesOut);
+                Assert.True(samples.ExitCode == 0, samples.Output + samples.Error);
+                Assert.Contains("forget 415 samples (415 training samples)", File.ReadAllText(Path.Combine(work.FullName, "out", "samples.report.md")));
             }
             finally
             {
