@@ -12,9 +12,11 @@ namespace Lethe.ML.InvWnn;
 /// <c>warmupEpochs</c> unrecorded ones, then replace the weights by the predictor's estimate of the weights
 /// <see cref="InvWnnWindow.Rewind"/> epochs before the oldest snapshot. Stops at the first round after which the validation
 /// forget accuracy is at or below the request's target (the retrained model's for the bench, or, for a service request
-/// without one, the target the host sets), or after <c>maxRounds</c> rounds.
+/// without one, the target the host sets), or after <c>maxRounds</c> rounds. The forward learning rate depends on what is
+/// forgotten (chosen on seeds 1-2 of MNIST, docs/measured.md): whole classes take small steps (a larger rate collapses
+/// the net onto the forget classes before the rewind catches up), random samples of a memorising net larger ones.
 /// </summary>
-public sealed class InvWnnMethod(InvWnnPredictor predictor, string predictorSource, double learningRate = 1e-3, int maxRounds = 100, int batchSize = 256, int warmupEpochs = 2) : ComputedUnlearningMethod
+public sealed class InvWnnMethod(InvWnnPredictor predictor, string predictorSource, double classLearningRate = 1e-4, double sampleLearningRate = 1e-3, int maxRounds = 100, int batchSize = 256, int warmupEpochs = 2) : ComputedUnlearningMethod
 {
     public override string Name => "invwnn";
 
@@ -23,7 +25,8 @@ public sealed class InvWnnMethod(InvWnnPredictor predictor, string predictorSour
     public override IReadOnlyDictionary<string, object> HyperParameters => new Dictionary<string, object>
     {
         ["optimizer"] = "adam",
-        ["learning_rate"] = learningRate,
+        ["learning_rate_classes"] = classLearningRate,
+        ["learning_rate_samples"] = sampleLearningRate,
         ["batch_size"] = batchSize,
         ["snapshots"] = InvWnnWindow.Snapshots,
         ["rewind_epochs"] = InvWnnWindow.Rewind,
@@ -38,7 +41,7 @@ public sealed class InvWnnMethod(InvWnnPredictor predictor, string predictorSour
         using var probe = new ValidationProbe(request.Data);
         using var model = new Mlp(request.Layout.Architecture);
         model.LoadFlat(request.Original);
-        using var optimizer = optim.Adam(model.parameters(), learningRate);
+        using var optimizer = optim.Adam(model.parameters(), request.Data.BySample ? sampleLearningRate : classLearningRate);
         var (images, labels) = SgdTraining.Tensors(request.Data.ForgetTrain);
         using var imagesScope = images;
         using var labelsScope = labels;
