@@ -37,11 +37,12 @@ public static class BenchUnlearnCommand
         var dihyfo1 = new Option<string?>("--dihyfo1") { Description = "A trained DiHyFo-1 hypernetwork (model.safetensors or training folder): adds dihyfo1 rows." };
         var dihyfo2 = new Option<string?>("--dihyfo2") { Description = "A trained DiHyFo-2 hypernetwork (model.safetensors or training folder): adds dihyfo2 rows." };
         var invwnn = new Option<string?>("--invwnn") { Description = "A trained InvWNN predictor (predictor.bin or the training folder of 'lethe train --variant invwnn'): needed when --methods names invwnn." };
+        var rounds = new Option<int>("--dihyfo1-rounds") { Description = "DiHyFo-1 applied recursively: each round's selected model is the next round's current model (G.pt's recursive prompting).", DefaultValueFactory = _ => 1 };
         var samples = new Option<int>("--samples") { Description = "Sampled unlearned models per DiHyFo variant and forget set, averaged (the paper's Tables 1-4: 5).", DefaultValueFactory = _ => 5 };
         var reports = new Option<string?>("--reports") { Description = "Also write a report (JSON, Markdown, PNG) per method, forget set and seed into this folder." };
         var command = new Command("unlearn", "Baselines vs the retrained model on the paper's forget sets, beside the paper's Tables 1-4, with wall times.")
         {
-            CollectCommand.Preset, forget, forgetFraction, trainSamples, epochs, methods, seeds, seedFrom, dihyfo1, dihyfo2, invwnn, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
+            CollectCommand.Preset, forget, forgetFraction, trainSamples, epochs, methods, seeds, seedFrom, dihyfo1, rounds, dihyfo2, invwnn, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(async () =>
         {
@@ -114,7 +115,7 @@ public static class BenchUnlearnCommand
             try
             {
                 var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount, invwnnMethod, firstSeed,
-                    recipe, result.GetValue(trainSamples));
+                    recipe, result.GetValue(trainSamples), result.GetValue(rounds));
                 Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0, firstSeed);
                 if (result.GetValue(BenchCommand.Json) is { } json)
                 {
@@ -160,7 +161,8 @@ public static class BenchUnlearnCommand
         IUnlearningMethod? invwnn = null,
         int firstSeed = 1,
         TrainingRecipe? trainingRecipe = null,
-        int? trainSamples = null)
+        int? trainSamples = null,
+        int dihyfo1Rounds = 1)
     {
         var data = DigitsSource.Load(dataSource, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
         if (trainSamples is { } count)
@@ -208,7 +210,7 @@ public static class BenchUnlearnCommand
                 Log(name, "retrain#2", second.Unlearned, second.WallSeconds);
 
                 // Each DiHyFo sample is a whole best-of-N request with its own sampling seed (paper Tables 1-4: mean of 5).
-                var runs = (hypernets ?? []).SelectMany(h => Enumerable.Range(1, samples).Select(k => (h.Method as IUnlearningMethod, (seed * 1000) + k, $"-sample{k}")))
+                var runs = (hypernets ?? []).SelectMany(h => Enumerable.Range(1, samples).Select(k => (h.MethodWith(h.Sampler, dihyfo1Rounds) as IUnlearningMethod, (seed * 1000) + k, $"-sample{k}")))
                     .Concat(methods.Select(m => (m == "invwnn" && invwnn is not null ? invwnn : UnlearningMethodCatalog.CreateBaseline(m, recipe), seed, "")));
                 foreach (var (method, methodSeed, suffix) in runs)
                 {

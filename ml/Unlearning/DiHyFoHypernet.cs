@@ -47,8 +47,8 @@ public sealed class DiHyFoHypernet : IDisposable
     /// <paramref name="sampler"/> instead of this process's model, e.g. sampler grains that follow <see cref="Sampler"/>'s
     /// plan.
     /// </summary>
-    public DiHyFoMethod MethodWith(ICandidateSampler sampler) =>
-        new(Model.Variant == HypernetVariant.Dihyfo1 ? 1 : 2, sampler, Prompt, _candidates, Provenance, _reference);
+    public DiHyFoMethod MethodWith(ICandidateSampler sampler, int rounds = 1) =>
+        new(Model.Variant == HypernetVariant.Dihyfo1 ? 1 : 2, sampler, Prompt, _candidates, Provenance, _reference, rounds: rounds);
 
     /// <summary>Facts recorded in reports beside the method's hyper-parameters.</summary>
     public IReadOnlyDictionary<string, string> Provenance => new Dictionary<string, string>

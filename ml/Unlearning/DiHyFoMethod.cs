@@ -14,11 +14,13 @@ namespace Lethe.ML.Unlearning;
 /// dataset's final checkpoints that never learned the forget classes: a net that never saw a class is unsure about it,
 /// the paper's rule alone keeps confidently wrong models, and confidence is what the paper's entropy
 /// membership-inference attack reads as "trained on it". No gradient step touches the model or any training
-/// data.
+/// data. DiHyFo-1 may be applied recursively (G.pt's "recursive prompting"): with <paramref name="rounds"/> &gt; 1 the
+/// selected model becomes the next round's current model, its validation losses the next current losses, with the same
+/// targets and a fresh sampling seed.
 /// </summary>
 /// <param name="provenance">Where the sampler and prompt come from (hypernetwork file, checkpoint folder), for the report.</param>
 public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetLossPrompt prompt, int candidates = 64, IReadOnlyDictionary<string, string>? provenance = null,
-    IRetrainLikeCheckpoints? reference = null, double retainTolerance = DiHyFoMethod.DefaultRetainTolerance) : IUnlearningMethod
+    IRetrainLikeCheckpoints? reference = null, double retainTolerance = DiHyFoMethod.DefaultRetainTolerance, int rounds = 1) : IUnlearningMethod
 {
     public const double DefaultRetainTolerance = 0.005;
 
@@ -34,6 +36,7 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
             {
                 ["variant"] = variant,
                 ["candidates"] = candidates,
+                ["rounds"] = variant == 1 ? rounds : 1,
                 ["prompt_retain_quantile"] = prompt.RetainQuantile,
                 ["prompt_forget_quantile"] = prompt.ForgetQuantile,
                 ["prompt_retain_targets"] = prompt.RetainTarget,
@@ -70,6 +73,11 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
             throw new ArgumentException($"DiHyFo needs at least one candidate; got {candidates}.");
         }
 
+        if (rounds < 1)
+        {
+            throw new ArgumentException($"DiHyFo needs at least one round; got {rounds}.");
+        }
+
         context.Progress.Report(new UnlearningProgress("probing the model", 0));
         var targets = prompt.For(request.Forget);
         // The probe holds tensors from the first compute call to the last, so it is made outside any dispose scope and
@@ -77,25 +85,46 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
         ValidationProbe? probe = null;
         try
         {
-            var current = await context.Compute(() =>
+            var model = request.Original;
+            UnlearningResult? result = null;
+            var perRound = new List<(double Forget, double Retain)>();
+            for (var round = 0; round < (variant == 1 ? rounds : 1); round++)
             {
-                probe = new ValidationProbe(request.Data);
-                // DiHyFo-1's "current losses" are measured on the validation split, a held-out split like the test split
-                // the checkpoint dataset's losses come from, so the condition is in distribution without touching T.
-                return variant == 1 ? probe.ClassLosses(request.Original) : null;
-            }, cancellation);
-            var conditions = new SamplingConditions(targets, variant == 1 ? request.Original : null, current);
-            var rows = await sampler.Sample(conditions, candidates, request.Seed, context, cancellation);
-            if (rows.Length == 0 || rows.Any(r => r.Length != request.Layout.Count))
-            {
-                throw new InvalidDataException(
-                    $"The sampler returned {rows.Length} rows of lengths {string.Join(", ", rows.Select(r => r.Length).Distinct())}; expected {candidates} rows of {request.Layout.Count} parameters ({request.Layout.Architecture}).");
+                var input = model;
+                var current = await context.Compute(() =>
+                {
+                    probe ??= new ValidationProbe(request.Data);
+                    // DiHyFo-1's "current losses" are measured on the validation split, a held-out split like the test split
+                    // the checkpoint dataset's losses come from, so the condition is in distribution without touching T.
+                    return variant == 1 ? probe.ClassLosses(input) : null;
+                }, cancellation);
+                var conditions = new SamplingConditions(targets, variant == 1 ? input : null, current);
+                var rows = await sampler.Sample(conditions, candidates, request.Seed + (round * 7919), context, cancellation);
+                if (rows.Length == 0 || rows.Any(r => r.Length != request.Layout.Count))
+                {
+                    throw new InvalidDataException(
+                        $"The sampler returned {rows.Length} rows of lengths {string.Join(", ", rows.Select(r => r.Length).Distinct())}; expected {candidates} rows of {request.Layout.Count} parameters ({request.Layout.Architecture}).");
+                }
+
+                context.Progress.Report(new UnlearningProgress("selecting a candidate", (double)round / rounds));
+                result = await context.Compute(() => Select(request, probe!, targets, current, rows), cancellation);
+                model = result.Parameters;
+                perRound.Add(((double)result.Details["validation_forget_accuracy"], (double)result.Details["validation_retain_accuracy"]));
             }
 
-            context.Progress.Report(new UnlearningProgress("selecting a candidate", 0));
-            var result = await context.Compute(() => Select(request, probe!, targets, current, rows), cancellation);
             context.Progress.Report(new UnlearningProgress("selecting a candidate", 1));
-            return result;
+            if (perRound.Count > 1)
+            {
+                var details = new Dictionary<string, object>(result!.Details)
+                {
+                    ["rounds_run"] = perRound.Count,
+                    ["validation_forget_accuracy_per_round"] = perRound.Select(r => r.Forget).ToArray(),
+                    ["validation_retain_accuracy_per_round"] = perRound.Select(r => r.Retain).ToArray(),
+                };
+                result = result with { Details = details };
+            }
+
+            return result!;
         }
         finally
         {
