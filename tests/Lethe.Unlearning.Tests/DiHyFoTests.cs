@@ -94,6 +94,36 @@ public sealed class DiHyFoTests
     }
 
     [Fact]
+    public async Task Recursive_DiHyFo_1_conditions_each_round_on_the_previous_rounds_choice_with_a_fresh_seed()
+    {
+        var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
+        var seen = new List<(SamplingConditions Conditions, int Seed)>();
+        // Round 1 offers the original and a net retrained without class 2 (chosen); round 2 offers random nets and the original.
+        var sampler = new DelegateCandidateSampler((conditions, count, seed) =>
+        {
+            seen.Add((conditions, seed));
+            return seen.Count == 1 ? [TinyTask.Original, Retrained.Value] : [layout.InitialParameters(3), TinyTask.Original];
+        });
+        var split = TinyTask.Split([2]);
+        var method = new DiHyFoMethod(1, sampler, TargetLossPrompt.FromCheckpoints(Checkpoints(), TaskPreset.Mnist4), candidates: 2, rounds: 2);
+        var result = await TinyTask.Unlearn(method, new UnlearningRequest(TinyTask.Original, split, 5));
+
+        Assert.Equal(2, seen.Count);
+        Assert.Equal(TinyTask.Original, seen[0].Conditions.CurrentParameters);
+        Assert.Same(Retrained.Value, seen[1].Conditions.CurrentParameters);
+        using (var probe = new ValidationProbe(split))
+        {
+            Assert.Equal(probe.ClassLosses(Retrained.Value), seen[1].Conditions.CurrentLosses);
+        }
+
+        Assert.Equal(seen[0].Conditions.TargetLosses, seen[1].Conditions.TargetLosses);
+        Assert.NotEqual(seen[0].Seed, seen[1].Seed);
+        Assert.Equal(2, result.Details["rounds_run"]);
+        Assert.Equal(2, ((double[])result.Details["validation_forget_accuracy_per_round"]).Length);
+        Assert.Equal(0.0, ((double[])result.Details["validation_forget_accuracy_per_round"])[0]);
+    }
+
+    [Fact]
     public async Task Sampler_rows_of_the_wrong_length_are_rejected()
     {
         var sampler = new DelegateCandidateSampler((_, _, _) => [new float[5]]);
