@@ -34,7 +34,12 @@ public class UnlearnCommandTests : IDisposable
     public void Invalid_request_is_one_error_line_exit_2_and_no_output(string message, string option, string value)
     {
         string[] forget = option == "--forget" ? [] : ["--forget", "2"];
-        var (exit, _, stderr) = LetheProcess.RunIn(Home, ["unlearn", "--model", Model(TaskPreset.Mnist4), .. forget, option, value]);
+        AssertOneErrorLineAndNoOutput(message, ["unlearn", "--model", Model(TaskPreset.Mnist4), .. forget, option, value]);
+    }
+
+    private void AssertOneErrorLineAndNoOutput(string message, string[] arguments)
+    {
+        var (exit, _, stderr) = LetheProcess.RunIn(Home, arguments);
 
         Assert.Equal(2, exit);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -57,13 +62,7 @@ public class UnlearnCommandTests : IDisposable
             File.WriteAllText(value, message.StartsWith("line", StringComparison.Ordinal) ? "# indices\n1, 2, x3\n" : "4 9\n4\n");
         }
 
-        var (exit, _, stderr) = LetheProcess.RunIn(Home, ["unlearn", "--model", Model(TaskPreset.Mnist4), option, value]);
-
-        Assert.Equal(2, exit);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.Contains(message, lines[0]);
-        Assert.Single(Directory.GetFiles(_root));
+        AssertOneErrorLineAndNoOutput(message, ["unlearn", "--model", Model(TaskPreset.Mnist4), option, value]);
     }
 
     [Fact]
