@@ -86,6 +86,12 @@ public sealed record ForgetSet
     /// <summary>Checks that need no data: a class set against the preset (non-empty, no pivot, not every class).</summary>
     public ForgetSet Validated(TaskPreset preset)
     {
+        if (ByClass && Classes.Length == 0)
+        {
+            throw new ArgumentException(
+                $"The forget set is empty; name one or more of the non-pivot classes {string.Join(", ", preset.NonPivots)}, or training samples instead (a fraction of D or sample indices).");
+        }
+
         if (ByClass)
         {
             preset.RequireForgetSet(Classes);
