@@ -350,7 +350,7 @@ public sealed class UnlearningRequestGrain(
             var input = await artifacts.ReadVerified(s.InputKey!, s.InputSha256!, ct);
             var task = TaskPreset.Get(s.Preset!);
             var (layout, original, _) = MlpFile.Deserialize(input, s.InputKey!, task.Architecture);
-            // The retrained model (never saw the forget classes) is what every unlearned model is measured against; it
+            // The retrained model (never saw the forget set) is what every unlearned model is measured against; it
             // depends only on the task, forget set, seed and data, so the registry keeps one per combination.
             var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
             var forget = s.ForgetSet();
