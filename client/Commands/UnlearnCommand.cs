@@ -97,7 +97,7 @@ public static class UnlearnCommand
     {
         var model = new Option<string>("--model") { Description = "The model to unlearn: a safetensors MLP state dict (fc1.weight, fc1.bias, fc2.weight, fc2.bias).", Required = true };
         var preset = new Option<string?>("--preset") { Description = "Task preset (mnist4 or mnist); default: the preset whose architecture the model has." };
-        var output = new Option<string?>("--out") { Description = "Unlearned model file; default: <model>.<method>.forget<classes>.safetensors beside the input." };
+        var output = new Option<string?>("--out") { Description = "Unlearned model file; default: <model>.<method>.forget<set>.safetensors beside the input (<set>: e.g. 2-3, random10-seed1)." };
         var report = new Option<string?>("--report") { Description = "Report folder; default: the output file's folder." };
         var api = new Option<string?>("--api") { Description = "Base URL of a Lethe silo's tenant API (e.g. http://lethe.example:8080): submit through /v1 as a tenant instead of as an operator of the platform." };
         var key = new Option<string?>("--key") { Description = $"With --api: the tenant's API key ({{tenant}}.{{secret}}, from 'lethe tenant add'); default: env {ApiUnlearning.KeyVariable}." };
@@ -124,6 +124,9 @@ public static class UnlearnCommand
             UnlearningMethodCatalog.RequireServes(methodName, forget);
             var hypernet = result.GetValue(Hypernet);
             var checkpoints = result.GetValue(Checkpoints);
+            var outputPath = result.GetValue(output)
+                ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{forget.Key}.safetensors");
+            var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
             if (result.GetValue(api) is { } apiText)
             {
                 var apiUrl = Uri.TryCreate(apiText, UriKind.Absolute, out var parsed) ? parsed : throw new ArgumentException($"--api takes an absolute http(s) URL; got '{apiText}'.");
@@ -134,12 +137,9 @@ public static class UnlearnCommand
                     throw new ArgumentException($"--api takes an absolute http(s) URL; got '{apiUrl}'.");
                 }
 
-                var apiOutput = result.GetValue(output)
-                    ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{forget.Key}.safetensors");
-                var apiReports = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(apiOutput))!;
-                PrepareOutputs(apiOutput, apiReports);
+                PrepareOutputs(outputPath, reportFolder);
                 return await ApiUnlearning.Run(new Uri(apiUrl.ToString().TrimEnd('/') + "/"), apiKey, bytes, methodName, forget, result.GetValue(preset), result.GetValue(Seed), hypernet, checkpoints,
-                    result.GetValue(Candidates), apiOutput, apiReports, cancellation);
+                    result.GetValue(Candidates), outputPath, reportFolder, cancellation);
             }
 
             if (UnlearningMethodCatalog.HypernetMethods.Contains(methodName) && (hypernet is null || checkpoints is null))
@@ -152,9 +152,6 @@ public static class UnlearnCommand
                 throw new ArgumentException("invwnn rewinds with a trained InvWNN predictor: pass --hypernet NAME, the name of its training ('lethe train --variant invwnn --name NAME').");
             }
 
-            var outputPath = result.GetValue(output)
-                ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, $"{Path.GetFileNameWithoutExtension(modelPath)}.{methodName.Replace("+", "plus")}.forget{forget.Key}.safetensors");
-            var reportFolder = result.GetValue(report) ?? Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
             PrepareOutputs(outputPath, reportFolder);
 
             await using var connection = await LetheConnection.Open(result.GetValue(CollectCommand.Cluster), null, cancellation);

@@ -86,14 +86,14 @@ public sealed record ForgetSet
     /// <summary>Checks that need no data: a class set against the preset (non-empty, no pivot, not every class).</summary>
     public ForgetSet Validated(TaskPreset preset)
     {
-        if (ByClass && Classes.Length == 0)
-        {
-            throw new ArgumentException(
-                $"The forget set is empty; name one or more of the non-pivot classes {string.Join(", ", preset.NonPivots)}, or training samples instead (a fraction of D or sample indices).");
-        }
-
         if (ByClass)
         {
+            if (Classes.Length == 0)
+            {
+                throw new ArgumentException(
+                    $"The forget set is empty; name one or more of the non-pivot classes {string.Join(", ", preset.NonPivots)}, or training samples instead (a fraction of D or sample indices).");
+            }
+
             preset.RequireForgetSet(Classes);
         }
 

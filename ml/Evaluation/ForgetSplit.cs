@@ -36,8 +36,10 @@ public sealed class ForgetSplit
             }
         }
 
-        RetainTrain = train.Select(Rows(TrainForgetMask, false));
-        ForgetTrain = train.Select(Rows(TrainForgetMask, true));
+        TrainRetainRows = Rows(TrainForgetMask, false);
+        TrainForgetRows = Rows(TrainForgetMask, true);
+        RetainTrain = train.Select(TrainRetainRows);
+        ForgetTrain = train.Select(TrainForgetRows);
         RetainTest = test.WhereLabel(l => !IsForgotten(l));
         ForgetTest = test.WhereLabel(IsForgotten);
     }
@@ -58,6 +60,12 @@ public sealed class ForgetSplit
 
     /// <summary>One flag per sample of D: true for the samples of D_f.</summary>
     public bool[] TrainForgetMask { get; }
+
+    /// <summary>The rows of D that are D_r, ascending.</summary>
+    public int[] TrainRetainRows { get; }
+
+    /// <summary>The rows of D that are D_f, ascending.</summary>
+    public int[] TrainForgetRows { get; }
 
     /// <summary>D (without the validation carve-out).</summary>
     public LabeledImages Train { get; }

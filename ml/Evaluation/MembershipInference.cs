@@ -32,6 +32,7 @@ public static class MembershipInference
         {
             x[sampled.Length + i] = testEntropy[testSampled[i]];
         }
+
         var attack = LogisticRegression1D.Fit(x, y);
         var members = 0;
         foreach (var h in forgetEntropy)

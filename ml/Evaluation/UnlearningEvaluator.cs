@@ -96,8 +96,8 @@ public sealed class UnlearningEvaluator : IDisposable
             return total == 0 ? 0 : (double)correct / total;
         }
 
-        var retainRows = Rows(_trainForget, false);
-        var forgetRows = Rows(_trainForget, true);
+        var retainRows = _split.TrainRetainRows;
+        var forgetRows = _split.TrainForgetRows;
         var mia = MembershipInference.EntropyScore(
             retainRows.Select(i => trainStats.Entropy[i]).ToArray(), testStats.Entropy, forgetRows.Select(i => trainStats.Entropy[i]).ToArray(), _miaSeed);
         var efficacy = MembershipInference.ConfidenceEfficacy(
@@ -133,8 +133,6 @@ public sealed class UnlearningEvaluator : IDisposable
             mia, efficacy, classAccuracy,
             overlapRetain, overlapForget, overlapTest, phi, confusionRetain, confusionTest);
     }
-
-    private static int[] Rows(bool[] forget, bool want) => Enumerable.Range(0, forget.Length).Where(i => forget[i] == want).ToArray();
 
     public void Dispose()
     {

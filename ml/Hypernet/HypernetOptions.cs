@@ -187,7 +187,7 @@ public sealed record HypernetOptions
         Require(Layers >= 1, $"layers must be at least 1; got {Layers}.");
         Require(Chunk >= 1, $"chunk must be at least 1; got {Chunk}.");
         Require(Frequencies >= 1, $"frequencies must be at least 1; got {Frequencies}.");
-        Require(Normalization is "global" or "tensor", $"normalization '{Normalization}' is not accepted; use global or tensor.");
+        Require(ParameterNormalizer.Modes.Contains(Normalization), $"normalization '{Normalization}' is not accepted; use {string.Join(" or ", ParameterNormalizer.Modes)}.");
         Require(LossWeighting is "element" or "tensor", $"loss weighting '{LossWeighting}' is not accepted; use element or tensor.");
         Require(Balance is >= 0 and <= 1, $"balance must be in [0, 1]; got {Balance}.");
         Require(BatchSize >= 1 && Steps >= 1, "batch size and steps must be at least 1.");

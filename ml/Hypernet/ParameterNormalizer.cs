@@ -38,6 +38,9 @@ public sealed class ParameterNormalizer
     /// <summary>The coefficient of every parameter [P].</summary>
     public float[] Scale { get; }
 
+    /// <summary>The accepted modes: <c>global</c> (one coefficient) and <c>tensor</c> (one per state-dict tensor).</summary>
+    public static IReadOnlyList<string> Modes { get; } = ["global", "tensor"];
+
     /// <summary>Checkpoints a fit reads at most (G.pt fits on a deterministic sample of 25,000).</summary>
     public const int SampleSize = 25_000;
 
@@ -85,12 +88,9 @@ public sealed class ParameterNormalizer
         public Sums(ParameterLayout layout, string mode)
         {
             _layout = layout;
-            _global = mode switch
-            {
-                "global" => true,
-                "tensor" => false,
-                _ => throw new ArgumentException($"normalization '{mode}' is not accepted; use global or tensor."),
-            };
+            _global = Modes.Contains(mode)
+                ? mode == "global"
+                : throw new ArgumentException($"normalization '{mode}' is not accepted; use {string.Join(" or ", Modes)}.");
             _groups = _global ? [(0, layout.Count)] : layout.Tensors.Select(t => (t.Offset, t.Count)).ToArray();
             _sums = new double[_groups.Length];
             _squares = new double[_groups.Length];

@@ -203,7 +203,7 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
         // The same pass feeds the normalizer's sums the rows a fit would read, in the same (row) order.
         var layout = ParameterLayout.For(preset.Architecture);
         var fitted = layout.Count == parameterCount;
-        var sums = NormalizerModes.ToDictionary(mode => mode, mode => new ParameterNormalizer.Sums(layout, mode));
+        var sums = ParameterNormalizer.Modes.ToDictionary(mode => mode, mode => new ParameterNormalizer.Sums(layout, mode));
         var picked = fitted ? ParameterNormalizer.SampleRows(runs.Count, normalizerSample) : [];
         var next = 0;
         var offset = 0;
@@ -235,8 +235,6 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
             references.ToDictionary(r => r.Key, r => new Reference(r.Value.Rows.Select(row => slot[row]).ToArray(), r.Value.Matches, r.Value.PivotsOnly)),
             referenceParams, fitted ? sums.ToDictionary(s => s.Key, s => s.Value.Coefficients()) : new Dictionary<string, float[]>());
     }
-
-    private static readonly string[] NormalizerModes = ["global", "tensor"];
 
     /// <summary>The statistics of one batch already in memory (a local benchmark's dataset).</summary>
     public static DatasetStatistics Of(CheckpointBatch batch, TaskPreset preset) => Compute(preset, () => [batch]);
@@ -321,7 +319,7 @@ public sealed class DatasetStatistics : IRetrainLikeCheckpoints
         return new DatasetStatistics(metadata["task"], int.Parse(metadata["checkpoints"]), parameterCount,
             Sketches("all_loss"), Sketches("never_learned_loss"), Tensor("run_ids").AsInts(), Tensor("run_checkpoints").AsInts(),
             references, referenceParams,
-            NormalizerModes.Where(mode => tensors.ContainsKey($"normalizer_{mode}")).ToDictionary(mode => mode, mode => Tensor($"normalizer_{mode}").AsFloats()));
+            ParameterNormalizer.Modes.Where(mode => tensors.ContainsKey($"normalizer_{mode}")).ToDictionary(mode => mode, mode => Tensor($"normalizer_{mode}").AsFloats()));
     }
 
     private static string Key(IEnumerable<int> forget) => string.Join(",", forget.Distinct().Order());

@@ -26,6 +26,9 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
 
     public string Name => variant == 1 ? "dihyfo1" : "dihyfo2";
 
+    /// <summary>Rounds actually run: only DiHyFo-1 conditions on a current model to feed back.</summary>
+    private int Rounds => variant == 1 ? rounds : 1;
+
     public DataAccess Needs => DataAccess.Validation | DataAccess.CheckpointStatistics;
 
     public IReadOnlyDictionary<string, object> HyperParameters
@@ -36,7 +39,7 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
             {
                 ["variant"] = variant,
                 ["candidates"] = candidates,
-                ["rounds"] = variant == 1 ? rounds : 1,
+                ["rounds"] = Rounds,
                 ["prompt_retain_quantile"] = prompt.RetainQuantile,
                 ["prompt_forget_quantile"] = prompt.ForgetQuantile,
                 ["prompt_retain_targets"] = prompt.RetainTarget,
@@ -88,7 +91,7 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
             var model = request.Original;
             UnlearningResult? result = null;
             var perRound = new List<(double Forget, double Retain)>();
-            for (var round = 0; round < (variant == 1 ? rounds : 1); round++)
+            for (var round = 0; round < Rounds; round++)
             {
                 var input = model;
                 var current = await context.Compute(() =>
@@ -106,7 +109,7 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
                         $"The sampler returned {rows.Length} rows of lengths {string.Join(", ", rows.Select(r => r.Length).Distinct())}; expected {candidates} rows of {request.Layout.Count} parameters ({request.Layout.Architecture}).");
                 }
 
-                context.Progress.Report(new UnlearningProgress("selecting a candidate", (double)round / rounds));
+                context.Progress.Report(new UnlearningProgress("selecting a candidate", (double)round / Rounds));
                 result = await context.Compute(() => Select(request, probe!, targets, current, rows), cancellation);
                 model = result.Parameters;
                 perRound.Add(((double)result.Details["validation_forget_accuracy"], (double)result.Details["validation_retain_accuracy"]));
