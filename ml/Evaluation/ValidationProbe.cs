@@ -64,6 +64,38 @@ public sealed class ValidationProbe : IDisposable
         return (forget, retain, ForgetEntropyOf(logits));
     }
 
+    /// <summary>
+    /// How far each row of <paramref name="candidates"/> [K, P] predicts from each net of <paramref name="references"/>
+    /// [R, P]: the Jensen-Shannon divergence (nats) of their softmax outputs, averaged over every sample of the validation
+    /// split (forget and retain), as [K][R]. φ (HyperForget Eq. 9) is one minus the same divergence to the retrained model,
+    /// on the training data.
+    /// </summary>
+    public double[][] DivergenceTo(Tensor candidates, Tensor references)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var logQ = nn.functional.log_softmax(Logits(references), 2).unsqueeze(0);   // [1, R, N, m]
+        var q = logQ.exp();
+        var qSelf = (q * logQ).sum(3);                                              // [1, R, N]
+        var half = tensor(0.5f, device: q.device);
+        // Candidates a few at a time: the mixture is [k, R, N, m].
+        var perChunk = (int)Math.Max(1, 8_000_000 / Math.Max(1, q.numel()));
+        var result = new List<double[]>();
+        for (long start = 0; start < candidates.shape[0]; start += perChunk)
+        {
+            using var chunkScope = NewDisposeScope();
+            var logP = nn.functional.log_softmax(Logits(candidates.narrow(0, start, Math.Min(perChunk, candidates.shape[0] - start))), 2).unsqueeze(1);   // [k, 1, N, m]
+            var p = logP.exp();
+            var mixture = (p + q) * half;
+            // KL(p‖M) + KL(q‖M) with 0·log 0 = 0 (xlogy), halved.
+            var divergence = ((p * logP).sum(3) - p.xlogy(mixture).sum(3) + qSelf - q.xlogy(mixture).sum(3)) * half;   // [k, R, N]
+            var perReference = divergence.mean([2]).cpu().data<float>().ToArray();   // [k, R]
+            result.AddRange(perReference.Chunk((int)q.shape[1]).Select(row => row.Select(v => (double)v).ToArray()));
+        }
+
+        return result.ToArray();
+    }
+
     public (double Forget, double Retain) Accuracy(float[] flat)
     {
         using var scope = NewDisposeScope();

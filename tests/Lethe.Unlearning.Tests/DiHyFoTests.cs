@@ -177,21 +177,52 @@ public sealed class DiHyFoTests
         Assert.All(entropy, h => Assert.Equal(Math.Log(4), h, 5));
     }
 
-    [Fact]
-    public async Task With_a_never_learned_reference_selection_prefers_the_candidate_as_unsure_as_nets_that_never_saw_the_class()
+    /// <summary>
+    /// The retrained net with fc2 scaled by a positive factor: every prediction (so both accuracies) is kept and only the
+    /// softmax sharpens.
+    /// </summary>
+    private static float[] Sharpened(float[] net, float factor)
     {
         var layout = ParameterLayout.For(TaskPreset.Mnist4.Architecture);
-        // Scaling fc2 by a positive factor keeps every prediction (so both accuracies) and only sharpens the softmax:
-        // the confident copy comes first, so the paper's rule (ties keep the earliest) would keep it.
-        var confident = (float[])Retrained.Value.Clone();
+        var sharper = (float[])net.Clone();
         foreach (var name in new[] { "fc2.weight", "fc2.bias" })
         {
             var t = layout[name];
             for (var i = t.Offset; i < t.Offset + t.Count; i++)
             {
-                confident[i] *= 4;
+                sharper[i] *= factor;
             }
         }
+
+        return sharper;
+    }
+
+    [Fact]
+    public void Divergence_to_references_is_zero_for_the_same_net_and_grows_with_disagreement()
+    {
+        var count = ParameterLayout.For(TaskPreset.Mnist4.Architecture).Count;
+        using var probe = new ValidationProbe(TinyTask.Split([2]));
+        float[][] candidates = [Retrained.Value, Sharpened(Retrained.Value, 2), Sharpened(Retrained.Value, 4), new float[count]];
+        var divergence = probe.DivergenceTo(TorchSharp.torch.tensor(candidates.SelectMany(c => c).ToArray(), [4, count]), TorchSharp.torch.tensor(Retrained.Value, [1, count]));
+        Assert.All(divergence, toEach => Assert.Single(toEach));
+        var toItself = divergence.Select(toEach => toEach[0]).ToArray();
+
+        Assert.Equal(0, toItself[0], 6);
+        Assert.True(toItself[1] > 1e-4 && toItself[1] < toItself[2], $"sharper predictions diverge more: {string.Join(", ", toItself)}");
+        Assert.True(toItself[3] > 0, "the uniform (all-zero) net diverges from a trained one");
+        Assert.All(toItself, d => Assert.InRange(d, 0, Math.Log(2) + 1e-6));
+
+        // One figure per reference, in the references' order.
+        var two = probe.DivergenceTo(TorchSharp.torch.tensor(candidates[2], [1, count]), TorchSharp.torch.tensor([.. Retrained.Value, .. candidates[2]], [2, count]));
+        Assert.Equal(toItself[2], two[0][0], 6);
+        Assert.Equal(0, two[0][1], 6);
+    }
+
+    [Fact]
+    public async Task With_a_never_learned_reference_selection_prefers_the_candidate_that_predicts_like_nets_that_never_saw_the_class()
+    {
+        // The sharpened copy comes first, so the paper's rule (ties keep the earliest) would keep it.
+        var confident = Sharpened(Retrained.Value, 4);
 
         var sampler = new DelegateCandidateSampler((_, _, _) => [confident, Retrained.Value]);
         var batch = Checkpoints();
@@ -207,6 +238,8 @@ public sealed class DiHyFoTests
         Assert.Equal(1, matched.Details["selected_candidate"]);
         Assert.Equal(0, matched.Details["paper_rule_candidate"]);
         Assert.True((double)matched.Details["paper_rule_validation_forget_entropy"] < (double)matched.Details["validation_forget_entropy"]);
+        Assert.Equal(0, (double)matched.Details["validation_divergence_to_never_learned"], 6);
+        Assert.True((double)matched.Details["paper_rule_validation_divergence_to_never_learned"] > 1e-4);
     }
 
     [Fact]
