@@ -12,13 +12,13 @@ namespace Lethe.ML.Unlearning;
 /// <see cref="NeverLearnedReference"/>, candidates within <paramref name="retainTolerance"/> of that retain accuracy are
 /// told apart by how far their predictions on the validation split are from the dataset's final checkpoints that never
 /// learned the forget classes (the median over those nets of the Jensen-Shannon divergence of the softmax outputs,
-/// <see cref="ValidationProbe.DivergenceTo"/>):
-/// those nets stand in for the retrained model no request has, and one minus that divergence to the retrained model is
-/// the paper's φ. A net that never saw a class spreads its probability over the others where the paper's rule alone keeps
-/// confidently wrong models, and confidence is what the paper's entropy membership-inference attack reads as "trained on
-/// it". No gradient step touches the model or any training data. DiHyFo-1 may be applied recursively (G.pt's "recursive prompting"): with <paramref name="rounds"/> &gt; 1 the
-/// selected model becomes the next round's current model, its validation losses the next current losses, with the same
-/// targets and a fresh sampling seed.
+/// <see cref="ValidationProbe.DivergenceTo"/>): those nets stand in for the retrained model no request has, and one minus
+/// that divergence to the retrained model is the paper's φ. A net that never saw a class spreads its probability over
+/// the others where the paper's rule alone keeps confidently wrong models, and confidence is what the paper's entropy
+/// membership-inference attack reads as "trained on it". No gradient step touches the model or any training data.
+/// DiHyFo-1 may be applied recursively (G.pt's "recursive prompting"): with <paramref name="rounds"/> &gt; 1 the selected
+/// model becomes the next round's current model, its validation losses the next current losses, with the same targets
+/// and a fresh sampling seed.
 /// </summary>
 /// <param name="provenance">Where the sampler and prompt come from (hypernetwork file, checkpoint folder), for the report.</param>
 public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetLossPrompt prompt, int candidates = 64, IReadOnlyDictionary<string, string>? provenance = null,

@@ -178,7 +178,7 @@ public sealed class DiHyFoTests
     }
 
     /// <summary>
-    /// The retrained net with fc2 scaled by a positive factor: every prediction (so both accuracies) is kept and only the
+    /// A net with fc2 scaled by a positive factor: every prediction (so both accuracies) is kept and only the
     /// softmax sharpens.
     /// </summary>
     private static float[] Sharpened(float[] net, float factor)
