@@ -78,8 +78,9 @@ public sealed class ValidationProbe : IDisposable
         var q = logQ.exp();
         var qSelf = (q * logQ).sum(3);                                              // [1, R, N]
         var half = tensor(0.5f, device: q.device);
-        // Candidates a few at a time: the mixture is [k, R, N, m].
-        var perChunk = (int)Math.Max(1, 8_000_000 / Math.Max(1, q.numel()));
+        // Candidates a few at a time: the mixture and its two xlogy terms are [k, R, N, m] each, so k is chosen to keep
+        // each near a million floats (4 MB) however many references and samples there are.
+        var perChunk = (int)Math.Max(1, 1_000_000 / Math.Max(1, q.numel()));
         var result = new List<double[]>();
         for (long start = 0; start < candidates.shape[0]; start += perChunk)
         {
