@@ -40,9 +40,10 @@ public static class BenchUnlearnCommand
         var rounds = new Option<int>("--dihyfo1-rounds") { Description = "DiHyFo-1 applied recursively: each round's selected model is the next round's current model (G.pt's recursive prompting).", DefaultValueFactory = _ => 1 };
         var samples = new Option<int>("--samples") { Description = "Sampled unlearned models per DiHyFo variant and forget set, averaged (the paper's Tables 1-4: 5).", DefaultValueFactory = _ => 5 };
         var reports = new Option<string?>("--reports") { Description = "Also write a report (JSON, Markdown, PNG) per method, forget set and seed into this folder." };
+        var candidatesOut = new Option<string?>("--candidates-out") { Description = "dihyfo1/dihyfo2: also write every sampled candidate of every request to this JSON file, with the validation figures the selection read and its figures against the retrained model (acc_Df, acc_Dr, MIA, phi), to study selection rules." };
         var command = new Command("unlearn", "Baselines vs the retrained model on the paper's forget sets, beside the paper's Tables 1-4, with wall times.")
         {
-            CollectCommand.Preset, forget, forgetFraction, trainSamples, epochs, methods, seeds, seedFrom, dihyfo1, rounds, dihyfo2, invwnn, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json,
+            CollectCommand.Preset, forget, forgetFraction, trainSamples, epochs, methods, seeds, seedFrom, dihyfo1, rounds, dihyfo2, invwnn, UnlearnCommand.Checkpoints, UnlearnCommand.Candidates, UnlearnCommand.ForgetQuantile, UnlearnCommand.RetainQuantile, UnlearnCommand.Guidance, samples, CollectCommand.Data, reports, BenchCommand.Json, candidatesOut,
         };
         command.SetAction((result, cancellation) => CliAction.Run(() => Task.Run(async () =>
         {
@@ -114,12 +115,18 @@ public static class BenchUnlearnCommand
 
             try
             {
+                var candidateLog = result.GetValue(candidatesOut) is null ? null : new List<CandidateRequest>();
                 var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount, invwnnMethod, firstSeed,
-                    recipe, result.GetValue(trainSamples), result.GetValue(rounds));
+                    recipe, result.GetValue(trainSamples), result.GetValue(rounds), candidateLog);
                 Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0, firstSeed);
                 if (result.GetValue(BenchCommand.Json) is { } json)
                 {
                     WriteJson(json, preset, forgetSets, rows);
+                }
+
+                if (result.GetValue(candidatesOut) is { } candidatesPath)
+                {
+                    JsonOutput.Write(candidatesPath, new Dictionary<string, object> { ["preset"] = preset.Name, ["requests"] = candidateLog! }, UnlearningReport.Json, "candidates");
                 }
             }
             finally
@@ -131,6 +138,22 @@ public static class BenchUnlearnCommand
         }, cancellation)));
         return command;
     }
+
+    /// <summary>
+    /// Every candidate of one best-of-N request (<c>--candidates-out</c>): what the selection read on the validation split
+    /// and each candidate's figures against the seed's retrained model, so other selection rules can be replayed offline.
+    /// </summary>
+    public sealed record CandidateRequest(string Forget, string Method, int Seed, int SamplingSeed, int Selected, double RetrainAccuracyRetain, double RetrainMia, IReadOnlyList<CandidateFigures> Candidates)
+    {
+        public static CandidateRequest Of(string forget, string method, int seed, int samplingSeed, UnlearningResult result, IReadOnlyList<ModelMetrics> metrics, ModelMetrics retrained) =>
+            new(forget, method, seed, samplingSeed, (int)result.Details["selected_candidate"], retrained.AccuracyRetainTrain, retrained.Mia,
+                result.Candidates!.Zip(metrics, (c, m) => new CandidateFigures(c.ValidationForgetAccuracy, c.ValidationRetainAccuracy, c.DivergenceToNeverLearned,
+                    m.AccuracyForgetTrain, m.AccuracyRetainTrain, m.Mia, m.UnlearningScore)).ToArray());
+    }
+
+    /// <summary>One candidate: its validation figures (what the selection read) and its figures against the retrained model.</summary>
+    public sealed record CandidateFigures(double ValidationForgetAccuracy, double ValidationRetainAccuracy, double? ValidationDivergenceToNeverLearned,
+        double AccuracyForgetTrain, double AccuracyRetainTrain, double Mia, double? Phi);
 
     /// <summary>One measured model: which forget set (by name), method and seed, its metrics against the retrained reference, its wall time.</summary>
     public sealed record BenchRow(string Forget, string Method, int Seed, ModelMetrics Metrics, double WallSeconds);
@@ -162,7 +185,8 @@ public static class BenchUnlearnCommand
         int firstSeed = 1,
         TrainingRecipe? trainingRecipe = null,
         int? trainSamples = null,
-        int dihyfo1Rounds = 1)
+        int dihyfo1Rounds = 1,
+        List<CandidateRequest>? candidateLog = null)
     {
         var data = DigitsSource.Load(dataSource, log: m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")).For(preset);
         if (trainSamples is { } count)
@@ -214,8 +238,13 @@ public static class BenchUnlearnCommand
                     .Concat(methods.Select(m => (m == "invwnn" && invwnn is not null ? invwnn : UnlearningMethodCatalog.CreateBaseline(m, recipe), seed, "")));
                 foreach (var (method, methodSeed, suffix) in runs)
                 {
-                    var (_, report) = await UnlearningExperiment.RunAsync(method, new UnlearningRequest(original, split, methodSeed, target), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
+                    var (result, report) = await UnlearningExperiment.RunAsync(method, new UnlearningRequest(original, split, methodSeed, target), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
                     rows.Add(new BenchRow(forget, method.Name, seed, report.Unlearned, report.WallSeconds));
+                    if (candidateLog is not null && result.Candidates is { } candidates)
+                    {
+                        candidateLog.Add(CandidateRequest.Of(forget, method.Name, seed, methodSeed, result, evaluator.Evaluate(candidates.Select(c => c.Parameters).ToList(), reference), referenceMetrics));
+                    }
+
                     Log(name, method.Name + suffix, report.Unlearned, report.WallSeconds);
                     if (reportFolder is not null)
                     {

@@ -206,6 +206,9 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
             details[key] = value;
         }
 
-        return new UnlearningResult(rows[best], Needs, details);
+        return new UnlearningResult(rows[best], Needs, details)
+        {
+            Candidates = rows.Select((row, i) => new SampledCandidate(row, forget[i], retain[i], divergence?[i])).ToArray(),
+        };
     }
 }

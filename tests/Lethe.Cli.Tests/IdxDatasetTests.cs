@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Lethe.ML.Data;
 
 namespace Lethe.Cli.Tests;
@@ -41,6 +42,29 @@ public sealed class IdxDatasetTests : IDisposable
         Assert.True(File.Exists(unlearned));
         var report = File.ReadAllText(Path.Combine(_root, "unlearned.report.json"));
         Assert.Contains(Path.GetFileName(idx), report);
+
+        // The bench on the same folder, with every DiHyFo candidate written out beside the figures.
+        var json = Path.Combine(_root, "bench.json");
+        var candidatesOut = Path.Combine(_root, "candidates.json");
+        var bench = LetheProcess.RunIn(Home, "bench", "unlearn", "--preset", "mnist4", "--forget", "2", "--methods", "finetune", "--dihyfo2", Path.Combine(_root, "hypernets", "idx-dihyfo2"),
+            "--checkpoints", checkpoints, "--candidates", "4", "--samples", "2", "--data", idx, "--json", json, "--candidates-out", candidatesOut);
+        Assert.True(bench.ExitCode == 0, bench.Output + bench.Error);
+        using var figures = JsonDocument.Parse(File.ReadAllText(json));
+        using var candidates = JsonDocument.Parse(File.ReadAllText(candidatesOut));
+        var requests = candidates.RootElement.GetProperty("requests").EnumerateArray().ToList();
+        Assert.Equal(2, requests.Count);
+        var dihyfoRows = figures.RootElement.GetProperty("measured").EnumerateArray().Where(r => r.GetProperty("method").GetString() == "dihyfo2").ToList();
+        Assert.Equal(2, dihyfoRows.Count);
+        foreach (var (request, row) in requests.Zip(dihyfoRows))
+        {
+            var all = request.GetProperty("candidates").EnumerateArray().ToList();
+            Assert.Equal(4, all.Count);
+            // The selected candidate's figures are the bench's figures of that request.
+            var chosen = all[request.GetProperty("selected").GetInt32()];
+            Assert.Equal(row.GetProperty("figures").GetProperty("acc_Dr").GetDouble(), chosen.GetProperty("accuracy_retain_train").GetDouble(), 12);
+            Assert.Equal(row.GetProperty("figures").GetProperty("mia").GetDouble(), chosen.GetProperty("mia").GetDouble(), 12);
+            Assert.All(all, c => Assert.InRange(c.GetProperty("validation_forget_accuracy").GetDouble(), 0, 1));
+        }
     }
 
     /// <summary>The npm digits with every 28×28 image transposed, as train/t10k IDX files (the npm split: 8,000 / 2,000).</summary>

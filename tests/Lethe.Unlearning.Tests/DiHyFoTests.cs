@@ -240,6 +240,16 @@ public sealed class DiHyFoTests
         Assert.True((double)matched.Details["paper_rule_validation_forget_entropy"] < (double)matched.Details["validation_forget_entropy"]);
         Assert.Equal(0, (double)matched.Details["validation_divergence_to_never_learned"], 6);
         Assert.True((double)matched.Details["paper_rule_validation_divergence_to_never_learned"] > 1e-4);
+
+        // Every candidate comes back, in sampling order, with the figures the choice read.
+        var candidates = matched.Candidates!;
+        Assert.Equal(2, candidates.Count);
+        Assert.Same(confident, candidates[0].Parameters);
+        Assert.Same(matched.Parameters, candidates[1].Parameters);
+        Assert.Equal((double)matched.Details["validation_forget_accuracy"], candidates[1].ValidationForgetAccuracy);
+        Assert.Equal((double)matched.Details["validation_retain_accuracy"], candidates[1].ValidationRetainAccuracy);
+        Assert.Equal((double)matched.Details["paper_rule_validation_divergence_to_never_learned"], candidates[0].DivergenceToNeverLearned);
+        Assert.All(paper.Candidates!, c => Assert.Null(c.DivergenceToNeverLearned));
     }
 
     [Fact]
