@@ -67,11 +67,6 @@ public static class BenchUnlearnCommand
             var methodNames = result.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(UnlearningMethodCatalog.RequireKnown).Where(n => n != "retrain").ToArray();
             var hypernet = methodNames.Where(UnlearningMethodCatalog.HypernetMethods.Contains).ToArray();
-            if (forgetSets.Any(f => f.Fraction is not null) && (result.GetValue(dihyfo1) ?? result.GetValue(dihyfo2)) is not null)
-            {
-                throw new ArgumentException("DiHyFo forgets classes from per-class target losses, not random samples: drop --dihyfo1/--dihyfo2 or --forget-fraction.");
-            }
-
             if (hypernet.Length > 0)
             {
                 throw new ArgumentException($"{string.Join(", ", hypernet)} rows come from trained hypernetworks: pass --dihyfo1 / --dihyfo2 MODEL and --checkpoints DIR instead of naming them in --methods.");
@@ -97,6 +92,11 @@ public static class BenchUnlearnCommand
             {
                 if (path is not null)
                 {
+                    foreach (var set in forgetSets)
+                    {
+                        UnlearningMethodCatalog.RequireServes(name, set.For(1));
+                    }
+
                     hypernets.Add(UnlearnCommand.LoadHypernet(name, path, result.GetValue(UnlearnCommand.Checkpoints), preset, result.GetValue(UnlearnCommand.Candidates), result.GetValue(UnlearnCommand.ForgetQuantile), result.GetValue(UnlearnCommand.RetainQuantile), UnlearnCommand.ParseGuidance(result.GetValue(UnlearnCommand.Guidance)))!);
                 }
             }
@@ -211,8 +211,7 @@ public static class BenchUnlearnCommand
                 cancellation.ThrowIfCancellationRequested();
                 var split = ForgetSplit.Create(data, preset, benchForget.For(seed));
                 using var evaluator = new UnlearningEvaluator(split);
-                var name = benchForget.Name;
-                var forget = name;
+                var forget = benchForget.Name;
 
                 var retrain = new RetrainMethod(recipe);
                 watch.Restart();
@@ -225,13 +224,13 @@ public static class BenchUnlearnCommand
                 var originalMetrics = evaluator.Evaluate(original, reference);
                 rows.Add(new BenchRow(forget, "original", seed, originalMetrics, 0));
                 rows.Add(new BenchRow(forget, "retrain", seed, referenceMetrics, retrainSeconds));
-                Log(name, "retrain", referenceMetrics, retrainSeconds);
+                Log(forget, "retrain", referenceMetrics, retrainSeconds);
 
                 // A second exact unlearning from another seed: the overlap and phi any unlearned model can hope for.
                 var seeds2 = new Dictionary<string, int> { ["original_init"] = seed };
                 var (_, second) = await UnlearningExperiment.RunAsync(retrain, new UnlearningRequest(original, split, seed + 7777, target), evaluator, retrained, seeds2, data.Source, originalMetrics, context, cancellation);
                 rows.Add(new BenchRow(forget, "retrain#2", seed, second.Unlearned, second.WallSeconds));
-                Log(name, "retrain#2", second.Unlearned, second.WallSeconds);
+                Log(forget, "retrain#2", second.Unlearned, second.WallSeconds);
 
                 // Each DiHyFo sample is a whole best-of-N request with its own sampling seed (paper Tables 1-4: mean of 5).
                 var runs = (hypernets ?? []).SelectMany(h => Enumerable.Range(1, samples).Select(k => (h.MethodWith(h.Sampler, dihyfo1Rounds) as IUnlearningMethod, (seed * 1000) + k, $"-sample{k}")))
@@ -245,7 +244,7 @@ public static class BenchUnlearnCommand
                         candidateLog.Add(CandidateRequest.Of(forget, method.Name, seed, methodSeed, result, evaluator.Evaluate(candidates.Select(c => c.Parameters).ToList(), reference), referenceMetrics));
                     }
 
-                    Log(name, method.Name + suffix, report.Unlearned, report.WallSeconds);
+                    Log(forget, method.Name + suffix, report.Unlearned, report.WallSeconds);
                     if (reportFolder is not null)
                     {
                         report.WriteTo(reportFolder, $"{preset.Name}-forget{split.Set.Key}-{method.Name.Replace("+", "plus")}-seed{seed}{suffix}");

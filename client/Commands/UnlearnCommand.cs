@@ -64,6 +64,7 @@ public static class UnlearnCommand
 
         return indices.ToArray();
     }
+
     public static readonly Option<int> Seed = new("--seed") { Description = "Seed of the method's randomness and of the retrained reference.", DefaultValueFactory = _ => 1 };
     public static readonly Option<string?> Hypernet = new("--hypernet") { Description = "dihyfo1/dihyfo2: the trained hypernetwork: a model.safetensors, a training folder from 'lethe train' (imported), or the name of a published one; invwnn: the name of its predictor training ('lethe train --variant invwnn --name NAME')." };
     public static readonly Option<string?> Checkpoints = new("--checkpoints") { Description = "dihyfo1/dihyfo2: the collection job id or checkpoint folder (imported) the hypernetwork was trained on (target-loss prompts come from its statistics)." };
@@ -261,9 +262,10 @@ public static class UnlearnCommand
         }
     }
 
-    /// <summary>For dihyfo1/dihyfo2 in a local benchmark: the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
+    /// <summary>The forget set of an outcome for a progress bar: its classes, or "(samples)" for random-sample forgetting.</summary>
     private static string ForgetName(UnlearningOutcome outcome) => outcome.Forget.Length > 0 ? $"{{{string.Join(",", outcome.Forget)}}}" : "(samples)";
 
+    /// <summary>For dihyfo1/dihyfo2 in a local benchmark: the trained hypernetwork and its prompt, checked against the request; null for a baseline.</summary>
     public static DiHyFoHypernet? LoadHypernet(string method, string? hypernet, string? checkpoints, TaskPreset task, int candidates, double forgetQuantile, double retainQuantile, IReadOnlyList<double>? guidance = null)
     {
         if (!UnlearningMethodCatalog.HypernetMethods.Contains(method))

@@ -140,12 +140,8 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
     /// <summary>Best-of-N on the validation split, and every detail the report records about it.</summary>
     private UnlearningResult Select(UnlearningRequest request, ValidationProbe probe, float[] targets, float[]? current, float[][] rows)
     {
-        double[] forget, retain, entropy;
-        var flat = rows.SelectMany(r => r).ToArray();
-        using (var scope = NewDisposeScope())
-        {
-            (forget, retain, entropy) = probe.AccuracyAndForgetEntropy(tensor(flat, [rows.Length, request.Layout.Count]));
-        }
+        using var sampled = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, request.Layout.Count]);
+        var (forget, retain, entropy) = probe.AccuracyAndForgetEntropy(sampled);
 
         var paperChoice = CandidateSelection.Best(forget, retain);
         var best = paperChoice;
@@ -161,7 +157,7 @@ public sealed class DiHyFoMethod(int variant, ICandidateSampler sampler, TargetL
                 referenceEntropy = probe.ForgetEntropy(references);
                 // The median over the references: a typical never-learned net, not their average prediction (the mean
                 // divergence favours the smoothest candidate, which then looks less trained than a retrained model).
-                divergence = probe.DivergenceTo(tensor(flat, [rows.Length, request.Layout.Count]), references)
+                divergence = probe.DivergenceTo(sampled, references)
                     .Select(toEach => (double)TargetLossPrompt.Quantile(toEach.Select(d => (float)d).ToList(), 0.5)).ToArray();
             }
 
