@@ -43,6 +43,7 @@ public static class HypernetTrainingRequestExtensions
             ScaleAugmentation = request.ScaleAugmentation ?? options.ScaleAugmentation,
             ForgettingPairs = request.ForgettingPairs ?? options.ForgettingPairs,
             TwinPairs = request.TwinPairs ?? options.TwinPairs,
+            CrossPairs = request.CrossPairs ?? options.CrossPairs,
         }).Validated();
     }
 }

@@ -82,6 +82,15 @@ public sealed record HypernetOptions
     public double TwinPairs { get; init; }
 
     /// <summary>
+    /// DiHyFo-1 and G.pt: share of training pairs whose target comes from another run, a checkpoint with a non-pivot
+    /// class forgotten and the pivots learned, and whose current checkpoint has that class learned (see
+    /// <see cref="PairSampler"/>): the target is a net that never learned the class, as an unlearning request wants, not an
+    /// edit of the current checkpoint. 0: none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double CrossPairs { get; init; }
+
+    /// <summary>
     /// Half-width s of the log-uniform rescaling of hidden units applied to training pairs: unit i of a pair gets one
     /// α_i = exp(U(−s, s)) that multiplies its fc1 row and bias and divides its fc2 column — a ReLU net computes the same
     /// function, so θ and θ* keep their losses (positive homogeneity, the continuous symmetry beside the permutations;
@@ -200,6 +209,7 @@ public sealed record HypernetOptions
         Require(ScaleAugmentation is >= 0 and <= 2, $"scale augmentation must be in [0, 2] (a log-scale half-width); got {ScaleAugmentation}.");
         Require(ForgettingPairs is >= 0 and < 1 && (ForgettingPairs == 0 || Kind.ConditionsOnCurrent), $"forgetting pairs must be in [0, 1), and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {ForgettingPairs} for {Variant}.");
         Require(TwinPairs is >= 0 and < 1 && ForgettingPairs + TwinPairs < 1 && (TwinPairs == 0 || Kind.ConditionsOnCurrent), $"twin pairs must be in [0, 1) with forgetting pairs + twin pairs < 1, and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {TwinPairs} (forgetting pairs {ForgettingPairs}) for {Variant}.");
+        Require(CrossPairs is >= 0 and < 1 && ForgettingPairs + TwinPairs + CrossPairs < 1 && (CrossPairs == 0 || Kind.ConditionsOnCurrent), $"cross pairs must be in [0, 1) with forgetting + twin + cross pairs < 1, and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {CrossPairs} (forgetting pairs {ForgettingPairs}, twin pairs {TwinPairs}) for {Variant}.");
         Require(ConditionDropout is >= 0 and < 1, $"condition dropout must be in [0, 1); got {ConditionDropout}.");
         Require(Guidance is null || (Guidance > 0 && ConditionDropout > 0), $"guidance {Guidance} needs a positive scale and a model trained with condition dropout > 0 (got {ConditionDropout}).");
         Require(SamplingSteps is >= 1 and <= GaussianDiffusion.TrainingSteps, $"sampling steps must be in [1, {GaussianDiffusion.TrainingSteps}]; got {SamplingSteps}.");

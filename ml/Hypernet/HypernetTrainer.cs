@@ -50,7 +50,7 @@ public sealed class HypernetTrainer : IDisposable
         var variant = options.Kind;
         (_train, _heldOut) = CheckpointRuns.Split(data, normalizer, variant.PerClassLosses, options.HeldOutFraction);
         var balanceClasses = task.NonPivots.Length > 0 ? task.NonPivots : task.Classes;
-        _trainPairs = new PairSampler(_train, variant.ConditionsOnCurrent, options.Balance, balanceClasses, options.ForgettingPairs, options.TwinPairs);
+        _trainPairs = new PairSampler(_train, variant.ConditionsOnCurrent, options.Balance, balanceClasses, options.ForgettingPairs, options.TwinPairs, options.CrossPairs);
         _heldOutPairs = new PairSampler(_heldOut, variant.ConditionsOnCurrent, 0, balanceClasses);
         _alignment = new PromptAlignment(_train, _heldOut, test, task.Pivots);
         _modelMetadata = new Dictionary<string, string>

@@ -15,6 +15,10 @@ namespace Lethe.ML.Hypernet;
 /// <c>CollectionSpec.RetrainedTwins</c> plans them), the current checkpoint from the first with a balance class learned,
 /// the target from the twin at the same or a later step with that class forgotten. Such a target is the exact unlearning
 /// of the current checkpoint, not a continuation of its run.
+/// With a cross share h &gt; 0, a fraction h pairs a current checkpoint that has a balance class learned with a target
+/// of another run that has that class forgotten and every pivot learned (any dataset has them: the runs that never
+/// learned the class). The target is then not an edit of the current checkpoint but a net the class never reached,
+/// drawn as DiHyFo-2 draws its samples, so the conditional model keeps their spread instead of one small step.
 /// </summary>
 public sealed class PairSampler
 {
@@ -36,8 +40,10 @@ public sealed class PairSampler
     private readonly (int Current, int Target)[] _forgetting = [];
     private readonly double _twinShare;
     private readonly (int Current, int Target)[] _twins = [];
+    private readonly double _crossShare;
+    private readonly (int[] Learned, int[] Forgotten)[] _cross = [];
 
-    public PairSampler(CheckpointRuns data, bool withCurrent, double balance, IReadOnlyList<int> balanceClasses, double forgettingShare = 0, double twinShare = 0)
+    public PairSampler(CheckpointRuns data, bool withCurrent, double balance, IReadOnlyList<int> balanceClasses, double forgettingShare = 0, double twinShare = 0, double crossShare = 0)
     {
         if (forgettingShare is < 0 or >= 1 || (forgettingShare > 0 && !withCurrent))
         {
@@ -102,6 +108,22 @@ public sealed class PairSampler
 
             _twinShare = twinShare;
         }
+
+        if (crossShare is < 0 or >= 1 || forgettingShare + twinShare + crossShare >= 1 || (crossShare > 0 && !withCurrent))
+        {
+            throw new ArgumentException($"The cross-pair share must be in [0, 1) with the forgetting + twin + cross shares < 1, and 0 for variants that do not see the current checkpoint; got {crossShare} (forgetting {forgettingShare}, twin {twinShare}).");
+        }
+
+        if (crossShare > 0)
+        {
+            _cross = FindCrossCandidates(data, balanceClasses);
+            if (_cross.Length == 0)
+            {
+                throw new InvalidDataException("Cross pairs need a balance class that some checkpoint has learned and a checkpoint of another run has forgotten with every pivot learned; these checkpoints have none.");
+            }
+
+            _crossShare = crossShare;
+        }
     }
 
     public int EligibleTargets { get; }
@@ -111,6 +133,20 @@ public sealed class PairSampler
 
     /// <summary>(current, target) pairs from a checkpoint to its run's retrained twin in which a balance class goes from learned to forgotten.</summary>
     public int TwinTransitions => _twins.Length;
+
+    /// <summary>Checkpoints (cross pairs) that could be drawn as a forgetting run's start and end: one entry per balance class.</summary>
+    public int CrossClasses => _cross.Length;
+
+    private static (int[] Learned, int[] Forgotten)[] FindCrossCandidates(CheckpointRuns data, IReadOnlyList<int> classes)
+    {
+        var pivots = Enumerable.Range(0, data.ClassCount).Except(classes).ToArray();
+        var rows = Enumerable.Range(0, data.Count).ToArray();
+        return [.. classes
+            .Select(k => (
+                Learned: rows.Where(r => data.LossOf(r, k) < LearnedLoss).ToArray(),
+                Forgotten: rows.Where(r => data.LossOf(r, k) > ForgottenLoss && pivots.All(p => data.LossOf(r, p) < LearnedLoss)).ToArray()))
+            .Where(c => c.Learned.Length > 0 && c.Forgotten.Length > 0)];
+    }
 
     private static (int Current, int Target)[] FindForgettingTransitions(CheckpointRuns data, IReadOnlyList<int> classes)
     {
@@ -198,9 +234,16 @@ public sealed class PairSampler
         var current = _withCurrent ? new long[count] : null;
         for (var i = 0; i < count; i++)
         {
-            if (_forgettingShare + _twinShare > 0)
+            if (_forgettingShare + _twinShare + _crossShare > 0)
             {
                 var kind = rng.NextDouble();
+                if (kind >= _forgettingShare + _twinShare && kind < _forgettingShare + _twinShare + _crossShare && DrawCross(rng) is { } cross)
+                {
+                    target[i] = cross.Target;
+                    current![i] = cross.Current;
+                    continue;
+                }
+
                 var special = kind < _forgettingShare ? _forgetting : kind < _forgettingShare + _twinShare ? _twins : null;
                 if (special is not null)
                 {
@@ -222,5 +265,22 @@ public sealed class PairSampler
         }
 
         return (target, current);
+    }
+
+    /// <summary>A cross pair: a class, a checkpoint that learned it, a checkpoint of another run that forgot it (null after a few same-run draws).</summary>
+    private (int Current, int Target)? DrawCross(Random rng)
+    {
+        var (learned, forgotten) = _cross[rng.Next(_cross.Length)];
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var c = learned[rng.Next(learned.Length)];
+            var t = forgotten[rng.Next(forgotten.Length)];
+            if (_runOf[c] != _runOf[t])
+            {
+                return (c, t);
+            }
+        }
+
+        return null;
     }
 }

@@ -106,6 +106,52 @@ public class PairSamplerTests
         Assert.Equal(0.3, (HypernetOptions.ForPreset("tiny", "dihyfo1") with { TwinPairs = 0.3 }).Validated().TwinPairs);
     }
 
+    [Fact]
+    public void Cross_share_pairs_a_checkpoint_that_learned_a_class_with_one_of_another_run_that_never_did()
+    {
+        // Run 0 (rows 0-4) has class 2 learned at rows 1 and 2; run 1 (rows 5-9) never learns it, its pivots learned.
+        // Run 0's own forgotten rows (0, 3, 4) are of the same run, so every cross pair is {1, 2} → {5..9}: 10 pairs.
+        var runs = Runs();
+        var sampler = new PairSampler(runs, withCurrent: true, balance: 0, balanceClasses: Task.NonPivots, crossShare: 0.5);
+        Assert.Equal(1, sampler.CrossClasses);
+
+        var (target, current) = sampler.Draw(4000, new Random(11));
+        var crossRun = Enumerable.Range(0, target.Length).Where(i => !runs.Runs.Any(r => r.Contains((int)target[i]) && r.Contains((int)current![i]))).ToArray();
+        Assert.All(crossRun, i =>
+        {
+            Assert.Contains((int)current![i], new[] { 1, 2 });
+            Assert.Contains((int)target[i], runs.Runs[1]);
+        });
+        Assert.InRange(crossRun.Length / 4000.0, 0.46, 0.54);
+        Assert.Equal(10, crossRun.Select(i => (current![i], target[i])).Distinct().Count());
+
+        Assert.Throws<ArgumentException>(() => (HypernetOptions.ForPreset("tiny", "dihyfo2") with { CrossPairs = 0.3 }).Validated());
+        Assert.Throws<ArgumentException>(() => (HypernetOptions.ForPreset("tiny", "dihyfo1") with { CrossPairs = 0.5, ForgettingPairs = 0.5 }).Validated());
+        Assert.Throws<ArgumentException>(() => new PairSampler(runs, withCurrent: false, balance: 0, balanceClasses: Task.NonPivots, crossShare: 0.3));
+        Assert.Equal(0.3, (HypernetOptions.ForPreset("tiny", "dihyfo1") with { CrossPairs = 0.3 }).Validated().CrossPairs);
+    }
+
+    [Fact]
+    public void Cross_pairs_without_a_class_learned_in_one_run_and_never_in_another_are_refused()
+    {
+        // Every checkpoint of every run has every class learned: no target for a cross pair.
+        var layout = ParameterLayout.For(Task.Architecture);
+        var builder = new CheckpointBatchBuilder(layout.Count, Task.Classes.Length);
+        for (var run = 0; run < 3; run++)
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                float[] loss = [0.1f, 0.1f, 0.2f, 0.1f];
+                builder.Add(run, k * 10, k, layout.InitialParameters(run), loss, loss.Select(l => (float)Math.Exp(-l)).ToArray());
+            }
+        }
+
+        var normalizer = new ParameterNormalizer(layout, Enumerable.Repeat(1f, layout.Tensors.Count).ToArray());
+        var runs = CheckpointRuns.Split(builder.Build(), normalizer, perClassLosses: true, heldOutFraction: 0.3).Train;
+        var error = Assert.Throws<InvalidDataException>(() => new PairSampler(runs, withCurrent: true, balance: 0, balanceClasses: Task.NonPivots, crossShare: 0.3));
+        Assert.Contains("Cross pairs", error.Message);
+    }
+
     private static double TransitionShare(CheckpointRuns runs, (long[] Target, long[]? Current) pairs) =>
         (double)Enumerable.Range(0, pairs.Target.Length).Count(i =>
             runs.LossOf((int)pairs.Current![i], 2) < PairSampler.LearnedLoss && runs.LossOf((int)pairs.Target[i], 2) > PairSampler.ForgottenLoss) / pairs.Target.Length;
