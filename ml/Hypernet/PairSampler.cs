@@ -17,7 +17,7 @@ namespace Lethe.ML.Hypernet;
 /// of the current checkpoint, not a continuation of its run.
 /// With a cross share h &gt; 0, a fraction h pairs a current checkpoint that has a balance class learned with a target
 /// of another run that has that class forgotten and every pivot learned (any dataset has them: the runs that never
-/// learned the class). The target is then not an edit of the current checkpoint but a net the class never reached,
+/// learned the class), the target resampled with the same count^-α weights. The target is then not an edit of the current checkpoint but a net the class never reached,
 /// drawn as DiHyFo-2 draws its samples, so the conditional model keeps their spread instead of one small step.
 /// </summary>
 public sealed class PairSampler
@@ -41,7 +41,7 @@ public sealed class PairSampler
     private readonly double _twinShare;
     private readonly (int Current, int Target)[] _twins = [];
     private readonly double _crossShare;
-    private readonly (int[] Learned, int[] Forgotten)[] _cross = [];
+    private readonly (int[] Learned, int[] Forgotten, double[] Cumulative)[] _cross = [];
 
     public PairSampler(CheckpointRuns data, bool withCurrent, double balance, IReadOnlyList<int> balanceClasses, double forgettingShare = 0, double twinShare = 0, double crossShare = 0)
     {
@@ -84,10 +84,12 @@ public sealed class PairSampler
         var keys = _targets.Select(Key).ToArray();
         var counts = keys.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());
         _cumulative = new double[_targets.Length];
+        var weight = new double[data.Count];
         var total = 0.0;
         for (var i = 0; i < _targets.Length; i++)
         {
-            total += Math.Pow(counts[keys[i]], -balance);
+            weight[_targets[i]] = Math.Pow(counts[keys[i]], -balance);
+            total += weight[_targets[i]];
             _cumulative[i] = total;
         }
 
@@ -116,7 +118,7 @@ public sealed class PairSampler
 
         if (crossShare > 0)
         {
-            _cross = FindCrossCandidates(data, balanceClasses);
+            _cross = FindCrossCandidates(data, balanceClasses, weight);
             if (_cross.Length == 0)
             {
                 throw new InvalidDataException("Cross pairs need a balance class that some checkpoint has learned and a checkpoint of another run has forgotten with every pivot learned; these checkpoints have none.");
@@ -137,15 +139,27 @@ public sealed class PairSampler
     /// <summary>Checkpoints (cross pairs) that could be drawn as a forgetting run's start and end: one entry per balance class.</summary>
     public int CrossClasses => _cross.Length;
 
-    private static (int[] Learned, int[] Forgotten)[] FindCrossCandidates(CheckpointRuns data, IReadOnlyList<int> classes)
+    /// <summary>
+    /// Per balance class: the checkpoints that learned it, and the eligible targets that forgot it with every pivot
+    /// learned, with the cumulative resampling weights of those targets (the same count^-α as every target's).
+    /// </summary>
+    private static (int[] Learned, int[] Forgotten, double[] Cumulative)[] FindCrossCandidates(CheckpointRuns data, IReadOnlyList<int> classes, double[] weight)
     {
         var pivots = Enumerable.Range(0, data.ClassCount).Except(classes).ToArray();
         var rows = Enumerable.Range(0, data.Count).ToArray();
-        return [.. classes
-            .Select(k => (
-                Learned: rows.Where(r => data.LossOf(r, k) < LearnedLoss).ToArray(),
-                Forgotten: rows.Where(r => data.LossOf(r, k) > ForgottenLoss && pivots.All(p => data.LossOf(r, p) < LearnedLoss)).ToArray()))
-            .Where(c => c.Learned.Length > 0 && c.Forgotten.Length > 0)];
+        var cross = new List<(int[], int[], double[])>();
+        foreach (var k in classes)
+        {
+            var learned = rows.Where(r => data.LossOf(r, k) < LearnedLoss).ToArray();
+            var forgotten = rows.Where(r => weight[r] > 0 && data.LossOf(r, k) > ForgottenLoss && pivots.All(p => data.LossOf(r, p) < LearnedLoss)).ToArray();
+            if (learned.Length > 0 && forgotten.Length > 0)
+            {
+                var total = 0.0;
+                cross.Add((learned, forgotten, [.. forgotten.Select(r => total += weight[r])]));
+            }
+        }
+
+        return [.. cross];
     }
 
     private static (int Current, int Target)[] FindForgettingTransitions(CheckpointRuns data, IReadOnlyList<int> classes)
@@ -270,11 +284,12 @@ public sealed class PairSampler
     /// <summary>A cross pair: a class, a checkpoint that learned it, a checkpoint of another run that forgot it (null after a few same-run draws).</summary>
     private (int Current, int Target)? DrawCross(Random rng)
     {
-        var (learned, forgotten) = _cross[rng.Next(_cross.Length)];
+        var (learned, forgotten, cumulative) = _cross[rng.Next(_cross.Length)];
         for (var attempt = 0; attempt < 8; attempt++)
         {
             var c = learned[rng.Next(learned.Length)];
-            var t = forgotten[rng.Next(forgotten.Length)];
+            var at = Array.BinarySearch(cumulative, rng.NextDouble() * cumulative[^1]);
+            var t = forgotten[Math.Min(forgotten.Length - 1, at < 0 ? ~at : at)];
             if (_runOf[c] != _runOf[t])
             {
                 return (c, t);
