@@ -141,6 +141,22 @@ public sealed partial class HypernetTrainerGrain(
         OpenedTraining? opened = null;
         try
         {
+            if (await LatestCheckpointOf(request) is { } stored && stored.Step > (State.Checkpoint?.Step ?? -1))
+            {
+                // SaveCheckpoint commits the archive before the state names it: a process killed between the two left
+                // a newer checkpoint in the store than the state knows. Its steps are finished work; take them.
+                var older = State.Checkpoint;
+                State.Checkpoint = stored;
+                State.Step = stored.Step;
+                await Write();
+                if (older is not null)
+                {
+                    await artifacts.Delete(older.Key, ct);
+                }
+
+                log.LogInformation("Hypernet {Name} adopts its checkpoint at step {Step} from {Key}, newer than its state's", Name, stored.Step, stored.Key);
+            }
+
             var checkpoint = State.Checkpoint;
             var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
             opened = InvWnnTraining.IsVariant(request.Variant)
