@@ -17,8 +17,9 @@ namespace Lethe.ML.Hypernet;
 /// of the current checkpoint, not a continuation of its run.
 /// With a cross share h &gt; 0, a fraction h pairs a current checkpoint that has a balance class learned with a target
 /// of another run that has that class forgotten and every pivot learned (any dataset has them: the runs that never
-/// learned the class), the target resampled with the same count^-α weights. The target is then not an edit of the current checkpoint but a net the class never reached,
-/// drawn as DiHyFo-2 draws its samples, so the conditional model keeps their spread instead of one small step.
+/// learned the class), the target resampled with the same count^-α weights. The target is then not an edit of the
+/// current checkpoint but a net the class never reached, drawn as DiHyFo-2 draws its samples, so the conditional model
+/// keeps their spread instead of one small step.
 /// </summary>
 public sealed class PairSampler
 {
@@ -136,7 +137,7 @@ public sealed class PairSampler
     /// <summary>(current, target) pairs from a checkpoint to its run's retrained twin in which a balance class goes from learned to forgotten.</summary>
     public int TwinTransitions => _twins.Length;
 
-    /// <summary>Checkpoints (cross pairs) that could be drawn as a forgetting run's start and end: one entry per balance class.</summary>
+    /// <summary>Balance classes cross pairs are drawn for: some checkpoint learned the class, another run's forgot it.</summary>
     public int CrossClasses => _cross.Length;
 
     /// <summary>
