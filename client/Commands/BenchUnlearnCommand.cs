@@ -115,7 +115,8 @@ public static class BenchUnlearnCommand
 
             try
             {
-                var candidateLog = result.GetValue(candidatesOut) is null ? null : new List<CandidateRequest>();
+                var candidatesPath = result.GetValue(candidatesOut);
+                var candidateLog = candidatesPath is null ? null : new List<CandidateRequest>();
                 var rows = await RunAsync(preset, forgetSets, methodNames, seedCount, result.GetValue(CollectCommand.Data)!, result.GetValue(reports), cancellation, hypernets, sampleCount, invwnnMethod, firstSeed,
                     recipe, result.GetValue(trainSamples), result.GetValue(rounds), candidateLog);
                 Print(preset, forgetSets, rows, seedCount, hypernets.Count > 0 ? sampleCount : 0, firstSeed);
@@ -124,7 +125,7 @@ public static class BenchUnlearnCommand
                     WriteJson(json, preset, forgetSets, rows);
                 }
 
-                if (result.GetValue(candidatesOut) is { } candidatesPath)
+                if (candidatesPath is not null)
                 {
                     JsonOutput.Write(candidatesPath, new Dictionary<string, object> { ["preset"] = preset.Name, ["requests"] = candidateLog! }, UnlearningReport.Json, "candidates");
                 }

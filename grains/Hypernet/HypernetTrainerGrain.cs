@@ -75,15 +75,7 @@ public sealed partial class HypernetTrainerGrain(
             State.Error = null;
             State.FinishedUtc = null;
             State.StartedUtc ??= DateTimeOffset.UtcNow;
-            if (State.Checkpoint is null && await LatestCheckpointOf(request) is { } earlier)
-            {
-                // This grain's state is new but the store holds a checkpoint of the same request: the state was lost
-                // (an embedded silo keeps it in memory, so a killed process forgets it), the finished steps were not.
-                State.Checkpoint = earlier;
-                State.Step = earlier.Step;
-                log.LogInformation("Hypernet {Name} adopts its checkpoint at step {Step} from {Key}", Name, earlier.Step, earlier.Key);
-            }
-
+            await AdoptNewerCheckpoint(request, CancellationToken.None);
             await Write();
         }
 
@@ -141,22 +133,7 @@ public sealed partial class HypernetTrainerGrain(
         OpenedTraining? opened = null;
         try
         {
-            if (await LatestCheckpointOf(request) is { } stored && stored.Step > (State.Checkpoint?.Step ?? -1))
-            {
-                // SaveCheckpoint commits the archive before the state names it: a process killed between the two left
-                // a newer checkpoint in the store than the state knows. Its steps are finished work; take them.
-                var older = State.Checkpoint;
-                State.Checkpoint = stored;
-                State.Step = stored.Step;
-                await Write();
-                if (older is not null)
-                {
-                    await artifacts.Delete(older.Key, ct);
-                }
-
-                log.LogInformation("Hypernet {Name} adopts its checkpoint at step {Step} from {Key}, newer than its state's", Name, stored.Step, stored.Key);
-            }
-
+            await AdoptNewerCheckpoint(request, ct);
             var checkpoint = State.Checkpoint;
             var archive = checkpoint is null ? null : await artifacts.ReadVerified(checkpoint.Key, checkpoint.Sha256, ct);
             opened = InvWnnTraining.IsVariant(request.Variant)
@@ -357,6 +334,31 @@ public sealed partial class HypernetTrainerGrain(
     {
         var jobs = string.Join(",", request.DatasetJobIds.Distinct().Order(StringComparer.Ordinal));
         return ArtifactKeys.HypernetCheckpoints(Name, request.ToOptions().Id, ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(jobs)));
+    }
+
+    /// <summary>
+    /// Takes the store's newest checkpoint of <paramref name="request"/> when the state names none or an older one, and
+    /// deletes the older: the state was lost (an embedded silo keeps it in memory, so a killed process forgets it), or
+    /// the process died between <see cref="SaveCheckpoint"/>'s commit of the archive and its state write. Either way the
+    /// finished steps were not lost and are not redone.
+    /// </summary>
+    private async Task AdoptNewerCheckpoint(HypernetTrainingRequest request, CancellationToken ct)
+    {
+        if (await LatestCheckpointOf(request) is not { } stored || stored.Step <= (State.Checkpoint?.Step ?? -1))
+        {
+            return;
+        }
+
+        var older = State.Checkpoint;
+        State.Checkpoint = stored;
+        State.Step = stored.Step;
+        await Write();
+        if (older is not null)
+        {
+            await artifacts.Delete(older.Key, ct);
+        }
+
+        log.LogInformation("Hypernet {Name} adopts its checkpoint at step {Step} from {Key}", Name, stored.Step, stored.Key);
     }
 
     /// <summary>The newest checkpoint of <paramref name="request"/> in the artifact store, or null.</summary>

@@ -56,6 +56,11 @@ public sealed class PairSampler
             throw new ArgumentException($"The twin-pair share must be in [0, 1) with the forgetting share + twin share < 1, and 0 for variants that do not see the current checkpoint; got {twinShare} (forgetting share {forgettingShare}).");
         }
 
+        if (crossShare is < 0 or >= 1 || forgettingShare + twinShare + crossShare >= 1 || (crossShare > 0 && !withCurrent))
+        {
+            throw new ArgumentException($"The cross-pair share must be in [0, 1) with the forgetting + twin + cross shares < 1, and 0 for variants that do not see the current checkpoint; got {crossShare} (forgetting {forgettingShare}, twin {twinShare}).");
+        }
+
         _data = data;
         _withCurrent = withCurrent;
         _runOf = new int[data.Count];
@@ -110,11 +115,6 @@ public sealed class PairSampler
             }
 
             _twinShare = twinShare;
-        }
-
-        if (crossShare is < 0 or >= 1 || forgettingShare + twinShare + crossShare >= 1 || (crossShare > 0 && !withCurrent))
-        {
-            throw new ArgumentException($"The cross-pair share must be in [0, 1) with the forgetting + twin + cross shares < 1, and 0 for variants that do not see the current checkpoint; got {crossShare} (forgetting {forgettingShare}, twin {twinShare}).");
         }
 
         if (crossShare > 0)
@@ -252,19 +252,14 @@ public sealed class PairSampler
             if (_forgettingShare + _twinShare + _crossShare > 0)
             {
                 var kind = rng.NextDouble();
-                if (kind >= _forgettingShare + _twinShare && kind < _forgettingShare + _twinShare + _crossShare && DrawCross(rng) is { } cross)
+                var pair = kind < _forgettingShare ? _forgetting[rng.Next(_forgetting.Length)]
+                    : kind < _forgettingShare + _twinShare ? _twins[rng.Next(_twins.Length)]
+                    : kind < _forgettingShare + _twinShare + _crossShare ? DrawCross(rng)
+                    : ((int Current, int Target)?)null;
+                if (pair is { } special)
                 {
-                    target[i] = cross.Target;
-                    current![i] = cross.Current;
-                    continue;
-                }
-
-                var special = kind < _forgettingShare ? _forgetting : kind < _forgettingShare + _twinShare ? _twins : null;
-                if (special is not null)
-                {
-                    var (c, t) = special[rng.Next(special.Length)];
-                    target[i] = t;
-                    current![i] = c;
+                    target[i] = special.Target;
+                    current![i] = special.Current;
                     continue;
                 }
             }

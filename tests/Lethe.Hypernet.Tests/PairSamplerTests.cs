@@ -13,11 +13,16 @@ public class PairSamplerTests
     /// Run 0 learns class 2 and then forgets it (losses 2.0, 0.2, 0.3, 1.5, 2.5: forgetting transitions (1,3), (1,4),
     /// (2,3), (2,4)); run 1 never learns it; run 2 is held out. The other classes stay at 0.1.
     /// </summary>
-    private static CheckpointRuns Runs()
+    private static CheckpointRuns Runs() => ClassTwoRuns([[2.0f, 0.2f, 0.3f, 1.5f, 2.5f], [2.0f, 1.9f, 1.8f, 2.1f, 2.2f], [1f, 1f]]);
+
+    /// <summary>
+    /// One run per row of <paramref name="class2"/> (its checkpoints' class-2 test losses, 10 steps apart, each run from
+    /// its own initialisation), the other classes at 0.1; the training part of a 30% hold-out (the last run).
+    /// </summary>
+    private static CheckpointRuns ClassTwoRuns(float[][] class2)
     {
         var layout = ParameterLayout.For(Task.Architecture);
         var builder = new CheckpointBatchBuilder(layout.Count, Task.Classes.Length);
-        float[][] class2 = [[2.0f, 0.2f, 0.3f, 1.5f, 2.5f], [2.0f, 1.9f, 1.8f, 2.1f, 2.2f], [1f, 1f]];
         for (var run = 0; run < class2.Length; run++)
         {
             for (var k = 0; k < class2[run].Length; k++)
@@ -27,9 +32,14 @@ public class PairSamplerTests
             }
         }
 
-        var batch = builder.Build();
+        return TrainingPart(builder, heldOutFraction: 0.3);
+    }
+
+    private static CheckpointRuns TrainingPart(CheckpointBatchBuilder builder, double heldOutFraction)
+    {
+        var layout = ParameterLayout.For(Task.Architecture);
         var normalizer = new ParameterNormalizer(layout, Enumerable.Repeat(1f, layout.Tensors.Count).ToArray());
-        return CheckpointRuns.Split(batch, normalizer, perClassLosses: true, heldOutFraction: 0.3).Train;
+        return CheckpointRuns.Split(builder.Build(), normalizer, perClassLosses: true, heldOutFraction: heldOutFraction).Train;
     }
 
     [Fact]
@@ -76,8 +86,7 @@ public class PairSamplerTests
             }
         }
 
-        var normalizer = new ParameterNormalizer(layout, Enumerable.Repeat(1f, layout.Tensors.Count).ToArray());
-        return CheckpointRuns.Split(builder.Build(), normalizer, perClassLosses: true, heldOutFraction: 0.1).Train;
+        return TrainingPart(builder, heldOutFraction: 0.1);
     }
 
     [Fact]
@@ -136,19 +145,7 @@ public class PairSamplerTests
     public void Cross_pairs_without_a_class_learned_in_one_run_and_never_in_another_are_refused()
     {
         // Every checkpoint of every run has every class learned: no target for a cross pair.
-        var layout = ParameterLayout.For(Task.Architecture);
-        var builder = new CheckpointBatchBuilder(layout.Count, Task.Classes.Length);
-        for (var run = 0; run < 3; run++)
-        {
-            for (var k = 0; k < 3; k++)
-            {
-                float[] loss = [0.1f, 0.1f, 0.2f, 0.1f];
-                builder.Add(run, k * 10, k, layout.InitialParameters(run), loss, loss.Select(l => (float)Math.Exp(-l)).ToArray());
-            }
-        }
-
-        var normalizer = new ParameterNormalizer(layout, Enumerable.Repeat(1f, layout.Tensors.Count).ToArray());
-        var runs = CheckpointRuns.Split(builder.Build(), normalizer, perClassLosses: true, heldOutFraction: 0.3).Train;
+        var runs = ClassTwoRuns([[0.2f, 0.2f, 0.2f], [0.2f, 0.2f, 0.2f], [0.2f, 0.2f, 0.2f]]);
         var error = Assert.Throws<InvalidDataException>(() => new PairSampler(runs, withCurrent: true, balance: 0, balanceClasses: Task.NonPivots, crossShare: 0.3));
         Assert.Contains("Cross pairs", error.Message);
     }
