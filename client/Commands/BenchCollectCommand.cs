@@ -29,25 +29,23 @@ public static class BenchCollectCommand
         {
             if (result.GetValue(viaGrains))
             {
-                var jobSpec = new CollectionSpec
+                var jobSpec = (CollectionSpec.ForPreset(result.GetValue(CollectCommand.Preset)!) with
                 {
-                    Preset = result.GetValue(CollectCommand.Preset)!,
                     Runs = result.GetValue(runs),
                     Epochs = result.GetValue(epochs),
                     Data = result.GetValue(CollectCommand.Data)!,
-                }.Validated();
+                }).Validated();
                 var grainFigures = await BenchCollectViaGrains.Run(jobSpec, cancellation);
                 BenchCommand.Report($"bench collect --via-grains ({jobSpec.Preset}, {jobSpec.Task.Architecture})", grainFigures, result.GetValue(BenchCommand.Json));
                 return 0;
             }
 
-            var spec = new CollectionSpec
+            var spec = (CollectionSpec.ForPreset(result.GetValue(CollectCommand.Preset)!) with
             {
-                Preset = result.GetValue(CollectCommand.Preset)!,
                 Runs = Math.Max(result.GetValue(runs), result.GetValue(loopRuns)),
                 Epochs = result.GetValue(epochs),
                 Data = result.GetValue(CollectCommand.Data)!,
-            }.Validated();
+            }).Validated();
             var figures = Run(spec, result.GetValue(loopRuns), result.GetValue(runs), cancellation);
             BenchCommand.Report($"bench collect ({spec.Preset}, {spec.Task.Architecture})", figures, result.GetValue(BenchCommand.Json));
             return 0;

@@ -67,7 +67,8 @@ public static class BenchCollectViaGrains
 
     private static async Task<Contracts.Collection.JobProgress> Complete(LetheConnection connection, CollectionSpec spec, CancellationToken cancellation)
     {
-        var session = await CollectionJobSession.Submit(connection, new Contracts.Collection.CollectionRequest(spec.Preset, spec.Runs, spec.Data, spec.Epochs, spec.Seed));
+        var session = await CollectionJobSession.Submit(connection, new Contracts.Collection.CollectionRequest(spec.Preset, spec.Runs, spec.Data, spec.Epochs, spec.Seed,
+            NeverLearned: spec.NeverLearnedProbability, Undersample: spec.UndersampleProbability));
         await session.Start();
         return await session.WaitForCompletion(_ => { }, TimeSpan.FromMilliseconds(50), cancellation);
     }

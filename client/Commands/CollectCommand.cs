@@ -18,6 +18,8 @@ public static class CollectCommand
 
     public static readonly Option<bool> RetrainedTwins = new("--retrained-twins") { Description = "Pair the runs: each odd run repeats the run before it from the same initialisation without some of its learned non-pivot classes (its exact retraining; the data of 'lethe train --twin-pairs')." };
     public static readonly Option<bool> Trajectories = new("--trajectories") { Description = "Keep each run's whole trajectory (its initialisation and its state after every epoch) instead of the saving heuristics: the weight histories 'lethe train --variant invwnn' learns from (use --epochs >= 18)." };
+    public static readonly Option<double?> NeverLearned = new("--never-learned") { Description = "Per non-pivot class and run: the probability that the run never sees the class (default: mnist4 0.25, mnist 0.3)." };
+    public static readonly Option<double?> Undersample = new("--undersample") { Description = "Per non-pivot class and run: the probability that the class is undersampled, weight 0.01-0.3 (default: mnist4 0.35, mnist 0.1). The rest of the classes are fully learned." };
     public static readonly Option<string?> Pivots = new("--pivots") { Description = "Pivot classes, comma-separated (default: the preset's: mnist4 0,1; mnist 5-9)." };
 
     /// <summary>Parses "2,3" into classes; a user error (one red line) when a token is not a number.</summary>
@@ -34,7 +36,7 @@ public static class CollectCommand
         var output = new Option<string>("--out") { Description = "Output folder for shards and manifest.json.", Required = true };
         var command = new Command("collect", "Collect a checkpoint dataset on the Orleans grains: runs trained vectorized, checkpoints kept by the paper's saving heuristics (A.5).")
         {
-            Preset, Runs, Epochs, Seed, Data, Pivots, RetrainedTwins, Trajectories, output, Cluster,
+            Preset, Runs, Epochs, Seed, Data, Pivots, NeverLearned, Undersample, RetrainedTwins, Trajectories, output, Cluster,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
@@ -48,7 +50,7 @@ public static class CollectCommand
     public static CollectionRequest RequestFrom(ParseResult result) => new(
         result.GetValue(Preset)!, result.GetValue(Runs), result.GetValue(Data)!, result.GetValue(Epochs), result.GetValue(Seed),
         result.GetValue(Pivots) is { } pivots ? ParseClasses(pivots) : null, result.GetValue(RetrainedTwins),
-        result.GetValue(Trajectories));
+        result.GetValue(Trajectories), result.GetValue(NeverLearned), result.GetValue(Undersample));
 
     /// <summary>
     /// Submits the request (the silos validate it), then fills <paramref name="output"/>: shards it lacks (or that fail

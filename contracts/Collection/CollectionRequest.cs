@@ -9,6 +9,8 @@ namespace Lethe.Contracts.Collection;
 /// <param name="Pivots">Pivot classes; null keeps the preset's.</param>
 /// <param name="RetrainedTwins">Each odd run repeats the run before it without some of its learned non-pivot classes.</param>
 /// <param name="Trajectories">Keep every run's state after every epoch (InvWNN's weight histories) instead of heuristic checkpoints.</param>
+/// <param name="NeverLearned">Per non-pivot class and run, the probability that the run never sees it; null keeps the preset's.</param>
+/// <param name="Undersample">Per non-pivot class and run, the probability that it is undersampled; null keeps the preset's.</param>
 [GenerateSerializer, Immutable, Alias("lethe.collection-request")]
 public sealed record CollectionRequest(
     [property: Id(0)] string Preset,
@@ -18,4 +20,6 @@ public sealed record CollectionRequest(
     [property: Id(4)] int Seed = 1,
     [property: Id(5)] int[]? Pivots = null,
     [property: Id(6)] bool RetrainedTwins = false,
-    [property: Id(7)] bool Trajectories = false);
+    [property: Id(7)] bool Trajectories = false,
+    [property: Id(8)] double? NeverLearned = null,
+    [property: Id(9)] double? Undersample = null);

@@ -9,10 +9,9 @@ public static class CollectionRequestExtensions
     public static CollectionSpec ToEngineSpec(this CollectionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var defaults = new CollectionSpec();
-        return new CollectionSpec
+        var defaults = CollectionSpec.ForPreset(request.Preset);
+        return (defaults with
         {
-            Preset = request.Preset,
             Data = request.Data,
             Runs = request.Runs,
             Epochs = request.Epochs ?? defaults.Epochs,
@@ -20,6 +19,8 @@ public static class CollectionRequestExtensions
             Pivots = request.Pivots,
             RetrainedTwins = request.RetrainedTwins,
             Trajectories = request.Trajectories,
-        }.Validated();
+            NeverLearnedProbability = request.NeverLearned ?? defaults.NeverLearnedProbability,
+            UndersampleProbability = request.Undersample ?? defaults.UndersampleProbability,
+        }).Validated();
     }
 }

@@ -37,4 +37,29 @@ public sealed class CollectionJobSpecTests
         Assert.True(back.RetrainedTwins);
         Assert.Equal(spec.Id, spec.ToJobSpec().JobId());
     }
+
+    [Fact]
+    public void A_request_takes_its_presets_class_sampling_unless_it_names_its_own()
+    {
+        var mnist4 = new CollectionRequest("mnist4", 64).ToEngineSpec();
+        var mnist = new CollectionRequest("mnist", 64).ToEngineSpec();
+        var chosen = new CollectionRequest("mnist", 64, NeverLearned: 0.5, Undersample: 0).ToEngineSpec();
+
+        // mnist4 keeps the values its datasets were always collected with, so their ids (and the demo's cache) stay.
+        Assert.Equal(new CollectionSpec { Runs = 64 }.Id, mnist4.Id);
+        Assert.Equal((0.3, 0.1), (mnist.NeverLearnedProbability, mnist.UndersampleProbability));
+        Assert.Equal((0.5, 0.0), (chosen.NeverLearnedProbability, chosen.UndersampleProbability));
+        Assert.NotEqual(mnist.Id, chosen.Id);
+    }
+
+    [Theory]
+    [InlineData(-0.1, 0.2)]
+    [InlineData(0.7, 0.4)]
+    [InlineData(0.2, 1.5)]
+    public void Class_sampling_that_is_not_a_probability_split_is_refused_with_what_is_accepted(double neverLearned, double undersample)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new CollectionRequest("mnist", 64, NeverLearned: neverLearned, Undersample: undersample).ToEngineSpec());
+
+        Assert.Contains("--never-learned and --undersample are probabilities per class that sum to at most 1", error.Message);
+    }
 }

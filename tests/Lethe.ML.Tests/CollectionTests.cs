@@ -266,4 +266,17 @@ public class CollectionTests
         Assert.Contains("accepted", Assert.Throws<ArgumentException>(() => new CollectionSpec { Preset = "x" }.Validated()).Message);
         Assert.Contains("class 9", Assert.Throws<ArgumentException>(() => new CollectionSpec { Pivots = [9] }.Validated()).Message);
     }
+
+    [Fact]
+    public void Planned_runs_never_see_and_undersample_each_non_pivot_class_at_the_specs_rates()
+    {
+        var spec = CollectionSpec.ForPreset("mnist") with { Runs = 4000 };
+        var weights = spec.PlanRuns().SelectMany(run => spec.Task.NonPivots.Select(c => run.ClassWeights[c])).ToList();
+
+        Assert.Equal(5, spec.Task.NonPivots.Length);
+        Assert.InRange(weights.Count(w => w == 0) / (double)weights.Count, 0.28, 0.32);
+        Assert.InRange(weights.Count(w => w is > 0 and < 1) / (double)weights.Count, 0.09, 0.11);
+        Assert.InRange(weights.Count(w => w == 1) / (double)weights.Count, 0.58, 0.62);
+    }
 }
+
