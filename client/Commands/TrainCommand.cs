@@ -57,19 +57,20 @@ public static partial class TrainCommand
         var forgetting = new Option<double?>("--forgetting-pairs") { Description = "dihyfo1/gpt: share of training pairs drawn from forgetting transitions (a non-pivot class learned in the current checkpoint, forgotten in the target); 0: none." };
         var twins = new Option<double?>("--twin-pairs") { Description = "dihyfo1/gpt: share of training pairs whose target is the retrained twin of the current checkpoint's run (a dataset from 'lethe collect --retrained-twins'), a non-pivot class learned in the current checkpoint and never trained in the target; 0: none." };
         var cross = new Option<double?>("--cross-pairs") { Description = "dihyfo1/gpt: share of training pairs whose target comes from another run, a checkpoint with a non-pivot class forgotten and the pivots learned, the current checkpoint one with that class learned; 0: none." };
+        var meanBase = new Option<bool?>("--mean-base") { Description = "dihyfo1/gpt: predict the target as the dataset-mean parameters plus the model's output (as dihyfo2) instead of the current parameters plus it (G.pt's residual); the current parameters stay an input. --mean-base false: the residual." };
         var guidance = new Option<double?>("--guidance") { Description = "Guidance scale w of the alignment sweeps and of the published versions' default sampling (needs --condition-dropout > 0; 1: none)." };
         var width = new Option<int?>("--width") { Description = "Transformer width d (default: the preset's)." };
         var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: the preset's)." };
         var command = new Command("train", "Train a weight-space diffusion hypernetwork on the grains from a collection job or a checkpoint folder; resumes; publishes versions and exports the training to --root/NAME.")
         {
-            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, twins, cross, guidance, width, layers, seed, CollectCommand.Cluster,
+            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, twins, cross, meanBase, guidance, width, layers, seed, CollectCommand.Cluster,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             var request = new HypernetTrainingRequest(result.GetValue(variant)!, result.GetValue(preset)!, [], result.GetValue(steps), result.GetValue(seed),
                 result.GetValue(evaluateEvery), result.GetValue(batch), result.GetValue(learningRate), result.GetValue(balance), result.GetValue(normalization),
                 result.GetValue(weighting), result.GetValue(ema), result.GetValue(lossFrequency), result.GetValue(dropout), result.GetValue(guidance),
-                result.GetValue(width), result.GetValue(layers), result.GetValue(scale), result.GetValue(forgetting), result.GetValue(twins), result.GetValue(cross));
+                result.GetValue(width), result.GetValue(layers), result.GetValue(scale), result.GetValue(forgetting), result.GetValue(twins), result.GetValue(cross), result.GetValue(meanBase));
             var source = result.GetValue(data)!;
             if (!Directory.Exists(source) && !JobId().IsMatch(source))
             {

@@ -31,4 +31,5 @@ public sealed record HypernetTrainingRequest(
     [property: Id(17)] double? ScaleAugmentation = null,
     [property: Id(18)] double? ForgettingPairs = null,
     [property: Id(19)] double? TwinPairs = null,
-    [property: Id(20)] double? CrossPairs = null);
+    [property: Id(20)] double? CrossPairs = null,
+    [property: Id(21)] bool? MeanBase = null);

@@ -44,6 +44,7 @@ public static class HypernetTrainingRequestExtensions
             ForgettingPairs = request.ForgettingPairs ?? options.ForgettingPairs,
             TwinPairs = request.TwinPairs ?? options.TwinPairs,
             CrossPairs = request.CrossPairs ?? options.CrossPairs,
+            MeanBase = request.MeanBase ?? options.MeanBase,
         }).Validated();
     }
 }

@@ -91,6 +91,15 @@ public sealed record HypernetOptions
     public double CrossPairs { get; init; }
 
     /// <summary>
+    /// DiHyFo-1 and G.pt: predict θ* as the dataset-mean base plus the heads, as DiHyFo-2 does, instead of G.pt's global
+    /// residual θ + heads. The current θ stays an input token. A target from another run (<see cref="CrossPairs"/>) is not
+    /// an edit of the current checkpoint, and through the residual the heads must first cancel θ: what they leave of it
+    /// carries the current model's classes into the samples. False: the residual (G.pt).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool MeanBase { get; init; }
+
+    /// <summary>
     /// Half-width s of the log-uniform rescaling of hidden units applied to training pairs: unit i of a pair gets one
     /// α_i = exp(U(−s, s)) that multiplies its fc1 row and bias and divides its fc2 column — a ReLU net computes the same
     /// function, so θ and θ* keep their losses (positive homogeneity, the continuous symmetry beside the permutations;
@@ -212,6 +221,7 @@ public sealed record HypernetOptions
         Require(ScaleAugmentation is >= 0 and <= 2, $"scale augmentation must be in [0, 2] (a log-scale half-width); got {ScaleAugmentation}.");
         Require(ForgettingPairs is >= 0 and < 1 && (ForgettingPairs == 0 || Kind.ConditionsOnCurrent), $"forgetting pairs must be in [0, 1), and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {ForgettingPairs} for {Variant}.");
         Require(TwinPairs is >= 0 and < 1 && ForgettingPairs + TwinPairs < 1 && (TwinPairs == 0 || Kind.ConditionsOnCurrent), $"twin pairs must be in [0, 1) with forgetting pairs + twin pairs < 1, and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {TwinPairs} (forgetting pairs {ForgettingPairs}) for {Variant}.");
+        Require(!MeanBase || Kind.ConditionsOnCurrent, $"the mean base is a choice of the variants that see the current checkpoint ({HypernetVariant.Dihyfo1.Name}, {HypernetVariant.Gpt.Name}); {Variant} always predicts from the dataset mean.");
         Require(CrossPairs is >= 0 and < 1 && ForgettingPairs + TwinPairs + CrossPairs < 1 && (CrossPairs == 0 || Kind.ConditionsOnCurrent), $"cross pairs must be in [0, 1) with forgetting + twin + cross pairs < 1, and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {CrossPairs} (forgetting pairs {ForgettingPairs}, twin pairs {TwinPairs}) for {Variant}.");
         Require(ConditionDropout is >= 0 and < 1, $"condition dropout must be in [0, 1); got {ConditionDropout}.");
         Require(Guidance is null || (Guidance > 0 && ConditionDropout > 0), $"guidance {Guidance} needs a positive scale and a model trained with condition dropout > 0 (got {ConditionDropout}).");

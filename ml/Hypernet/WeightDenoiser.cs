@@ -85,7 +85,7 @@ public sealed class WeightDenoiser : nn.Module
     /// <summary>Sequence length T.</summary>
     public int TokenCount { get; }
 
-    /// <summary>The fixed x0 base of DiHyFo-2 (normalized units); unused by the residual variants.</summary>
+    /// <summary>The fixed x0 base of DiHyFo-2 and of <see cref="HypernetOptions.MeanBase"/> (normalized units); unused by the residual variants.</summary>
     public Tensor Base => base_params;
 
     /// <summary>
@@ -134,7 +134,7 @@ public sealed class WeightDenoiser : nn.Module
         }
 
         var delta = heads.forward(ln_f.forward(x));
-        return delta + (current ?? base_params.unsqueeze(0));
+        return delta + (current is null || Options.MeanBase ? base_params.unsqueeze(0) : current);
     }
 
     /// <summary>Tokens [B, T, d] with the target-loss tokens of the <paramref name="rows"/> [B] (bool) replaced by the null tokens.</summary>
