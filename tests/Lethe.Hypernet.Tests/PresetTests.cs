@@ -8,7 +8,7 @@ namespace Lethe.Hypernet.Tests;
 public sealed class PresetTests
 {
     [Fact]
-    public void The_paper_preset_builds_a_G_pt_sized_DiHyFo_1_on_cross_pairs_that_samples_an_MNIST_net()
+    public void The_paper_preset_builds_a_G_pt_sized_DiHyFo_1_on_cross_pairs_from_the_mean_base_that_samples_an_MNIST_net()
     {
         var options = HypernetOptions.ForPreset("paper", "dihyfo1");
         var architecture = new MlpArchitecture(784, 7, 10);
@@ -22,7 +22,7 @@ public sealed class PresetTests
         var sample = model.Sample(target, current, currentLoss, seed: 1, steps: 1);
 
         Assert.Equal((1536, 12, 16), (options.Width, options.Layers, options.Heads));
-        Assert.Equal((0.99, 0.0), (options.CrossPairs, options.ConditionDropout));
+        Assert.Equal((0.99, 0.0, true), (options.CrossPairs, options.ConditionDropout, options.MeanBase));
         // 12 pre-LN blocks of 12·d² weights each dominate: about 340 M parameters, as G.pt's MNIST model.
         Assert.InRange(parameters, 12L * 12 * 1536 * 1536, 500_000_000L);
         Assert.Equal([1L, layout.Count], sample.shape);
