@@ -97,7 +97,7 @@ public sealed class HypernetModel : IDisposable
         ShardFolder.WriteAtomically(path, SafetensorsFile.Write(tensors, metadata));
     }
 
-    /// <summary>Every tensor a saved model holds: the denoiser's parameters and the DiHyFo-2 base.</summary>
+    /// <summary>Every tensor a saved model holds: the denoiser's parameters and the fixed base (DiHyFo-2, MeanBase).</summary>
     public IEnumerable<(string Name, Tensor Tensor)> NamedTensors() =>
         Denoiser.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Append(("base_params", Denoiser.Base));
 

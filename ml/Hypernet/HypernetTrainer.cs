@@ -72,8 +72,8 @@ public sealed class HypernetTrainer : IDisposable
 
         using (no_grad())
         {
-            // DiHyFo-2's fixed base: the mean normalized checkpoint, averaged over hidden-unit permutations so the
-            // prediction stays equivariant under the augmentation.
+            // The fixed base of DiHyFo-2 and of MeanBase: the mean normalized checkpoint, averaged over hidden-unit
+            // permutations so the prediction stays equivariant under the augmentation.
             var mean = _train.MeanNormalized();
             _model.Denoiser.Base.copy_(tensor(HiddenUnitPermutation.Symmetrised(_model.Layout, mean)));
             CopyParameters(_model, _ema);
