@@ -126,6 +126,16 @@ public static class CollectCommand
             AnsiConsole.MarkupLine($"class {c}: {count} checkpoints with loss >= {summary.HighLossThreshold:F2} (chance) while every pivot is >= {spec.PivotAccuracy:P0} accurate");
         }
 
+        var lacking = new Table()
+            .Title($"checkpoints that lack one class (< {DatasetSummary.UnlearnedAccuracy:P0} accurate, every other class >= {DatasetSummary.LearnedAccuracy:P0}): what a model that forgot it can be sampled like")
+            .AddColumn("class").AddColumn("checkpoints").AddColumn("accuracy on the others (test), median").AddColumn("best");
+        foreach (var (c, reference) in summary.WithoutClass)
+        {
+            lacking.AddRow(c.ToString(), reference.Checkpoints.ToString(),
+                reference.Checkpoints == 0 ? "-" : reference.MedianRetainAccuracy.ToString("F3"), reference.Checkpoints == 0 ? "-" : reference.MaxRetainAccuracy.ToString("F3"));
+        }
+
+        AnsiConsole.Write(lacking);
         var png = Path.Combine(folder.Path, "class-loss-histogram.png");
         summary.WriteHistogramPng(png, spec.Task);
         AnsiConsole.MarkupLine($"histogram: {Markup.Escape(png)}");

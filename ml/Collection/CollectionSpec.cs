@@ -68,7 +68,7 @@ public sealed record CollectionSpec
     /// that never learned F and fully learned every other class: a share never^s × (1 − never − undersample)^(k−s) of the
     /// runs. mnist4 (k = 2) keeps the defaults (for {2}: .25 × .4 = 10% of the runs). With mnist's k = 5 the same values
     /// leave .25 × .4⁴ = 0.6% for {2} (six runs of 1,024; the best never-learned-{2} net of such a dataset reached .89 mean
-    /// retain accuracy on the test split, retrain .92-.94 on D_r), so mnist draws more never-learned and fewer
+    /// retain accuracy on the test split, where retrain reaches .90-.91), so mnist draws more never-learned and fewer
     /// undersampled classes: .3 × .6⁴ = 3.9% for {2}, 1% for {2,3,4}, 0.24% for {0..4} (6, 4 and 2.5 times the
     /// defaults').
     /// </summary>

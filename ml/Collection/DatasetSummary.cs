@@ -6,7 +6,8 @@ namespace Lethe.ML.Collection;
 /// <summary>
 /// What a checkpoint dataset covers: checkpoints per run, per-class loss histograms, and — what DiHyFo needs for
 /// forgetting prompts to be in distribution — how many checkpoints have a non-pivot class at high loss (at or above
-/// chance level, ln m) while every pivot stays accurate.
+/// chance level, ln m) while every pivot stays accurate, and how good the nets are that a request to forget one class
+/// should sample like: checkpoints that have not learned that class while every other class is accurate.
 /// </summary>
 public sealed record DatasetSummary(
     int Checkpoints,
@@ -17,8 +18,15 @@ public sealed record DatasetSummary(
     double[] LossBinEdges,
     int[][] LossHistogram,
     double HighLossThreshold,
-    IReadOnlyDictionary<int, int> HighLossWithAccuratePivots)
+    IReadOnlyDictionary<int, int> HighLossWithAccuratePivots,
+    IReadOnlyDictionary<int, RetainReference> WithoutClass)
 {
+    /// <summary>A checkpoint has not learned a class below this test accuracy on it ...</summary>
+    public const double UnlearnedAccuracy = 0.05;
+
+    /// <summary>... and has learned every other class at or above this one.</summary>
+    public const double LearnedAccuracy = 0.7;
+
     public static DatasetSummary Of(CheckpointBatch batch, TaskPreset preset, double pivotAccuracy)
     {
         var perRun = batch.Run.GroupBy(r => r).Select(g => g.Count()).ToArray();
@@ -31,6 +39,7 @@ public sealed record DatasetSummary(
         var histogram = Enumerable.Range(0, m).Select(_ => new int[edges.Length - 1]).ToArray();
         var threshold = Math.Log(m);
         var high = preset.NonPivots.ToDictionary(c => c, _ => 0);
+        var without = preset.NonPivots.ToDictionary(c => c, _ => new RetainHistogram());
         for (var row = 0; row < batch.Count; row++)
         {
             var loss = batch.ClassLossOf(row);
@@ -39,6 +48,14 @@ public sealed record DatasetSummary(
             {
                 var bin = Math.Min(edges.Length - 2, (int)(loss[c] / cap * 12));
                 histogram[c][bin]++;
+            }
+
+            foreach (var c in preset.NonPivots)
+            {
+                if (acc[c] < UnlearnedAccuracy && OthersLearned(acc, c))
+                {
+                    without[c].Add(RetainAccuracy(acc, c));
+                }
             }
 
             var pivotsAccurate = true;
@@ -64,7 +81,64 @@ public sealed record DatasetSummary(
         return new DatasetSummary(
             batch.Count, perRun.Length,
             perRun.Length == 0 ? 0 : perRun.Min(), perRun.Length == 0 ? 0 : perRun.Average(), perRun.Length == 0 ? 0 : perRun.Max(),
-            edges, histogram, threshold, high);
+            edges, histogram, threshold, high, without.ToDictionary(p => p.Key, p => p.Value.Reference()));
+    }
+
+    private static bool OthersLearned(ReadOnlySpan<float> acc, int except)
+    {
+        for (var c = 0; c < acc.Length; c++)
+        {
+            if (c != except && acc[c] < LearnedAccuracy)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static double RetainAccuracy(ReadOnlySpan<float> acc, int except)
+    {
+        var sum = 0.0;
+        for (var c = 0; c < acc.Length; c++)
+        {
+            sum += c == except ? 0 : acc[c];
+        }
+
+        return sum / (acc.Length - 1);
+    }
+
+    /// <summary>Retain accuracies in 1,000 bins: a median and maximum in memory that does not grow with the dataset.</summary>
+    private sealed class RetainHistogram
+    {
+        private const int Bins = 1000;
+        private readonly long[] _counts = new long[Bins];
+        private long _total;
+        private double _max;
+
+        public void Add(double accuracy)
+        {
+            _counts[Math.Clamp((int)(accuracy * Bins), 0, Bins - 1)]++;
+            _total++;
+            _max = Math.Max(_max, accuracy);
+        }
+
+        public RetainReference Reference()
+        {
+            if (_total == 0)
+            {
+                return new RetainReference(0, double.NaN, double.NaN);
+            }
+
+            long seen = 0;
+            var bin = 0;
+            while ((seen += _counts[bin]) * 2 < _total)
+            {
+                bin++;
+            }
+
+            return new RetainReference(_total, (bin + 0.5) / Bins, _max);
+        }
     }
 
     /// <summary>Per-class loss histograms as one PNG (one line per class).</summary>
@@ -87,3 +161,9 @@ public sealed record DatasetSummary(
         File.Move(temporary, path, overwrite: true);
     }
 }
+
+/// <summary>
+/// The checkpoints that have not learned a class while every other class is accurate: how many, and the median and best
+/// of their mean accuracy over the other classes (test split; the median to 0.001). NaN when there are none.
+/// </summary>
+public sealed record RetainReference(long Checkpoints, double MedianRetainAccuracy, double MaxRetainAccuracy);

@@ -99,6 +99,36 @@ public class CollectionTests
     }
 
     [Fact]
+    public void Summary_counts_the_nets_that_lack_only_one_class_and_their_accuracy_on_the_others()
+    {
+        // mnist4: pivots 0 and 1, non-pivots 2 and 3.
+        float[][] acc =
+        [
+            [0.9f, 0.9f, 0.01f, 0.8f],  // without class 2: others .8667
+            [0.9f, 0.95f, 0.02f, 0.95f], // without class 2: others .9333
+            [0.9f, 0.9f, 0.01f, 0.5f],  // class 3 not learned enough: neither
+            [0.9f, 0.9f, 0.9f, 0.9f],   // everything learned
+            [0.6f, 0.9f, 0.01f, 0.9f],  // a pivot not learned enough
+            [0.9f, 0.9f, 0.9f, 0f],     // without class 3: others .9
+        ];
+        var n = acc.Length;
+        var batch = new CheckpointBatch(n, 1, 4, new float[n], Enumerable.Repeat(0.5f, n * 4).ToArray(), acc.SelectMany(a => a).ToArray(),
+            Enumerable.Range(0, n).ToArray(), new int[n], new int[n]);
+
+        var summary = DatasetSummary.Of(batch, TaskPreset.Get("mnist4"), 0.8);
+
+        var two = summary.WithoutClass[2];
+        Assert.Equal(2, two.Checkpoints);
+        Assert.InRange(two.MedianRetainAccuracy, 0.866, 0.867);
+        Assert.Equal((0.9 + 0.95 + 0.95) / 3, two.MaxRetainAccuracy, 5);
+        var three = summary.WithoutClass[3];
+        Assert.Equal(1, three.Checkpoints);
+        Assert.InRange(three.MedianRetainAccuracy, 0.899, 0.901);
+        Assert.Equal(0.9, three.MaxRetainAccuracy, 5);
+        Assert.Equal([2, 3], summary.WithoutClass.Keys.Order());
+    }
+
+    [Fact]
     public void Rerunning_a_job_skips_verified_shards_and_rebuilds_a_corrupted_one_identically()
     {
         var path = Directory.CreateTempSubdirectory("lethe-job-").FullName;
