@@ -131,11 +131,11 @@ public static class CollectCommand
             .AddColumn("class").AddColumn("checkpoints").AddColumn("accuracy on the others (test), median").AddColumn("best");
         foreach (var (c, reference) in summary.WithoutClass)
         {
-            lacking.AddRow(c.ToString(), reference.Checkpoints.ToString(),
-                reference.Checkpoints == 0 ? "-" : reference.MedianRetainAccuracy.ToString("F3"), reference.Checkpoints == 0 ? "-" : reference.MaxRetainAccuracy.ToString("F3"));
+            lacking.AddRow(c.ToString(), reference.Checkpoints.ToString(), Accuracy(reference.MedianRetainAccuracy), Accuracy(reference.MaxRetainAccuracy));
         }
 
         AnsiConsole.Write(lacking);
+        static string Accuracy(double value) => double.IsNaN(value) ? "-" : value.ToString("F3");
         var png = Path.Combine(folder.Path, "class-loss-histogram.png");
         summary.WriteHistogramPng(png, spec.Task);
         AnsiConsole.MarkupLine($"histogram: {Markup.Escape(png)}");

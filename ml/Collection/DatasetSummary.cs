@@ -1,5 +1,6 @@
 using Lethe.ML.Data;
 using Lethe.ML.Storage;
+using Lethe.ML.Unlearning;
 
 namespace Lethe.ML.Collection;
 
@@ -39,7 +40,7 @@ public sealed record DatasetSummary(
         var histogram = Enumerable.Range(0, m).Select(_ => new int[edges.Length - 1]).ToArray();
         var threshold = Math.Log(m);
         var high = preset.NonPivots.ToDictionary(c => c, _ => 0);
-        var without = preset.NonPivots.ToDictionary(c => c, _ => new RetainHistogram());
+        var without = preset.NonPivots.ToDictionary(c => c, _ => new List<float>());
         for (var row = 0; row < batch.Count; row++)
         {
             var loss = batch.ClassLossOf(row);
@@ -54,7 +55,7 @@ public sealed record DatasetSummary(
             {
                 if (acc[c] < UnlearnedAccuracy && OthersLearned(acc, c))
                 {
-                    without[c].Add(RetainAccuracy(acc, c));
+                    without[c].Add((float)RetainAccuracy(acc, c));
                 }
             }
 
@@ -81,7 +82,7 @@ public sealed record DatasetSummary(
         return new DatasetSummary(
             batch.Count, perRun.Length,
             perRun.Length == 0 ? 0 : perRun.Min(), perRun.Length == 0 ? 0 : perRun.Average(), perRun.Length == 0 ? 0 : perRun.Max(),
-            edges, histogram, threshold, high, without.ToDictionary(p => p.Key, p => p.Value.Reference()));
+            edges, histogram, threshold, high, without.ToDictionary(p => p.Key, p => RetainReference.Of(LossSketch.Of(p.Value))));
     }
 
     private static bool OthersLearned(ReadOnlySpan<float> acc, int except)
@@ -108,39 +109,6 @@ public sealed record DatasetSummary(
         return sum / (acc.Length - 1);
     }
 
-    /// <summary>Retain accuracies in 1,000 bins: a median and maximum in memory that does not grow with the dataset.</summary>
-    private sealed class RetainHistogram
-    {
-        private const int Bins = 1000;
-        private readonly long[] _counts = new long[Bins];
-        private long _total;
-        private double _max;
-
-        public void Add(double accuracy)
-        {
-            _counts[Math.Clamp((int)(accuracy * Bins), 0, Bins - 1)]++;
-            _total++;
-            _max = Math.Max(_max, accuracy);
-        }
-
-        public RetainReference Reference()
-        {
-            if (_total == 0)
-            {
-                return new RetainReference(0, double.NaN, double.NaN);
-            }
-
-            long seen = 0;
-            var bin = 0;
-            while ((seen += _counts[bin]) * 2 < _total)
-            {
-                bin++;
-            }
-
-            return new RetainReference(_total, (bin + 0.5) / Bins, _max);
-        }
-    }
-
     /// <summary>Per-class loss histograms as one PNG (one line per class).</summary>
     public void WriteHistogramPng(string path, TaskPreset preset)
     {
@@ -163,7 +131,13 @@ public sealed record DatasetSummary(
 }
 
 /// <summary>
-/// The checkpoints that have not learned a class while every other class is accurate: how many, and the median and best
-/// of their mean accuracy over the other classes (test split; the median to 0.001). NaN when there are none.
+/// The checkpoints that have not learned a class while every other class is accurate: how many, and the (lower) median
+/// and best of their mean accuracy over the other classes (test split). NaN when there are none.
 /// </summary>
-public sealed record RetainReference(long Checkpoints, double MedianRetainAccuracy, double MaxRetainAccuracy);
+public sealed record RetainReference(long Checkpoints, double MedianRetainAccuracy, double MaxRetainAccuracy)
+{
+    /// <summary>From the sorted sketch of the accuracies (exact up to <see cref="LossSketch.Points"/> checkpoints).</summary>
+    public static RetainReference Of(LossSketch accuracies) => accuracies.Count == 0
+        ? new RetainReference(0, double.NaN, double.NaN)
+        : new RetainReference(accuracies.Count, accuracies.Values[(accuracies.Values.Length - 1) / 2], accuracies.Values[^1]);
+}
