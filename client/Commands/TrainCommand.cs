@@ -59,11 +59,12 @@ public static partial class TrainCommand
         var cross = new Option<double?>("--cross-pairs") { Description = "dihyfo1/gpt: share of training pairs whose target comes from another run, a checkpoint with a non-pivot class forgotten and the pivots learned, the current checkpoint one with that class learned; 0: none." };
         var meanBase = new Option<bool?>("--mean-base") { Description = "dihyfo1/gpt: predict the target as the dataset-mean parameters plus the model's output (as dihyfo2) instead of the current parameters plus it (G.pt's residual); the current parameters stay an input. --mean-base false: the residual." };
         var guidance = new Option<double?>("--guidance") { Description = "Guidance scale w of the alignment sweeps and of the published versions' default sampling (needs --condition-dropout > 0; 1: none)." };
+        var warmStart = new Option<string?>("--warm-start") { Description = "Start a new training from a trained hypernetwork of the same width and depth (a model file, training folder or published name): every tensor both share, and the input projections of the tokens both variants have (e.g. a DiHyFo-1 from a trained DiHyFo-2)." };
         var width = new Option<int?>("--width") { Description = "Transformer width d (default: the preset's)." };
         var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: the preset's)." };
         var command = new Command("train", "Train a weight-space diffusion hypernetwork on the grains from a collection job or a checkpoint folder; resumes; publishes versions and exports the training to --root/NAME.")
         {
-            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, twins, cross, meanBase, guidance, width, layers, seed, CollectCommand.Cluster,
+            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, twins, cross, meanBase, warmStart, guidance, width, layers, seed, CollectCommand.Cluster,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
@@ -87,6 +88,13 @@ public static partial class TrainCommand
             {
                 ["Lethe:Compute:TorchThreads"] = threads.ToString(CultureInfo.InvariantCulture),
             }, cancellation);
+            if (result.GetValue(warmStart) is { } warm)
+            {
+                var published = await HypernetTrainingSession.Resolve(connection, warm, null, cancellation);
+                request = request with { WarmStart = $"{published.Name}@{published.Version}" };
+                AnsiConsole.MarkupLine($"[grey]warm start: {Markup.Escape(warm)} is {Markup.Escape(request.WarmStart)} ({published.Variant}/{published.Preset}, step {published.Step})[/]");
+            }
+
             var plan = await connection.Client.GetGrain<IHypernetTrainerGrain>(result.GetValue(name) ?? request.Variant).Plan(request);
             var folder = Path.Combine(result.GetValue(Root)!, result.GetValue(name) ?? $"{plan.Variant}-{plan.Preset}");
             var job = Directory.Exists(source) ? await CollectionJobSession.Import(connection, source, cancellation) : source;

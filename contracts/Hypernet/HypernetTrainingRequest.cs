@@ -8,6 +8,8 @@ namespace Lethe.Contracts.Hypernet;
 /// <param name="Steps">Optimiser steps; null keeps the preset's.</param>
 /// <param name="Seed">Seed of the training; null keeps the preset's.</param>
 /// <param name="EvaluateEvery">Steps between prompt-alignment evaluations (each publishes a version); null keeps the preset's.</param>
+/// <param name="WarmStart">A published hypernetwork, <c>NAME@VERSION</c>, that a new training starts from: the tensors and
+/// tokens both variants share (e.g. a DiHyFo-1 from a trained DiHyFo-2 of the same size); null starts from scratch.</param>
 /// <remarks>The other nullable fields override the preset's value of the <c>HypernetOptions</c> property of the same name.</remarks>
 [GenerateSerializer, Immutable, Alias("lethe.hypernet-training-request")]
 public sealed record HypernetTrainingRequest(
@@ -32,4 +34,5 @@ public sealed record HypernetTrainingRequest(
     [property: Id(18)] double? ForgettingPairs = null,
     [property: Id(19)] double? TwinPairs = null,
     [property: Id(20)] double? CrossPairs = null,
-    [property: Id(21)] bool? MeanBase = null);
+    [property: Id(21)] bool? MeanBase = null,
+    [property: Id(22)] string? WarmStart = null);

@@ -122,7 +122,7 @@ public sealed partial class HypernetTrainerGrain(
     }
 
     private static bool SameRequest(HypernetTrainingRequest a, HypernetTrainingRequest b) =>
-        a.ToOptions() == b.ToOptions() && a.DatasetJobIds.Distinct().Order().SequenceEqual(b.DatasetJobIds.Distinct().Order());
+        a.ToOptions() == b.ToOptions() && a.WarmStart == b.WarmStart && a.DatasetJobIds.Distinct().Order().SequenceEqual(b.DatasetJobIds.Distinct().Order());
 
     private async Task Train(HypernetTrainingRequest request, CancellationToken ct)
     {
@@ -200,14 +200,17 @@ public sealed partial class HypernetTrainerGrain(
             metrics.SetTrainingDataset(request.Variant, source.Count, source.Bytes);
             var hypernetOptions = request.ToOptions();
             var normalizer = await StoredNormalizer(request.DatasetJobIds, hypernetOptions.Normalization, ct);
+            var warmStart = request.WarmStart is null ? null : await WarmStartBytes(request.WarmStart, ct);
             var trainer = await executor.Run(() =>
             {
                 TrainingFolder.Restore(folder, archive);
                 var test = DigitsSource.Load(spec.Data).For(spec.Task).Test;
-                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, source, identity, test, normalizer);
+                using var warm = warmStart is null ? null : HypernetModel.Load(warmStart, request.WarmStart!);
+                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, source, identity, test, normalizer, warm is null ? null : new WarmStart(request.WarmStart!, warm));
             }, ct);
-            log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity} ({Shards} mapped shards, {Bytes:N0} bytes)",
-                Name, trainer.Step, hypernetOptions.Steps, identity, source.ShardCount, source.Bytes);
+            log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity} ({Shards} mapped shards, {Bytes:N0} bytes){WarmStart}",
+                Name, trainer.Step, hypernetOptions.Steps, identity, source.ShardCount, source.Bytes,
+                request.WarmStart is null ? "" : $", warm-started from {request.WarmStart} ({trainer.WarmStartValues:N0} values copied)");
             var variant = new KeyValuePair<string, object?>("variant", request.Variant);
             var sourceKind = new KeyValuePair<string, object?>("source", source.Kind);
             var rowsReported = source.RowsRead;
@@ -326,13 +329,23 @@ public sealed partial class HypernetTrainerGrain(
         }
     }
 
+    /// <summary>The model file of the published hypernetwork a request's <c>WarmStart</c> names (<c>NAME@VERSION</c>, or NAME for its best version).</summary>
+    private async Task<byte[]> WarmStartBytes(string warmStart, CancellationToken ct)
+    {
+        var at = warmStart.LastIndexOf('@');
+        var (name, version) = at < 0 ? (warmStart, null) : (warmStart[..at], warmStart[(at + 1)..]);
+        var published = await GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).Find(name, version)
+            ?? throw new ArgumentException($"The warm start '{warmStart}' is not a published hypernetwork (NAME or NAME@VERSION; 'lethe status' lists them).");
+        return await artifacts.ReadVerified(published.ArtifactKey, published.Sha256, ct);
+    }
+
     /// <summary>
     /// Where the checkpoints of <paramref name="request"/> go: one folder per model options and dataset jobs, so a
     /// training whose grain state was lost finds its own checkpoints and never those of another request.
     /// </summary>
     private string CheckpointPrefix(HypernetTrainingRequest request)
     {
-        var jobs = string.Join(",", request.DatasetJobIds.Distinct().Order(StringComparer.Ordinal));
+        var jobs = string.Join(",", request.DatasetJobIds.Distinct().Order(StringComparer.Ordinal)) + (request.WarmStart is null ? "" : $"|{request.WarmStart}");
         return ArtifactKeys.HypernetCheckpoints(Name, request.ToOptions().Id, ArtifactChecksum.Sha256Of(Encoding.UTF8.GetBytes(jobs)));
     }
 

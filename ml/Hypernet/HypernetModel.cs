@@ -57,6 +57,13 @@ public sealed class HypernetModel : IDisposable
             throw new IOException($"Cannot read hypernetwork file {path}: {e.Message}", e);
         }
 
+        return Load(bytes, path, device);
+    }
+
+    /// <summary>A model from the bytes of its file; <paramref name="origin"/> names it in errors.</summary>
+    public static HypernetModel Load(byte[] bytes, string origin, Device? device = null)
+    {
+        var path = origin;
         var (tensors, metadata) = SafetensorsFile.Read(bytes, path);
         string Meta(string key) => metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path} is not a hypernetwork file: its metadata lacks '{key}'.");
         var options = HypernetOptions.FromJson(Meta("options"), path);

@@ -42,7 +42,8 @@ public sealed class HypernetTrainer : IDisposable
     private int _failuresSinceCheckpoint;
     private readonly List<string> _recoveries = [];
 
-    private HypernetTrainer(TrainingFolder folder, HypernetOptions options, TaskPreset task, ICheckpointSource data, string dataIdentity, ParameterNormalizer normalizer, LabeledImages test)
+    private HypernetTrainer(TrainingFolder folder, HypernetOptions options, TaskPreset task, ICheckpointSource data, string dataIdentity, ParameterNormalizer normalizer, LabeledImages test,
+        WarmStart? warmStart)
     {
         _folder = folder;
         _options = options;
@@ -53,7 +54,7 @@ public sealed class HypernetTrainer : IDisposable
         _trainPairs = new PairSampler(_train, variant.ConditionsOnCurrent, options.Balance, balanceClasses, options.ForgettingPairs, options.TwinPairs, options.CrossPairs);
         _heldOutPairs = new PairSampler(_heldOut, variant.ConditionsOnCurrent, 0, balanceClasses);
         _alignment = new PromptAlignment(_train, _heldOut, test, task.Pivots);
-        _modelMetadata = new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             ["task"] = task.Name,
             ["classes"] = string.Join(",", task.Classes),
@@ -61,6 +62,13 @@ public sealed class HypernetTrainer : IDisposable
             ["dataset"] = dataIdentity,
             ["retain_levels"] = string.Join(",", _alignment.RetainLevels.Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
         };
+        if (warmStart is not null)
+        {
+            metadata["warm_start"] = warmStart.Name;
+        }
+
+        _modelMetadata = metadata;
+
         // Module initialisation draws from torch's global generator: seed it, under a lock because trainers of one
         // process (the demo's two variants) may be opened on different threads at once.
         lock (InitialisationLock)
@@ -76,6 +84,11 @@ public sealed class HypernetTrainer : IDisposable
             // permutations so the prediction stays equivariant under the augmentation.
             var mean = _train.MeanNormalized();
             _model.Denoiser.Base.copy_(tensor(HiddenUnitPermutation.Symmetrised(_model.Layout, mean)));
+            if (warmStart is not null)
+            {
+                WarmStartValues = _model.Denoiser.WarmStartFrom(warmStart.Model.Denoiser);
+            }
+
             CopyParameters(_model, _ema);
         }
 
@@ -90,6 +103,9 @@ public sealed class HypernetTrainer : IDisposable
     public HypernetOptions Options => _options;
 
     public int Step { get; private set; }
+
+    /// <summary>Values the warm start copied into the model (0 without one).</summary>
+    public long WarmStartValues { get; private set; }
 
     public bool Done => Step >= _options.Steps;
 
@@ -125,8 +141,10 @@ public sealed class HypernetTrainer : IDisposable
     /// </summary>
     /// <param name="normalizer">For a new training: the normalizer the dataset's statistics hold (the same coefficients a
     /// fit gives); null fits it on the source. A resumed training keeps its stored one.</param>
+    /// <param name="warmStart">For a new training: a trained hypernetwork whose shared tensors it starts from
+    /// (<see cref="WeightDenoiser.WarmStartFrom"/>); a resumed training continues from its own state.</param>
     public static HypernetTrainer Open(string folder, HypernetOptions options, TaskPreset task, ICheckpointSource data, string dataIdentity, LabeledImages test,
-        ParameterNormalizer? normalizer = null)
+        ParameterNormalizer? normalizer = null, WarmStart? warmStart = null)
     {
         options = options.Validated();
         if (data.ParameterCount != Nets.ParameterLayout.For(task.Architecture).Count || data.ClassCount != task.Classes.Length)
@@ -154,7 +172,12 @@ public sealed class HypernetTrainer : IDisposable
             trainingFolder.Create(new TrainingDefinition(options, dataIdentity, task.Name, normalizer.Coefficients));
         }
 
-        var trainer = new HypernetTrainer(trainingFolder, options, task, data, dataIdentity, normalizer, test);
+        if (warmStart is not null && warmStart.Model.Layout.Architecture != task.Architecture)
+        {
+            throw new ArgumentException($"The warm start {warmStart.Name} samples {warmStart.Model.Layout.Architecture} nets; task {task.Name} trains {task.Architecture}.");
+        }
+
+        var trainer = new HypernetTrainer(trainingFolder, options, task, data, dataIdentity, normalizer, test, warmStart);
         trainer.Resume();
         return trainer;
     }

@@ -15,6 +15,7 @@ public sealed class TokenEncoder : nn.Module<Tensor, Tensor>
     private readonly List<Tensor> _columns = [];
     private readonly Tensor _order;
     private readonly int _tokenCount;
+    private readonly (int Group, int Row)[] _slots;
 
     /// <param name="widths">Token widths in sequence order; the input row is their concatenation.</param>
     public TokenEncoder(IReadOnlyList<int> widths, int width, string name = "encoder") : base(name)
@@ -27,8 +28,14 @@ public sealed class TokenEncoder : nn.Module<Tensor, Tensor>
         }
 
         var groupedTokens = new List<int>();
+        _slots = new (int, int)[widths.Count];
         foreach (var (groupWidth, group) in TokenGroups.Of(widths))
         {
+            for (var row = 0; row < group.Length; row++)
+            {
+                _slots[group[row]] = (_weights.Count, row);
+            }
+
             var weight = new Parameter(empty(group.Length, groupWidth, width));
             nn.init.normal_(weight, 0, 0.02);
             register_parameter($"w{_weights.Count}", weight);
@@ -67,4 +74,11 @@ public sealed class TokenEncoder : nn.Module<Tensor, Tensor>
     }
 
     public int TokenCount => _tokenCount;
+
+    /// <summary>Token <paramref name="token"/>'s projection [width, d]: a view into its group's weight.</summary>
+    public Tensor TokenWeight(int token)
+    {
+        var (group, row) = _slots[token];
+        return _weights[group][row];
+    }
 }

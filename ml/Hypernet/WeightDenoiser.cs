@@ -51,6 +51,9 @@ public sealed class WeightDenoiser : nn.Module
         widths.Add(scalar);
         widths.AddRange(Variant.ConditionsOnCurrent ? [lossToken, lossToken, lossToken] : [lossToken]);
         TokenCount = widths.Count;
+        var targets = tokenizer.Widths.Select((_, i) => $"target{i}");
+        TokenRoles = [.. targets, .. Variant.ConditionsOnCurrent ? tokenizer.Widths.Select((_, i) => $"current{i}") : [], "timestep",
+            .. Variant.ConditionsOnCurrent ? ["loss_change", "target_loss", "current_loss"] : new[] { "target_loss" }];
 
         // The tokens that carry ℓ*: (Δℓ, ℓ*) before ℓ when the variant sees the current losses, else the last one.
         _conditionCount = Variant.ConditionsOnCurrent ? 2 : 1;
@@ -84,6 +87,16 @@ public sealed class WeightDenoiser : nn.Module
 
     /// <summary>Sequence length T.</summary>
     public int TokenCount { get; }
+
+    /// <summary>
+    /// What each token carries, in sequence order: <c>target{k}</c> (chunk k of the noised θ*), <c>current{k}</c> (of θ),
+    /// <c>timestep</c>, <c>loss_change</c>, <c>target_loss</c>, <c>current_loss</c>. Tokens of one role mean the same
+    /// thing in every variant, which is what <see cref="WarmStartFrom"/> maps by.
+    /// </summary>
+    public IReadOnlyList<string> TokenRoles { get; }
+
+    /// <summary>Token <paramref name="token"/>'s input projection [width, d] (a view).</summary>
+    public Tensor InputProjection(int token) => encoder.TokenWeight(token);
 
     /// <summary>The fixed x0 base of DiHyFo-2 and of <see cref="HypernetOptions.MeanBase"/> (normalized units); unused by the residual variants.</summary>
     public Tensor Base => base_params;
@@ -154,6 +167,49 @@ public sealed class WeightDenoiser : nn.Module
         }
 
         return cat(parts, 1);
+    }
+
+    /// <summary>
+    /// Starts this denoiser from a trained one of the same width, depth and task net (e.g. a DiHyFo-1 from a trained
+    /// DiHyFo-2): every tensor of the same name and shape is copied (the transformer blocks, LayerNorms and heads), and
+    /// for each token role both have (θ* chunks, timestep, target losses) its input projection and position; the tokens
+    /// only this variant has (θ, Δℓ, ℓ) keep their initialisation. Returns how many values were copied.
+    /// </summary>
+    public long WarmStartFrom(WeightDenoiser source)
+    {
+        if (source.Options.Width != Options.Width || source.Options.Layers != Options.Layers || source.Options.Heads != Options.Heads
+            || source.ParameterCount != ParameterCount || source.LossWidth != LossWidth)
+        {
+            throw new ArgumentException($"A warm start needs the same transformer and task net: this is d={Options.Width}, {Options.Layers} layers, {Options.Heads} heads over {ParameterCount} parameters and {LossWidth} losses; the source is d={source.Options.Width}, {source.Options.Layers} layers, {source.Options.Heads} heads over {source.ParameterCount} parameters and {source.LossWidth} losses.");
+        }
+
+        using var _ = no_grad();
+        long copied = 0;
+        var sourceTensors = source.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        foreach (var (name, target) in named_parameters())
+        {
+            if (name is not "pos_emb" && !name.StartsWith("encoder.", StringComparison.Ordinal)
+                && sourceTensors.TryGetValue(name, out var from) && from.shape.SequenceEqual(target.shape))
+            {
+                target.copy_(from);
+                copied += target.numel();
+            }
+        }
+
+        for (var token = 0; token < TokenCount; token++)
+        {
+            var at = source.TokenRoles.ToList().IndexOf(TokenRoles[token]);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            InputProjection(token).copy_(source.InputProjection(at));
+            pos_emb[0, token].copy_(source.pos_emb[0, at]);
+            copied += InputProjection(token).numel() + Options.Width;
+        }
+
+        return copied;
     }
 
     /// <summary>Parameters that AdamW decays (spec §5.1): every matrix except the positional embedding and the null tokens.</summary>

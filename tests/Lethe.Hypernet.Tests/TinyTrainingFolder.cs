@@ -1,4 +1,5 @@
 using Lethe.ML.Data;
+using Lethe.ML.Storage;
 using Lethe.ML.Hypernet;
 
 namespace Lethe.Hypernet.Tests;
@@ -25,6 +26,7 @@ public abstract class TinyTrainingFolder : IDisposable
     protected HypernetTrainer OpenTraining(HypernetOptions options) => OpenTraining(options, Folder);
 
     /// <summary>The same training data in another folder (the caller deletes it).</summary>
-    protected HypernetTrainer OpenTraining(HypernetOptions options, string folder) =>
-        HypernetTrainer.Open(folder, options, Preset, SyntheticCheckpoints.Create(Preset, runs: 12, perRun: 6, seed: 3), "synthetic", SyntheticCheckpoints.Images(Preset, 40, 3));
+    protected HypernetTrainer OpenTraining(HypernetOptions options, string folder, WarmStart? warmStart = null) =>
+        HypernetTrainer.Open(folder, options, Preset, new InMemoryCheckpointSource(SyntheticCheckpoints.Create(Preset, runs: 12, perRun: 6, seed: 3)), "synthetic",
+            SyntheticCheckpoints.Images(Preset, 40, 3), warmStart: warmStart);
 }
