@@ -4,6 +4,7 @@ using Lethe.Grains.Artifacts;
 using Lethe.Grains.Collection;
 using Lethe.ML.Collection;
 using Lethe.ML.Data;
+using Lethe.ML.Hypernet;
 using Lethe.ML.Nets;
 
 namespace Lethe.Grains.Tests;
@@ -118,6 +119,39 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
         Assert.Equal(HypernetTrainingState.Training, restarted.State);
         Assert.Equal(HypernetTrainingState.Completed, done.State);
         Assert.Equal(60, done.Step);
+    }
+
+    [Fact]
+    public async Task A_dihyfo1_warm_started_from_a_published_dihyfo2_trains_and_its_versions_record_the_source()
+    {
+        var jobId = await Collect();
+        var source = fixture.Client.GetGrain<IHypernetTrainerGrain>("warm-source");
+        await source.Start(new HypernetTrainingRequest("dihyfo2", "tiny", [jobId], Steps: 20));
+        Assert.Equal(HypernetTrainingState.Completed, (await WaitFor(source, s => s.IsFinished)).State);
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("warm-started");
+
+        await trainer.Start(new HypernetTrainingRequest("dihyfo1", "tiny", [jobId], Steps: 20, WarmStart: "warm-source@v000020"));
+        var done = await WaitFor(trainer, s => s.IsFinished);
+
+        Assert.Equal(HypernetTrainingState.Completed, done.State);
+        var published = Assert.Single(await fixture.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).List("warm-started"));
+        var bytes = await new LocalFolderArtifactStore(fixture.ArtifactsPath).ReadVerified(published.ArtifactKey, published.Sha256, default);
+        using var model = HypernetModel.Load(bytes, published.ArtifactKey);
+        Assert.Equal("warm-source@v000020", model.Metadata["warm_start"]);
+    }
+
+    [Fact]
+    public async Task A_warm_start_that_is_not_published_fails_the_training_naming_it()
+    {
+        var jobId = await Collect();
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("warm-missing");
+
+        await trainer.Start(new HypernetTrainingRequest("dihyfo1", "tiny", [jobId], Steps: 20, WarmStart: "nowhere@v000001"));
+        var failed = await Poll.Until(() => trainer.GetStatus(), s => s.IsFinished, Deadline, TimeSpan.FromMilliseconds(100), s => $"not finished within {Deadline}; last status {s}");
+
+        Assert.Equal(HypernetTrainingState.Failed, failed.State);
+        Assert.Contains("nowhere@v000001", failed.Error);
+        Assert.Equal(0, failed.Step);
     }
 
     private Task<string> Collect() => TinyDataset.Collect(fixture.Client, Deadline);
