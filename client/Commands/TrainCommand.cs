@@ -177,6 +177,10 @@ public static partial class TrainCommand
                             bar.Description = s.Step == 0 || double.IsNaN(s.TrainLoss)
                                 ? $"{t.Session.Name}: loading the dataset{(s.Step == 0 ? "" : $" to continue from step {s.Step}")}"
                                 : $"{t.Session.Name} step {s.Step}: loss {s.TrainLoss:G3} (held-out {s.HeldOutLoss:G3}){(s.LatestVersion is null ? "" : $", {s.LatestVersion} published")}";
+                            if (s.Interruption is not null)
+                            {
+                                bar.Description = $"{t.Session.Name} [yellow]interrupted at step {s.Step}, resumes from its last checkpoint: {Markup.Escape(s.Interruption)}[/]";
+                            }
                         }, TimeSpan.FromMilliseconds(500), cancellation);
                         bar.Value = t.Steps;
                     }).ToList();

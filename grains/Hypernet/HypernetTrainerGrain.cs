@@ -38,6 +38,9 @@ public sealed partial class HypernetTrainerGrain(
 {
     private int _resumedFromStep;
 
+    /// <summary>Why this activation's training last stopped without finishing (<see cref="HypernetTrainerStatus.Interruption"/>).</summary>
+    private string? _interruption;
+
     private string Name => this.GetPrimaryKeyString();
 
     protected override bool IsRunning => State is { State: HypernetTrainingState.Training, Request: not null };
@@ -118,7 +121,7 @@ public sealed partial class HypernetTrainerGrain(
     {
         var s = State;
         return new HypernetTrainerStatus(Name, s.State, s.Request, s.Step, s.Steps, s.TrainLoss, s.HeldOutLoss, s.BestVersion, s.BestScore,
-            s.LatestVersion, s.Error, s.StartedUtc, s.FinishedUtc, _resumedFromStep, s.Checkpoint?.Key, s.Checkpoint?.Sha256);
+            s.LatestVersion, s.Error, s.StartedUtc, s.FinishedUtc, _resumedFromStep, s.Checkpoint?.Key, s.Checkpoint?.Sha256, _interruption);
     }
 
     private static bool SameRequest(HypernetTrainingRequest a, HypernetTrainingRequest b) =>
@@ -145,6 +148,7 @@ public sealed partial class HypernetTrainerGrain(
             {
                 var status = await opened.AdvanceBatch(ct);
                 await SaveCheckpoint(folder, checkpoints, status.Step, ct);
+                _interruption = null;
                 State.Step = status.Step;
                 State.TrainLoss = status.TrainLoss;
                 State.HeldOutLoss = status.HeldOutLoss;
@@ -169,6 +173,7 @@ public sealed partial class HypernetTrainerGrain(
         {
             // Storage or messaging trouble: the loop restarts from the last checkpoint at the next call or reminder tick.
             log.LogWarning(e, "{Kind} {Name} training interrupted", kind, Name);
+            _interruption = $"{e.GetType().Name}: {e.Message}";
         }
         finally
         {

@@ -154,6 +154,28 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
         Assert.Equal(0, failed.Step);
     }
 
+    [Fact]
+    public async Task A_training_that_cannot_write_its_checkpoint_says_why_and_finishes_once_it_can()
+    {
+        var jobId = await Collect();
+        // A file where the checkpoint folder goes: every checkpoint write fails, as on a full disk.
+        var blocked = Path.Combine(fixture.ArtifactsPath, "hypernets", "interrupted", "checkpoints");
+        Directory.CreateDirectory(Path.GetDirectoryName(blocked)!);
+        await File.WriteAllTextAsync(blocked, "not a folder");
+        var trainer = fixture.Client.GetGrain<IHypernetTrainerGrain>("interrupted");
+
+        await trainer.Start(new HypernetTrainingRequest("dihyfo2", "tiny", [jobId], Steps: 20));
+        var stuck = await Poll.Until(() => trainer.GetStatus(), s => s.Interruption is not null || s.IsFinished, Deadline, TimeSpan.FromMilliseconds(100), s => $"no interruption within {Deadline}; last status {s}");
+        File.Delete(blocked);
+        await trainer.Resume();
+        var done = await WaitFor(trainer, s => s.IsFinished);
+
+        Assert.Equal(HypernetTrainingState.Training, stuck.State);
+        Assert.Contains("checkpoints", stuck.Interruption);
+        Assert.Equal(HypernetTrainingState.Completed, done.State);
+        Assert.Null(done.Interruption);
+    }
+
     private Task<string> Collect() => TinyDataset.Collect(fixture.Client, Deadline);
 
     internal static async Task<HypernetTrainerStatus> WaitFor(IHypernetTrainerGrain trainer, Func<HypernetTrainerStatus, bool> condition)
