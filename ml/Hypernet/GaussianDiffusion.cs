@@ -78,9 +78,6 @@ public sealed class GaussianDiffusion
         return new GaussianDiffusion(betas, kept.Select(k => Timesteps[k]).ToArray());
     }
 
-    /// <summary>Min-SNR-γ loss weights per step: min(SNR_t, γ)/γ with SNR_t = ᾱ_t/(1 − ᾱ_t), from 1 at low noise towards 0.</summary>
-    public double[] MinSnrWeights(double gamma) => AlphasCumprod.Select(a => Math.Min(a / (1 - a), gamma) / gamma).ToArray();
-
     /// <summary>x_t = sqrt(ᾱ_t)·x0 + sqrt(1−ᾱ_t)·ε for step indices [B] of this schedule.</summary>
     public Tensor QSample(Tensor x0, Tensor steps, Tensor noise) =>
         (Gather(AlphasCumprod.Select(Math.Sqrt), steps, x0) * x0) + (Gather(AlphasCumprod.Select(a => Math.Sqrt(1 - a)), steps, x0) * noise);

@@ -109,16 +109,6 @@ public sealed record HypernetOptions
     public double ScaleAugmentation { get; init; }
 
     /// <summary>
-    /// Min-SNR-γ timestep weighting of the training loss (Hang et al. 2023, "Efficient Diffusion Training via Min-SNR
-    /// Weighting Strategy"): the x0 error at timestep t is weighted by min(SNR_t, γ)/γ, SNR_t = ᾱ_t/(1 − ᾱ_t), so the
-    /// high-noise steps, whose x0 is mostly unknowable, stop dominating the gradients and the low-noise steps, which set
-    /// a sample's fine detail, are not over-weighted either. Null: G.pt's uniform weighting. The held-out loss stays
-    /// unweighted, comparable across trainings.
-    /// </summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public double? MinSnr { get; init; }
-
-    /// <summary>
     /// Guidance scale w of sampling: x̂0 = x̂0(∅) + w·(x̂0(ℓ*) − x̂0(∅)); w &gt; 1 pushes samples towards their prompt.
     /// Null: 1, plain conditional sampling (G.pt). Needs <see cref="ConditionDropout"/> &gt; 0.
     /// </summary>
@@ -242,7 +232,6 @@ public sealed record HypernetOptions
         Require(TwinPairs is >= 0 and < 1 && ForgettingPairs + TwinPairs < 1 && (TwinPairs == 0 || Kind.ConditionsOnCurrent), $"twin pairs must be in [0, 1) with forgetting pairs + twin pairs < 1, and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {TwinPairs} (forgetting pairs {ForgettingPairs}) for {Variant}.");
         Require(!MeanBase || Kind.ConditionsOnCurrent, $"the mean base is a choice of the variants that see the current checkpoint ({HypernetVariant.Dihyfo1.Name}, {HypernetVariant.Gpt.Name}); {Variant} always predicts from the dataset mean.");
         Require(CrossPairs is >= 0 and < 1 && ForgettingPairs + TwinPairs + CrossPairs < 1 && (CrossPairs == 0 || Kind.ConditionsOnCurrent), $"cross pairs must be in [0, 1) with forgetting + twin + cross pairs < 1, and 0 for {HypernetVariant.Dihyfo2.Name}, which does not see the current checkpoint; got {CrossPairs} (forgetting pairs {ForgettingPairs}, twin pairs {TwinPairs}) for {Variant}.");
-        Require(MinSnr is null or > 0, $"min-SNR γ must be positive; got {MinSnr}.");
         Require(ConditionDropout is >= 0 and < 1, $"condition dropout must be in [0, 1); got {ConditionDropout}.");
         Require(Guidance is null || (Guidance > 0 && ConditionDropout > 0), $"guidance {Guidance} needs a positive scale and a model trained with condition dropout > 0 (got {ConditionDropout}).");
         Require(SamplingSteps is >= 1 and <= GaussianDiffusion.TrainingSteps, $"sampling steps must be in [1, {GaussianDiffusion.TrainingSteps}]; got {SamplingSteps}.");

@@ -324,7 +324,7 @@ public sealed class HypernetTrainer : IDisposable
         _model.Denoiser.train();
         var rng = new Random(unchecked((_options.Seed * 1_000_003) + Step));
         using var generator = new Generator((ulong)((_options.Seed * 1_000_003L) + Step), _model.Device);
-        var loss = DiffusionLoss(_model, _train, _trainPairs, _options.BatchSize, rng, generator, _options.Permute, _options.ConditionDropout, _options.ScaleAugmentation, _options.MinSnr);
+        var loss = DiffusionLoss(_model, _train, _trainPairs, _options.BatchSize, rng, generator, _options.Permute, _options.ConditionDropout, _options.ScaleAugmentation);
         _optimizer.zero_grad();
         loss.backward();
         nn.utils.clip_grad_norm_(_model.Denoiser.parameters(), _options.GradientClip);
@@ -353,8 +353,7 @@ public sealed class HypernetTrainer : IDisposable
     /// Weighted x0 MSE of one batch of pairs (spec §4.2): uniform t, q_sample, predict, compare with θ*. A fraction
     /// <paramref name="conditionDropout"/> of the pairs is predicted without its target losses (classifier-free guidance).
     /// </summary>
-    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute, double conditionDropout = 0, double scaleAugmentation = 0,
-        double? minSnr = null)
+    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute, double conditionDropout = 0, double scaleAugmentation = 0)
     {
         var device = model.Device;
         var (targetRows, currentRows) = pairs.Draw(batch, rng);
@@ -384,13 +383,8 @@ public sealed class HypernetTrainer : IDisposable
         var noisy = _diffusion.QSample(target, steps, noise);
         var unconditioned = conditionDropout > 0 ? rand([batch], generator: generator, device: device) < conditionDropout : null;
         var predicted = model.Denoiser.Predict(noisy, steps, targetLoss, current, currentLoss, unconditioned);
-        var perPair = ((predicted - target).square() * _lossWeights).sum(1);
-        return minSnr is { } gamma ? (perPair * MinSnrWeights(gamma, steps)).mean() : perPair.mean();
+        return ((predicted - target).square() * _lossWeights).sum(1).mean();
     }
-
-    /// <summary>min(SNR_t, γ)/γ for timestep indices [B] of the training schedule.</summary>
-    private Tensor MinSnrWeights(double gamma, Tensor steps) =>
-        tensor(_diffusion.MinSnrWeights(gamma), dtype: ScalarType.Float32, device: steps.device).index_select(0, steps);
 
     /// <summary>The diffusion loss of the live (non-EMA) model on a fixed batch of held-out pairs, as G.pt's test loss.</summary>
     public double MeasureHeldOutLoss()

@@ -19,22 +19,6 @@ public class DiffusionTests
     }
 
     [Fact]
-    public void Min_snr_weights_are_one_at_low_noise_and_fall_with_the_snr_past_gamma()
-    {
-        var diffusion = GaussianDiffusion.Linear();
-
-        var weights = diffusion.MinSnrWeights(5);
-
-        Assert.Equal(1.0, weights[0]);
-        var crossing = Array.FindIndex(diffusion.AlphasCumprod, a => a / (1 - a) < 5);
-        Assert.All(weights[..crossing], w => Assert.Equal(1.0, w));
-        var alpha = diffusion.AlphasCumprod[crossing];
-        Assert.Equal(alpha / (1 - alpha) / 5, weights[crossing], 12);
-        Assert.True(weights[^1] < 1e-4, $"the last step's weight {weights[^1]} is near 0");
-        Assert.All(weights.Zip(weights.Skip(1)), p => Assert.True(p.Second <= p.First));
-    }
-
-    [Fact]
     public void Forward_process_is_scaled_signal_plus_scaled_noise()
     {
         var x0 = randn(4, 6);
