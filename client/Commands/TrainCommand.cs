@@ -123,7 +123,8 @@ public static partial class TrainCommand
             var name = Path.GetFileName(Path.GetFullPath(folder));
             var session = new HypernetTrainingSession(connection, name);
             var plan = await connection.Client.GetGrain<IHypernetTrainerGrain>(name).Plan(request);
-            if (FinishedIn(folder, plan, request.DatasetJobIds) is { } finished && await session.Status() is { State: HypernetTrainingState.Completed } done && done.Step == finished.Step)
+            if (FinishedIn(folder, plan, request.DatasetJobIds) is { } finished && await session.Status() is { State: HypernetTrainingState.Completed } done && done.Step == finished.Step
+                && done.Request?.WarmStart == request.WarmStart)
             {
                 AnsiConsole.MarkupLine($"[green]{Markup.Escape(name)}: trained ({finished.Step} steps, best {finished.BestVersion}); reusing {Markup.Escape(folder)}[/]");
                 continue;

@@ -61,7 +61,7 @@ public sealed partial class HypernetTrainerGrain(
         if (State.Request is { } existing && !SameRequest(existing, request))
         {
             throw new InvalidOperationException(
-                $"Model {Name} is trained from {existing.Variant}/{existing.Preset} on {string.Join(",", existing.DatasetJobIds)}; this request is {request.Variant}/{request.Preset} on {string.Join(",", request.DatasetJobIds)}. Use another name.");
+                $"Model {Name} is trained from {Describe(existing)}; this request is {Describe(request)}. Use another name.");
         }
 
         await CollectedCheckpoints.Shards(GrainFactory, request.DatasetJobIds);
@@ -123,6 +123,9 @@ public sealed partial class HypernetTrainerGrain(
         return new HypernetTrainerStatus(Name, s.State, s.Request, s.Step, s.Steps, s.TrainLoss, s.HeldOutLoss, s.BestVersion, s.BestScore,
             s.LatestVersion, s.Error, s.StartedUtc, s.FinishedUtc, _resumedFromStep, s.Checkpoint?.Key, s.Checkpoint?.Sha256, _interruption);
     }
+
+    private static string Describe(HypernetTrainingRequest request) =>
+        $"{request.Variant}/{request.Preset} (options {request.ToOptions().Id}) on {string.Join(",", request.DatasetJobIds)}{(request.WarmStart is null ? "" : $", warm-started from {request.WarmStart}")}";
 
     private static bool SameRequest(HypernetTrainingRequest a, HypernetTrainingRequest b) =>
         a.ToOptions() == b.ToOptions() && a.WarmStart == b.WarmStart && a.DatasetJobIds.Distinct().Order().SequenceEqual(b.DatasetJobIds.Distinct().Order());

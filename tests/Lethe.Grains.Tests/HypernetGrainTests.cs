@@ -138,6 +138,10 @@ public sealed class HypernetGrainTests(CollectionClusterFixture fixture)
         var bytes = await new LocalFolderArtifactStore(fixture.ArtifactsPath).ReadVerified(published.ArtifactKey, published.Sha256, default);
         using var model = HypernetModel.Load(bytes, published.ArtifactKey);
         Assert.Equal("warm-source@v000020", model.Metadata["warm_start"]);
+
+        // The same name without the warm start is another training: refused, saying what differs.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => trainer.Start(new HypernetTrainingRequest("dihyfo1", "tiny", [jobId], Steps: 20)));
+        Assert.Contains("warm-started from warm-source@v000020", refused.Message);
     }
 
     [Fact]
