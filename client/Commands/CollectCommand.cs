@@ -3,6 +3,7 @@ using Lethe.Client.Cluster;
 using Lethe.Contracts.Collection;
 using Lethe.ML.Collection;
 using Lethe.ML.Storage;
+using Lethe.ML.Unlearning;
 using Spectre.Console;
 
 namespace Lethe.Client.Commands;
@@ -135,6 +136,9 @@ public static class CollectCommand
         }
 
         AnsiConsole.Write(lacking);
+        AnsiConsole.MarkupLine(
+            $"DiHyFo's references, the final checkpoints a request forgetting one class selects its candidates against (<= {NeverLearnedReference.NeverLearnedAccuracy:P0} accurate on it, >= {NeverLearnedReference.AccurateAccuracy:P0} on every other): " +
+            string.Join(", ", summary.RetrainLike.Select(p => $"class {p.Key} {(p.Value.PivotsOnly ? $"none ({p.Value.Matches} with only the pivots accurate)" : p.Value.Matches.ToString())}")));
         static string Accuracy(double value) => double.IsNaN(value) ? "-" : value.ToString("F3");
         var png = Path.Combine(folder.Path, "class-loss-histogram.png");
         summary.WriteHistogramPng(png, spec.Task);

@@ -20,7 +20,8 @@ public sealed record DatasetSummary(
     int[][] LossHistogram,
     double HighLossThreshold,
     IReadOnlyDictionary<int, int> HighLossWithAccuratePivots,
-    IReadOnlyDictionary<int, RetainReference> WithoutClass)
+    IReadOnlyDictionary<int, RetainReference> WithoutClass,
+    IReadOnlyDictionary<int, RetrainLikeCount> RetrainLike)
 {
     /// <summary>A checkpoint has not learned a class below this test accuracy on it ...</summary>
     public const double UnlearnedAccuracy = 0.05;
@@ -82,7 +83,19 @@ public sealed record DatasetSummary(
         return new DatasetSummary(
             batch.Count, perRun.Length,
             perRun.Length == 0 ? 0 : perRun.Min(), perRun.Length == 0 ? 0 : perRun.Average(), perRun.Length == 0 ? 0 : perRun.Max(),
-            edges, histogram, threshold, high, without.ToDictionary(p => p.Key, p => RetainReference.Of(LossSketch.Of(p.Value))));
+            edges, histogram, threshold, high, without.ToDictionary(p => p.Key, p => RetainReference.Of(LossSketch.Of(p.Value))),
+            RetrainLikeCounts(batch, preset));
+    }
+
+    /// <summary>Per non-pivot class: the references a DiHyFo request forgetting only it selects against (<see cref="NeverLearnedReference"/>).</summary>
+    private static Dictionary<int, RetrainLikeCount> RetrainLikeCounts(CheckpointBatch batch, TaskPreset preset)
+    {
+        var finalRows = NeverLearnedReference.FinalRows(batch.Run, batch.Step);
+        return preset.NonPivots.ToDictionary(c => c, c =>
+        {
+            var (_, matches, pivotsOnly) = NeverLearnedReference.Choose(finalRows, row => batch.ClassAccOf(row).ToArray(), [c], preset);
+            return new RetrainLikeCount(matches, pivotsOnly);
+        });
     }
 
     private static bool OthersLearned(ReadOnlySpan<float> acc, int except)
@@ -141,3 +154,11 @@ public sealed record RetainReference(long Checkpoints, double MedianRetainAccura
         ? new RetainReference(0, double.NaN, double.NaN)
         : new RetainReference(accuracies.Count, accuracies.Values[(accuracies.Values.Length - 1) / 2], accuracies.Values[^1]);
 }
+
+/// <summary>
+/// The final checkpoints a DiHyFo request forgetting one class compares its candidates with (<see
+/// cref="NeverLearnedReference"/>: at most <see cref="NeverLearnedReference.NeverLearnedAccuracy"/> accurate on the class,
+/// at least <see cref="NeverLearnedReference.AccurateAccuracy"/> on every other); <paramref name="PivotsOnly"/> when none
+/// qualifies and only the pivots are required accurate.
+/// </summary>
+public sealed record RetrainLikeCount(int Matches, bool PivotsOnly);

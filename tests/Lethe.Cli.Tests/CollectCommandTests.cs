@@ -45,6 +45,7 @@ public class CollectCommandTests : IDisposable
         Assert.Contains("checkpoints from 8 runs", first.Output);
         Assert.Contains("runs sealed by this command: 8", first.Output);
         Assert.Contains("checkpoints that lack one class", first.Output);
+        Assert.Contains("DiHyFo's references", first.Output);
         Assert.True(File.Exists(Path.Combine(output, "class-loss-histogram.png")));
 
         var second = LetheProcess.RunIn(Path.Combine(_root, "home"), "collect", "--out", output, "--runs", "8", "--epochs", "1");
