@@ -60,19 +60,18 @@ public static partial class TrainCommand
         var meanBase = new Option<bool?>("--mean-base") { Description = "dihyfo1/gpt: predict the target as the dataset-mean parameters plus the model's output (as dihyfo2) instead of the current parameters plus it (G.pt's residual); the current parameters stay an input. --mean-base false: the residual." };
         var guidance = new Option<double?>("--guidance") { Description = "Guidance scale w of the alignment sweeps and of the published versions' default sampling (needs --condition-dropout > 0; 1: none)." };
         var warmStart = new Option<string?>("--warm-start") { Description = "Start a new training from a trained hypernetwork of the same width and depth (a model file, training folder or published name): every tensor both share, and the input projections of the tokens both variants have (e.g. a DiHyFo-1 from a trained DiHyFo-2)." };
-        var vPrediction = new Option<bool?>("--v-prediction") { Description = "The heads predict v around the base (Salimans & Ho 2022) instead of x0 (G.pt): x̂0 = √ᾱ·x_t + (1−ᾱ)·base + √(1−ᾱ)·heads, so the low-noise steps keep the net they refine." };
         var width = new Option<int?>("--width") { Description = "Transformer width d (default: the preset's)." };
         var layers = new Option<int?>("--layers") { Description = "Transformer blocks (default: the preset's)." };
         var command = new Command("train", "Train a weight-space diffusion hypernetwork on the grains from a collection job or a checkpoint folder; resumes; publishes versions and exports the training to --root/NAME.")
         {
-            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, twins, cross, meanBase, warmStart, vPrediction, guidance, width, layers, seed, CollectCommand.Cluster,
+            variant, data, preset, name, Root, Threads, steps, evaluateEvery, batch, learningRate, balance, normalization, weighting, ema, lossFrequency, dropout, scale, forgetting, twins, cross, meanBase, warmStart, guidance, width, layers, seed, CollectCommand.Cluster,
         };
         command.SetAction((result, cancellation) => CliAction.Run(async () =>
         {
             var request = new HypernetTrainingRequest(result.GetValue(variant)!, result.GetValue(preset)!, [], result.GetValue(steps), result.GetValue(seed),
                 result.GetValue(evaluateEvery), result.GetValue(batch), result.GetValue(learningRate), result.GetValue(balance), result.GetValue(normalization),
                 result.GetValue(weighting), result.GetValue(ema), result.GetValue(lossFrequency), result.GetValue(dropout), result.GetValue(guidance),
-                result.GetValue(width), result.GetValue(layers), result.GetValue(scale), result.GetValue(forgetting), result.GetValue(twins), result.GetValue(cross), result.GetValue(meanBase), VPrediction: result.GetValue(vPrediction));
+                result.GetValue(width), result.GetValue(layers), result.GetValue(scale), result.GetValue(forgetting), result.GetValue(twins), result.GetValue(cross), result.GetValue(meanBase));
             var source = result.GetValue(data)!;
             if (!Directory.Exists(source) && !JobId().IsMatch(source))
             {

@@ -35,5 +35,4 @@ public sealed record HypernetTrainingRequest(
     [property: Id(19)] double? TwinPairs = null,
     [property: Id(20)] double? CrossPairs = null,
     [property: Id(21)] bool? MeanBase = null,
-    [property: Id(22)] string? WarmStart = null,
-    [property: Id(24)] bool? VPrediction = null);
+    [property: Id(22)] string? WarmStart = null);

@@ -45,7 +45,6 @@ public static class HypernetTrainingRequestExtensions
             TwinPairs = request.TwinPairs ?? options.TwinPairs,
             CrossPairs = request.CrossPairs ?? options.CrossPairs,
             MeanBase = request.MeanBase ?? options.MeanBase,
-            VPrediction = request.VPrediction ?? options.VPrediction,
         }).Validated();
     }
 }

@@ -100,16 +100,6 @@ public sealed record HypernetOptions
     public bool MeanBase { get; init; }
 
     /// <summary>
-    /// The heads predict the v of Salimans &amp; Ho (2022, "Progressive Distillation") around the base b instead of x0:
-    /// x̂0 = √ᾱ_t·x_t + (1 − ᾱ_t)·b + √(1 − ᾱ_t)·heads, the linear estimate of x0 from x_t (normalized parameters, unit
-    /// variance) plus a correction that vanishes as the noise does. At low noise the prediction keeps x_t, so the last
-    /// sampling steps refine a net instead of regenerating it from the heads (G.pt's x0 parameterisation: x̂0 = b + heads
-    /// at every t). The loss stays the x0 error. False: G.pt's.
-    /// </summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool VPrediction { get; init; }
-
-    /// <summary>
     /// Half-width s of the log-uniform rescaling of hidden units applied to training pairs: unit i of a pair gets one
     /// α_i = exp(U(−s, s)) that multiplies its fc1 row and bias and divides its fc2 column — a ReLU net computes the same
     /// function, so θ and θ* keep their losses (positive homogeneity, the continuous symmetry beside the permutations;

@@ -32,9 +32,6 @@ public sealed class WeightDenoiser : nn.Module
     private readonly int _conditionStart;
     private readonly int _conditionCount;
 
-    /// <summary>ᾱ_t of the training schedule by timestep, for <see cref="HypernetOptions.VPrediction"/>.</summary>
-    private static readonly float[] AlphasCumprod = GaussianDiffusion.Linear().AlphasCumprod.Select(a => (float)a).ToArray();
-
     public WeightDenoiser(HypernetOptions options, ParameterTokenizer tokenizer, int classCount) : base("denoiser")
     {
         Options = options;
@@ -150,14 +147,7 @@ public sealed class WeightDenoiser : nn.Module
         }
 
         var delta = heads.forward(ln_f.forward(x));
-        var baseline = current is null || Options.MeanBase ? base_params.unsqueeze(0) : current;
-        if (!Options.VPrediction)
-        {
-            return delta + baseline;
-        }
-
-        var alphaBar = tensor(AlphasCumprod, device: noisy.device).index_select(0, timesteps.to(ScalarType.Int64)).unsqueeze(1);
-        return (alphaBar.sqrt() * noisy) + ((1 - alphaBar) * baseline) + ((1 - alphaBar).sqrt() * delta);
+        return delta + (current is null || Options.MeanBase ? base_params.unsqueeze(0) : current);
     }
 
     /// <summary>Tokens [B, T, d] with the target-loss tokens of the <paramref name="rows"/> [B] (bool) replaced by the null tokens.</summary>
