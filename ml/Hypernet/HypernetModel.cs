@@ -60,10 +60,9 @@ public sealed class HypernetModel : IDisposable
         return Load(bytes, path, device);
     }
 
-    /// <summary>A model from the bytes of its file; <paramref name="origin"/> names it in errors.</summary>
-    public static HypernetModel Load(byte[] bytes, string origin, Device? device = null)
+    /// <summary>A model from the bytes of its file; <paramref name="path"/> names it in errors (a file path or an artifact key).</summary>
+    public static HypernetModel Load(byte[] bytes, string path, Device? device = null)
     {
-        var path = origin;
         var (tensors, metadata) = SafetensorsFile.Read(bytes, path);
         string Meta(string key) => metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path} is not a hypernetwork file: its metadata lacks '{key}'.");
         var options = HypernetOptions.FromJson(Meta("options"), path);

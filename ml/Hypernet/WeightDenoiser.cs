@@ -196,10 +196,10 @@ public sealed class WeightDenoiser : nn.Module
             }
         }
 
+        var sourceTokens = source.TokenRoles.Select((role, at) => (role, at)).ToDictionary(t => t.role, t => t.at);
         for (var token = 0; token < TokenCount; token++)
         {
-            var at = source.TokenRoles.ToList().IndexOf(TokenRoles[token]);
-            if (at < 0)
+            if (!sourceTokens.TryGetValue(TokenRoles[token], out var at))
             {
                 continue;
             }
