@@ -97,6 +97,7 @@ public static class DemoCommand
             var jobId = dataset.Manifest.Metadata["job"];
             await CollectionJobSession.Attach(connection, jobId, cancellation);
 
+            var phases = new List<(string Name, TimeSpan At)> { ("collect", watch.Elapsed) };
             AnsiConsole.Write(new Rule($"[bold]2. Train DiHyFo-1 and DiHyFo-2 side by side (trainer grains, cpu preset, {hypernetSteps["dihyfo1"]:N0} and {hypernetSteps["dihyfo2"]:N0} steps)[/]").LeftJustified());
             // One evaluation at the end publishes the model (each alignment sweep costs as much as hundreds of steps).
             // The options' hash in the name: a training made with other preset settings (an older build) is kept aside, not reused.
@@ -115,16 +116,20 @@ public static class DemoCommand
                 hypernets[request.Variant] = await HypernetTrainingSession.Published(connection, Path.GetFileName(trainingFolder), trainingFolder, cancellation);
             }
 
+            phases.Add(("hypernetworks", watch.Elapsed));
             var task = TaskPreset.Get(collection.Preset);
             var log = (string m) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]");
             var data = DigitsSource.Load(collection.Data, log: log).For(task);
             var models = Path.Combine(folder, "models");
             var (original, references) = await Task.Run(() => TrainModels(models, data, task, computeThreads, cancellation), cancellation);
 
+            phases.Add(("models", watch.Elapsed));
             AnsiConsole.Write(new Rule("[bold]4. Unlearn {2} and {2,3}: DiHyFo-1, DiHyFo-2 and fast baselines (tenant + unlearning request grains)[/]").LeftJustified());
             var rows = await Unlearn(connection, folder, task, collection.Data, jobId, original, references, hypernets, candidates, cancellation);
             Print(rows);
-            AnsiConsole.MarkupLine($"[bold]demo finished in {watch.Elapsed.TotalMinutes:F1} min[/]; everything is in {Markup.Escape(Path.GetFullPath(folder))} ('LETHE_HOME={Markup.Escape(Path.GetFullPath(folder))} lethe status' lists it)");
+            phases.Add(("unlearning", watch.Elapsed));
+            var spans = phases.Select((p, i) => $"{p.Name} {(p.At - (i == 0 ? TimeSpan.Zero : phases[i - 1].At)).TotalMinutes:F1}");
+            AnsiConsole.MarkupLine($"[bold]demo finished in {watch.Elapsed.TotalMinutes:F1} min[/] ({string.Join(", ", spans)}); everything is in {Markup.Escape(Path.GetFullPath(folder))} ('LETHE_HOME={Markup.Escape(Path.GetFullPath(folder))} lethe status' lists it)");
             return 0;
         }));
         return command;

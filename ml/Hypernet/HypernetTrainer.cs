@@ -29,7 +29,11 @@ public sealed class HypernetTrainer : IDisposable
     private readonly PromptAlignment _alignment;
     private readonly HypernetModel _model;
     private readonly HypernetModel _ema;
-    private readonly AdamW _optimizer;
+    private readonly HeldScalars.AdamW _optimizer;
+    // The EMA's coefficients, held for the trainer's lifetime: an implicit conversion per call is a temporary Scalar a
+    // garbage collection may free mid-call (see HeldScalars.AdamW).
+    private readonly Scalar _emaDecay;
+    private readonly Scalar _emaRate;
     private readonly GaussianDiffusion _diffusion = GaussianDiffusion.Linear();
     private readonly Tensor _lossWeights;
     private readonly IReadOnlyDictionary<string, string> _modelMetadata;
@@ -92,12 +96,14 @@ public sealed class HypernetTrainer : IDisposable
             CopyParameters(_model, _ema);
         }
 
-        _optimizer = optim.AdamW(
+        _optimizer = new HeldScalars.AdamW(
         [
             new AdamW.ParamGroup(_model.Denoiser.DecayedParameters(), new AdamW.Options { LearningRate = options.LearningRate, weight_decay = options.WeightDecay }),
             new AdamW.ParamGroup(_model.Denoiser.UndecayedParameters(), new AdamW.Options { LearningRate = options.LearningRate, weight_decay = 0 }),
         ], options.LearningRate, 0.9, 0.999);
         _lossWeights = LossWeights(_model, options.LossWeighting);
+        _emaDecay = options.EmaDecay.ToScalar();
+        _emaRate = (1 - options.EmaDecay).ToScalar();
     }
 
     public HypernetOptions Options => _options;
@@ -312,6 +318,8 @@ public sealed class HypernetTrainer : IDisposable
     public void Dispose()
     {
         _optimizer.Dispose();
+        _emaDecay.Dispose();
+        _emaRate.Dispose();
         _model.Dispose();
         _ema.Dispose();
         _train.Dispose();
@@ -334,14 +342,14 @@ public sealed class HypernetTrainer : IDisposable
             group.LearningRate = rate;
         }
 
-        OptimizerSteps.WithoutCollection(_optimizer);
+        _optimizer.step();
         AfterOptimizerStep?.Invoke(Step + 1);
         using (no_grad())
         {
             // EMA of the parameters only (G.pt), updated after every optimiser step.
             foreach (var (ema, live) in _ema.Denoiser.parameters().Zip(_model.Denoiser.parameters()))
             {
-                ema.mul_(_options.EmaDecay).add_(live, 1 - _options.EmaDecay);
+                ema.mul_(_emaDecay).add_(live, _emaRate);
             }
         }
 
