@@ -210,7 +210,7 @@ public static partial class TrainCommand
             return null;
         }
 
-        var (stored, dataset, _, _) = training.ReadDefinition();
+        var (stored, dataset, _, _, _) = training.ReadDefinition();
         var job = dataset.Split(':')[0];
         if (stored.Id != options.OptionsId || job != string.Join("+", jobs.Distinct().Order()))
         {

@@ -208,17 +208,23 @@ public sealed partial class HypernetTrainerGrain(
             metrics.SetTrainingDataset(request.Variant, source.Count, source.Bytes);
             var hypernetOptions = request.ToOptions();
             var normalizer = await StoredNormalizer(request.DatasetJobIds, hypernetOptions.Normalization, ct);
-            var warmStart = request.WarmStart is null ? null : await WarmStartBytes(request.WarmStart, ct);
-            var trainer = await executor.Run(() =>
+            // The warm start's model is read only for a training without state: a resume continues from its own.
+            var fresh = await executor.Run(() =>
             {
                 TrainingFolder.Restore(folder, archive);
+                return HypernetTrainer.NeedsWarmStartModel(folder);
+            }, ct);
+            var warmStart = request.WarmStart is null || !fresh ? null : await WarmStartBytes(request.WarmStart, ct);
+            var trainer = await executor.Run(() =>
+            {
                 var test = DigitsSource.Load(spec.Data).For(spec.Task).Test;
                 using var warm = warmStart is null ? null : HypernetModel.Load(warmStart, request.WarmStart!);
-                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, source, identity, test, normalizer, warm is null ? null : new WarmStart(request.WarmStart!, warm));
+                return HypernetTrainer.Open(folder, hypernetOptions, spec.Task, source, identity, test, normalizer,
+                    request.WarmStart is null ? null : new WarmStart(request.WarmStart, warm));
             }, ct);
             log.LogInformation("Hypernet {Name} training from step {Step} of {Steps} on {Identity} ({Shards} mapped shards, {Bytes:N0} bytes){WarmStart}",
                 Name, trainer.Step, hypernetOptions.Steps, identity, source.ShardCount, source.Bytes,
-                request.WarmStart is null ? "" : $", warm-started from {request.WarmStart} ({trainer.WarmStartValues:N0} values copied)");
+                request.WarmStart is null ? "" : $", warm-started from {request.WarmStart} ({(warmStart is null ? "resumed from its own state" : $"{trainer.WarmStartValues:N0} values copied")})");
             var variant = new KeyValuePair<string, object?>("variant", request.Variant);
             var sourceKind = new KeyValuePair<string, object?>("source", source.Kind);
             var rowsReported = source.RowsRead;

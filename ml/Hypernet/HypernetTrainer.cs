@@ -88,9 +88,9 @@ public sealed class HypernetTrainer : IDisposable
             // permutations so the prediction stays equivariant under the augmentation.
             var mean = _train.MeanNormalized();
             _model.Denoiser.Base.copy_(tensor(HiddenUnitPermutation.Symmetrised(_model.Layout, mean)));
-            if (warmStart is not null)
+            if (warmStart?.Model is { } source && !folder.HasState)
             {
-                WarmStartValues = _model.Denoiser.WarmStartFrom(warmStart.Model.Denoiser);
+                WarmStartValues = _model.Denoiser.WarmStartFrom(source.Denoiser);
             }
 
             CopyParameters(_model, _ema);
@@ -110,7 +110,13 @@ public sealed class HypernetTrainer : IDisposable
 
     public int Step { get; private set; }
 
-    /// <summary>Values the warm start copied into the model (0 without one).</summary>
+    /// <summary>
+    /// Whether opening the training in <paramref name="folder"/> with a warm start needs the source's model: only when the
+    /// folder holds no committed state yet (a resume continues from its own).
+    /// </summary>
+    public static bool NeedsWarmStartModel(string folder) => !new TrainingFolder(folder).HasState;
+
+    /// <summary>Values the warm start copied into the model (0 without one, and when resumed from its state).</summary>
     public long WarmStartValues { get; private set; }
 
     public bool Done => Step >= _options.Steps;
@@ -147,8 +153,10 @@ public sealed class HypernetTrainer : IDisposable
     /// </summary>
     /// <param name="normalizer">For a new training: the normalizer the dataset's statistics hold (the same coefficients a
     /// fit gives); null fits it on the source. A resumed training keeps its stored one.</param>
-    /// <param name="warmStart">For a new training: a trained hypernetwork whose shared tensors it starts from
-    /// (<see cref="WeightDenoiser.WarmStartFrom"/>); a resumed training continues from its own state.</param>
+    /// <param name="warmStart">The trained hypernetwork whose shared tensors a new training starts from
+    /// (<see cref="WeightDenoiser.WarmStartFrom"/>), recorded in <c>training.json</c>; a training that resumes from its
+    /// state needs only its name (<see cref="WarmStart.Named"/>, see <see cref="NeedsWarmStartModel"/>) and refuses
+    /// another.</param>
     public static HypernetTrainer Open(string folder, HypernetOptions options, TaskPreset task, ICheckpointSource data, string dataIdentity, LabeledImages test,
         ParameterNormalizer? normalizer = null, WarmStart? warmStart = null)
     {
@@ -159,6 +167,16 @@ public sealed class HypernetTrainer : IDisposable
         }
 
         var trainingFolder = new TrainingFolder(folder);
+        if (warmStart is { Model: null } && !trainingFolder.HasState)
+        {
+            throw new ArgumentException($"The training in {folder} has no state yet: starting it from {warmStart.Name} needs that model, not its name alone.");
+        }
+
+        if (warmStart?.Model is { } model && model.Layout.Architecture != task.Architecture)
+        {
+            throw new ArgumentException($"The warm start {warmStart.Name} samples {model.Layout.Architecture} nets; task {task.Name} trains {task.Architecture}.");
+        }
+
         if (trainingFolder.HasDefinition)
         {
             var stored = trainingFolder.ReadDefinition();
@@ -169,18 +187,19 @@ public sealed class HypernetTrainer : IDisposable
                     $"{folder} holds a training of {storedOptions.Variant}/{storedOptions.Preset} on dataset {stored.Dataset} (options {storedOptions.Id}); this request is {options.Variant}/{options.Preset} on {dataIdentity} (options {options.Id}). Use another name, or the same options to resume.");
             }
 
+            if (stored.WarmStart is not null && stored.WarmStart != warmStart?.Name)
+            {
+                throw new InvalidOperationException(
+                    $"{folder} holds a training warm-started from {stored.WarmStart}; this request {(warmStart is null ? "has no warm start" : $"starts from {warmStart.Name}")}. Use another name, or the same warm start to resume.");
+            }
+
             normalizer = new ParameterNormalizer(Nets.ParameterLayout.For(task.Architecture), stored.Normalization);
         }
         else
         {
             var layout = Nets.ParameterLayout.For(task.Architecture);
             normalizer = normalizer is not null && normalizer.Layout.Count == layout.Count ? normalizer : ParameterNormalizer.Fit(layout, data, options.Normalization);
-            trainingFolder.Create(new TrainingDefinition(options, dataIdentity, task.Name, normalizer.Coefficients));
-        }
-
-        if (warmStart is not null && warmStart.Model.Layout.Architecture != task.Architecture)
-        {
-            throw new ArgumentException($"The warm start {warmStart.Name} samples {warmStart.Model.Layout.Architecture} nets; task {task.Name} trains {task.Architecture}.");
+            trainingFolder.Create(new TrainingDefinition(options, dataIdentity, task.Name, normalizer.Coefficients, warmStart?.Name));
         }
 
         var trainer = new HypernetTrainer(trainingFolder, options, task, data, dataIdentity, normalizer, test, warmStart);

@@ -45,6 +45,47 @@ public sealed class WarmStartTests : TinyTrainingFolder
     }
 
     [Fact]
+    public void A_warm_started_training_resumes_from_its_state_by_name_alone_and_refuses_another_source()
+    {
+        using var dihyfo2 = OpenTraining(Tiny("dihyfo2"));
+        dihyfo2.Advance(20);
+        var options = Tiny("dihyfo1") with { MeanBase = true };
+        var folder = Folder + "-resumed";
+        var fresh = Folder + "-named-only";
+        try
+        {
+            Assert.True(HypernetTrainer.NeedsWarmStartModel(folder));
+            using (var first = OpenTraining(options, folder, new WarmStart("d2@v000020", dihyfo2.EmaModel)))
+            {
+                Assert.True(first.WarmStartValues > 0);
+                first.Advance(10);
+            }
+
+            Assert.False(HypernetTrainer.NeedsWarmStartModel(folder));
+            Assert.Contains("d2@v000020", File.ReadAllText(Path.Combine(folder, TrainingFolder.DefinitionFile)));
+            using (var resumed = OpenTraining(options, folder, WarmStart.Named("d2@v000020")))
+            {
+                Assert.Equal(10, resumed.Step);
+                Assert.Equal(0, resumed.WarmStartValues);
+                Assert.Equal("d2@v000020", resumed.EmaModel.Metadata["warm_start"]);
+            }
+
+            var other = Assert.Throws<InvalidOperationException>(() => OpenTraining(options, folder, WarmStart.Named("d2@v000010")));
+            Assert.Contains("warm-started from d2@v000020", other.Message);
+            Assert.Contains("d2@v000010", other.Message);
+            var nameOnly = Assert.Throws<ArgumentException>(() => OpenTraining(options, fresh, WarmStart.Named("d2@v000020")));
+            Assert.Contains("needs that model", nameOnly.Message);
+        }
+        finally
+        {
+            foreach (var f in new[] { folder, fresh }.Where(Directory.Exists))
+            {
+                Directory.Delete(f, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public void A_warm_start_of_another_width_is_refused_with_both_sizes()
     {
         using var dihyfo2 = OpenTraining(Tiny("dihyfo2") with { Width = 32 });
