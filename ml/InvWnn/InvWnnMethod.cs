@@ -41,7 +41,7 @@ public sealed class InvWnnMethod(InvWnnPredictor predictor, string predictorSour
         using var probe = new ValidationProbe(request.Data);
         using var model = new Mlp(request.Layout.Architecture);
         model.LoadFlat(request.Original);
-        using var optimizer = optim.Adam(model.parameters(), request.Data.BySample ? sampleLearningRate : classLearningRate);
+        using var optimizer = new HeldScalars.Adam(model.parameters(), request.Data.BySample ? sampleLearningRate : classLearningRate);
         var (images, labels) = SgdTraining.Tensors(request.Data.ForgetTrain);
         using var imagesScope = images;
         using var labelsScope = labels;

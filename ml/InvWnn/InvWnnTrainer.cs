@@ -23,7 +23,7 @@ public sealed class InvWnnTrainer : IDisposable
         _predictor = predictor;
         _train = new Data(train);
         _heldOut = new Data(heldOut);
-        _optimizer = optim.Adam(predictor.Parameters(), learningRate);
+        _optimizer = new HeldScalars.Adam(predictor.Parameters(), learningRate);
         _rng = new Random(seed);
         _batch = batchSize;
     }

@@ -4,17 +4,20 @@ using static TorchSharp.torch;
 
 namespace Lethe.Hypernet.Tests;
 
-public sealed class HeldScalarsAdamWTests
+/// <summary>Lethe.ML.HeldScalars' optimisers against TorchSharp's: the same parameters bit for bit, the same state files.</summary>
+public sealed class HeldScalarsTests
 {
     private const int Steps = 25;
 
-    [Fact]
-    public void Its_steps_are_bit_identical_to_torch_AdamW_and_its_state_files_are_interchangeable()
+    [Theory]
+    [InlineData("adamw")]
+    [InlineData("adam")]
+    public void Its_steps_are_bit_identical_to_torch_and_its_state_files_are_interchangeable(string kind)
     {
         using var scope = NewDisposeScope();
-        var (torchModel, torchOptimizer) = Setup(o => optim.AdamW(o.Groups, o.Rate, 0.9, 0.999));
-        var (heldModel, heldOptimizer) = Setup(o => new Lethe.ML.HeldScalars.AdamW(o.Groups, o.Rate, 0.9, 0.999));
-        var folder = Directory.CreateTempSubdirectory("lethe-adamw-").FullName;
+        var (torchModel, torchOptimizer) = Setup(kind, held: false);
+        var (heldModel, heldOptimizer) = Setup(kind, held: true);
+        var folder = Directory.CreateTempSubdirectory("lethe-held-scalars-").FullName;
         try
         {
             for (var step = 0; step < Steps; step++)
@@ -25,7 +28,7 @@ public sealed class HeldScalarsAdamWTests
                 Train(heldModel, heldOptimizer, rate, step);
                 if (step == Steps / 2)
                 {
-                    // A checkpoint written by either optimiser resumes the other: old trainings keep their state.
+                    // A checkpoint written by either optimiser resumes the other: older trainings keep their state.
                     var file = Path.Combine(folder, "torch.bin");
                     torchOptimizer.save_state_dict(file);
                     heldOptimizer.load_state_dict(file);
@@ -50,16 +53,34 @@ public sealed class HeldScalarsAdamWTests
     }
 
     [Fact]
-    public void It_refuses_the_variants_it_does_not_implement()
+    public void AdamW_refuses_the_variants_it_does_not_implement()
     {
         using var scope = NewDisposeScope();
-        var (model, optimizer) = Setup(o => new Lethe.ML.HeldScalars.AdamW(
-            [new AdamW.ParamGroup(o.Groups.SelectMany(g => g.Parameters), new AdamW.Options { LearningRate = o.Rate, amsgrad = true })], o.Rate, 0.9, 0.999));
+        var model = Model();
+        using var optimizer = new Lethe.ML.HeldScalars.AdamW(
+            [new AdamW.ParamGroup(model.parameters(), new AdamW.Options { LearningRate = 1e-3, amsgrad = true })], 1e-3, 0.9, 0.999);
         var error = Assert.Throws<NotSupportedException>(() => Train(model, optimizer, 1e-3, 0));
         Assert.Contains("amsgrad", error.Message);
     }
 
-    private static (Sequential Model, AdamW Optimizer) Setup(Func<(IEnumerable<AdamW.ParamGroup> Groups, double Rate), AdamW> create)
+    private static (Sequential Model, OptimizerHelper Optimizer) Setup(string kind, bool held)
+    {
+        var model = Model();
+        if (kind == "adam")
+        {
+            return (model, held ? new Lethe.ML.HeldScalars.Adam(model.parameters(), 1e-2) : optim.Adam(model.parameters(), 1e-2));
+        }
+
+        // The hypernetwork trainer's two groups: matrices decayed, biases not.
+        var parameters = model.named_parameters().ToList();
+        AdamW.ParamGroup Group(string suffix, double decay) => new(
+            parameters.Where(p => p.name.EndsWith(suffix, StringComparison.Ordinal)).Select(p => p.parameter),
+            new AdamW.Options { LearningRate = 1e-2, weight_decay = decay });
+        AdamW.ParamGroup[] groups = [Group("weight", 0.1), Group("bias", 0)];
+        return (model, held ? new Lethe.ML.HeldScalars.AdamW(groups, 1e-2, 0.9, 0.999) : optim.AdamW(groups, 1e-2, 0.9, 0.999));
+    }
+
+    private static Sequential Model()
     {
         var model = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3));
         using (no_grad())
@@ -70,18 +91,10 @@ public sealed class HeldScalarsAdamWTests
             }
         }
 
-        var parameters = model.named_parameters().ToList();
-        var decayed = parameters.Where(p => p.name.EndsWith("weight", StringComparison.Ordinal)).Select(p => p.parameter);
-        var undecayed = parameters.Where(p => p.name.EndsWith("bias", StringComparison.Ordinal)).Select(p => p.parameter);
-        var groups = new[]
-        {
-            new AdamW.ParamGroup(decayed, new AdamW.Options { LearningRate = 1e-2, weight_decay = 0.1 }),
-            new AdamW.ParamGroup(undecayed, new AdamW.Options { LearningRate = 1e-2, weight_decay = 0 }),
-        };
-        return (model, create((groups, 1e-2)));
+        return model;
     }
 
-    private static void Train(Sequential model, AdamW optimizer, double rate, int step)
+    private static void Train(Sequential model, OptimizerHelper optimizer, double rate, int step)
     {
         using var scope = NewDisposeScope();
         foreach (var group in optimizer.ParamGroups)
