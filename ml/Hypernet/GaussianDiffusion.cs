@@ -1,3 +1,4 @@
+using Lethe.ML.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Lethe.ML.Hypernet;
@@ -80,7 +81,7 @@ public sealed class GaussianDiffusion
 
     /// <summary>x_t = sqrt(ᾱ_t)·x0 + sqrt(1−ᾱ_t)·ε for step indices [B] of this schedule.</summary>
     public Tensor QSample(Tensor x0, Tensor steps, Tensor noise) =>
-        (Gather(AlphasCumprod.Select(Math.Sqrt), steps, x0) * x0) + (Gather(AlphasCumprod.Select(a => Math.Sqrt(1 - a)), steps, x0) * noise);
+        (Gather(AlphasCumprod.Select(Math.Sqrt), steps, x0) * x0).Plus(Gather(AlphasCumprod.Select(a => Math.Sqrt(1 - a)), steps, x0) * noise);
 
     /// <summary>Mean and variance of q(x_{t−1} | x_t, x0) for step indices [B] (DDPM eq. 7).</summary>
     public (Tensor Mean, Tensor Variance) Posterior(Tensor x0, Tensor xt, Tensor steps)

@@ -1,3 +1,4 @@
+using Lethe.ML.HeldScalars;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,7 +40,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         var (batch, tokens, width) = (x.shape[0], x.shape[1], x.shape[2]);
         var q = qkv.forward(ln1.forward(x)).view(batch, tokens, 3, _heads, width / _heads).permute(2, 0, 3, 1, 4);   // [3, B, H, T, hd]
         var attended = nn.functional.scaled_dot_product_attention(q[0], q[1], q[2]);                                  // [B, H, T, hd]
-        x = x + proj.forward(attended.transpose(1, 2).reshape(batch, tokens, width));
-        return x + fcOut.forward(nn.functional.gelu(fc.forward(ln2.forward(x))));
+        x = x.Plus(proj.forward(attended.transpose(1, 2).reshape(batch, tokens, width)));
+        return x.Plus(fcOut.forward(nn.functional.gelu(fc.forward(ln2.forward(x)))));
     }
 }

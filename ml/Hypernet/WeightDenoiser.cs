@@ -1,3 +1,4 @@
+using Lethe.ML.HeldScalars;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -140,14 +141,14 @@ public sealed class WeightDenoiser : nn.Module
             tokens = WithoutConditions(tokens, unconditioned);
         }
 
-        var x = ln_in.forward(tokens) + pos_emb;
+        var x = ln_in.forward(tokens).Plus(pos_emb);
         foreach (var block in blocks)
         {
             x = block.forward(x);
         }
 
         var delta = heads.forward(ln_f.forward(x));
-        return delta + (current is null || Options.MeanBase ? base_params.unsqueeze(0) : current);
+        return delta.Plus(current is null || Options.MeanBase ? base_params.unsqueeze(0) : current);
     }
 
     /// <summary>Tokens [B, T, d] with the target-loss tokens of the <paramref name="rows"/> [B] (bool) replaced by the null tokens.</summary>

@@ -53,6 +53,16 @@ public sealed class HeldScalarsTests
     }
 
     [Fact]
+    public void Plus_is_torch_addition()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(7);
+        var (a, b) = (randn([4, 5], generator: generator), randn([4, 5], generator: generator));
+        Assert.Equal((a + b).data<float>().ToArray(), Lethe.ML.HeldScalars.Sums.Plus(a, b).data<float>().ToArray());
+        Assert.NotEqual(a.data<float>().ToArray(), Lethe.ML.HeldScalars.Sums.Plus(a, b).data<float>().ToArray());
+    }
+
+    [Fact]
     public void AdamW_refuses_the_variants_it_does_not_implement()
     {
         using var scope = NewDisposeScope();
