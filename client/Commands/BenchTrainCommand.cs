@@ -62,7 +62,8 @@ public static class BenchTrainCommand
             AnsiConsole.MarkupLine("measuring the matmul peak ...");
             var peak = MatmulPeak.MeasureGflops(seconds: Math.Min(5, seconds / 2));
             // Synthetic checkpoints of the real shapes: throughput does not depend on the values.
-            var data = SyntheticCheckpoints.Create(task, 64, 16, 1);
+            // 64 runs of 80: the held-out runs give the held-out loss its full batch of 512 pairs.
+            var data = SyntheticCheckpoints.Create(task, 64, 80, 1);
             using var trainer = HypernetTrainer.Open(folder, options, task, data, "synthetic", SyntheticCheckpoints.Images(task, 64, 1));
             trainer.RunTrainingSteps(3);
             var watch = Stopwatch.StartNew();
@@ -77,6 +78,8 @@ public static class BenchTrainCommand
             var elapsed = watch.Elapsed.TotalSeconds;
             var samplesPerSecond = steps * options.BatchSize / elapsed;
             var gflops = samplesPerSecond * trainer.TrainFlopsPerSample / 1e9;
+            AnsiConsole.MarkupLine($"held-out losses, one pass against passes of {options.BatchSize} rows, alternating for {seconds / 2:F0} s ...");
+            var heldOut = HeldOutPasses(trainer, options.BatchSize, seconds / 2);
             return new Dictionary<string, object>
             {
                 ["variant"] = options.Variant,
@@ -92,6 +95,11 @@ public static class BenchTrainCommand
                 ["train_gflops"] = gflops,
                 ["matmul_peak_gflops"] = peak,
                 ["fraction_of_peak"] = gflops / peak,
+                ["heldout_rows"] = trainer.HeldOutBatch,
+                ["heldout_one_pass_ms"] = heldOut.OnePass * 1e3,
+                ["heldout_in_passes_of_batch_ms"] = heldOut.InPasses * 1e3,
+                ["heldout_speedup"] = heldOut.OnePass / heldOut.InPasses,
+                ["heldout_loss_difference"] = heldOut.LossDifference,
                 ["torch_threads"] = TorchSharp.torch.get_num_threads(),
                 ["load_average_1min"] = LoadAverage(),
             };
@@ -100,6 +108,35 @@ public static class BenchTrainCommand
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Seconds per held-out loss measured in one pass and in passes of <paramref name="rowsPerPass"/> rows, alternating
+    /// until <paramref name="seconds"/> have passed, and the largest difference between the two losses.
+    /// </summary>
+    private static (double OnePass, double InPasses, double LossDifference) HeldOutPasses(HypernetTrainer trainer, int rowsPerPass, double seconds)
+    {
+        int[] passes = [int.MaxValue, rowsPerPass];
+        var time = new double[2];
+        var count = 0;
+        var difference = 0.0;
+        var total = Stopwatch.StartNew();
+        do
+        {
+            var losses = new double[2];
+            for (var i = 0; i < 2; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                losses[i] = trainer.MeasureHeldOutLoss(passes[i]);
+                time[i] += watch.Elapsed.TotalSeconds;
+            }
+
+            difference = Math.Max(difference, Math.Abs(losses[0] - losses[1]));
+            count++;
+        }
+        while (total.Elapsed.TotalSeconds < seconds || count < 3);
+
+        return (time[0] / count, time[1] / count, difference);
     }
 
     /// <summary>

@@ -380,7 +380,7 @@ public sealed class HypernetTrainer : IDisposable
     /// Weighted x0 MSE of one batch of pairs (spec §4.2): uniform t, q_sample, predict, compare with θ*. A fraction
     /// <paramref name="conditionDropout"/> of the pairs is predicted without its target losses (classifier-free guidance).
     /// </summary>
-    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute, double conditionDropout = 0, double scaleAugmentation = 0)
+    private Tensor DiffusionLoss(HypernetModel model, CheckpointRuns data, PairSampler pairs, int batch, Random rng, Generator generator, bool permute, double conditionDropout = 0, double scaleAugmentation = 0, int rowsPerPass = int.MaxValue)
     {
         var device = model.Device;
         var (targetRows, currentRows) = pairs.Draw(batch, rng);
@@ -409,20 +409,27 @@ public sealed class HypernetTrainer : IDisposable
         var noise = randn([batch, model.Layout.Count], generator: generator, device: device);
         var noisy = _diffusion.QSample(target, steps, noise);
         var unconditioned = conditionDropout > 0 ? rand([batch], generator: generator, device: device) < conditionDropout : null;
-        var predicted = model.Denoiser.Predict(noisy, steps, targetLoss, current, currentLoss, unconditioned);
+        var predicted = model.Denoiser.Predict(noisy, steps, targetLoss, current, currentLoss, unconditioned, rowsPerPass);
         return ((predicted - target).square() * _lossWeights).sum(1).mean();
     }
 
-    /// <summary>The diffusion loss of the live (non-EMA) model on a fixed batch of held-out pairs, as G.pt's test loss.</summary>
-    public double MeasureHeldOutLoss()
+    /// <summary>
+    /// The diffusion loss of the live (non-EMA) model on a fixed batch of up to 512 held-out pairs, as G.pt's test loss,
+    /// predicted in passes of <paramref name="rowsPerPass"/> rows (default: the training batch; one pass of 512 rows is
+    /// several times slower a row on a CPU, see <c>lethe bench train</c>).
+    /// </summary>
+    public double MeasureHeldOutLoss(int? rowsPerPass = null)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         _model.Denoiser.eval();
         var rng = new Random(_options.Seed + 99);
         using var generator = new Generator((ulong)_options.Seed + 99, _model.Device);
-        return DiffusionLoss(_model, _heldOut, _heldOutPairs, Math.Min(512, Math.Max(64, _heldOut.Count)), rng, generator, permute: false).item<float>();
+        return DiffusionLoss(_model, _heldOut, _heldOutPairs, HeldOutBatch, rng, generator, permute: false, rowsPerPass: rowsPerPass ?? _options.BatchSize).item<float>();
     }
+
+    /// <summary>Pairs in the held-out loss's batch: 512, or the held-out checkpoints' count when between 64 and 512.</summary>
+    public int HeldOutBatch => Math.Min(512, Math.Max(64, _heldOut.Count));
 
     private double CurrentLearningRate() => CosineSchedule.At(Step, _options.Steps, _options.LearningRate, _options.WarmupSteps);
 

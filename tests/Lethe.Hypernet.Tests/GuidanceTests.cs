@@ -56,6 +56,34 @@ public sealed class GuidanceTests : TinyTrainingFolder
         Assert.False(sampled.allclose(conditional), "guidance 3 must move the sample away from the plain conditional one");
     }
 
+    [Theory]
+    [InlineData("dihyfo1")]
+    [InlineData("dihyfo2")]
+    public void Without_gradients_a_batch_goes_through_in_blocks_with_the_rows_of_one_pass(string variant)
+    {
+        using var trainer = Open(variant, dropout: 0.2, steps: 20);
+        trainer.Advance(20);
+        var denoiser = trainer.EmaModel.Denoiser;
+        using var scope = NewDisposeScope();
+        const int rowsPerPass = 64;
+        var rows = (2 * rowsPerPass) + 5;
+        var (noisy, _, current, currentLoss) = Inputs(trainer.EmaModel, variant, rows);
+        var steps = randint(0, GaussianDiffusion.TrainingSteps, [rows], generator: new Generator(4));
+        var target = rand([rows, 4], generator: new Generator(5)) * 3;
+        var unconditioned = rand([rows], generator: new Generator(6)) < 0.3;
+
+        Assert.True(is_grad_enabled());   // so this pass takes all rows at once
+        var onePass = denoiser.Predict(noisy, steps, target, current, currentLoss, unconditioned).detach();
+        Tensor inBlocks;
+        using (no_grad())
+        {
+            inBlocks = denoiser.Predict(noisy, steps, target, current, currentLoss, unconditioned, rowsPerPass);
+        }
+
+        Assert.Equal([rows, trainer.EmaModel.Layout.Count], inBlocks.shape);
+        Assert.True(inBlocks.allclose(onePass, rtol: 0, atol: 1e-6), $"largest difference {(inBlocks - onePass).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void Guidance_of_one_samples_exactly_the_plain_conditional_model()
     {
