@@ -113,8 +113,8 @@ public sealed class WeightDenoiser : nn.Module
 
     /// <summary>
     /// <see cref="Predict(Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?)"/> without gradients through passes of at
-    /// most <paramref name="rowsPerPass"/> rows (with gradients: one pass). On this machine's CPU a pass of 64-128 rows
-    /// takes 0.45 ms a row and one of 512 rows 2.2-2.9 ms a row (DiHyFo-1, MNIST-4, d=128; docs/measured.md, "Held-out
+    /// most <paramref name="rowsPerPass"/> rows (with gradients: one pass). On a CPU one pass of 512 rows took 1.6 (quiet)
+    /// to 4 (beside another training) times as long as four of 128 (DiHyFo-1, MNIST-4, d=128; docs/measured.md, "Held-out
     /// losses in blocks"). The rows agree with one pass to float rounding (a few 1e-8), not bit for bit, which is why
     /// sampling keeps its one pass.
     /// </summary>
