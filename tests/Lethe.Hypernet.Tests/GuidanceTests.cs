@@ -13,8 +13,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     [InlineData("dihyfo2")]
     public void An_unconditioned_row_ignores_its_target_losses_and_a_conditioned_row_does_not(string variant)
     {
-        using var trainer = Open(variant, dropout: 0.2, steps: 20);
-        trainer.Advance(20);
+        using var trainer = TrainedWithDropout(variant);
         var denoiser = trainer.EmaModel.Denoiser;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -35,8 +34,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     [InlineData("dihyfo2")]
     public void One_step_guided_sample_is_the_unconditional_plus_w_times_the_conditional_shift(string variant)
     {
-        using var trainer = Open(variant, dropout: 0.2, steps: 20);
-        trainer.Advance(20);
+        using var trainer = TrainedWithDropout(variant);
         var model = trainer.EmaModel;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -61,8 +59,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     [InlineData("dihyfo2")]
     public void Without_gradients_a_batch_goes_through_in_blocks_with_the_rows_of_one_pass(string variant)
     {
-        using var trainer = Open(variant, dropout: 0.2, steps: 20);
-        trainer.Advance(20);
+        using var trainer = TrainedWithDropout(variant);
         var denoiser = trainer.EmaModel.Denoiser;
         using var scope = NewDisposeScope();
         const int rowsPerPass = 64;
@@ -87,8 +84,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
     [Fact]
     public void Guidance_of_one_samples_exactly_the_plain_conditional_model()
     {
-        using var trainer = Open("dihyfo2", dropout: 0.2, steps: 20);
-        trainer.Advance(20);
+        using var trainer = TrainedWithDropout("dihyfo2");
         var conditions = new SampleConditions([0.1f, 0.1f, 3f, 0.2f]);
 
         var guided = trainer.EmaModel.Sample(conditions, 2, seed: 5, steps: 6, guidance: 1);
@@ -139,6 +135,14 @@ public sealed class GuidanceTests : TinyTrainingFolder
         var raw = ParameterLayout.For(TaskPreset.Mnist4.Architecture).InitialParameters(9);
         var current = model.Normalizer.Normalize(tensor(raw, [1, raw.Length]).expand(rows, raw.Length).contiguous());
         return (noisy, steps, current, full(rows, 4, 1.4f));
+    }
+
+    /// <summary>A tiny training with condition dropout .2, 20 steps trained.</summary>
+    private HypernetTrainer TrainedWithDropout(string variant)
+    {
+        var trainer = Open(variant, dropout: 0.2, steps: 20);
+        trainer.Advance(20);
+        return trainer;
     }
 
     private HypernetTrainer Open(string variant, double dropout, int steps, double? guidance = null)
