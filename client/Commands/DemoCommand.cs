@@ -45,7 +45,8 @@ public static class DemoCommand
         // --preset cpu' runs the full schedule). DiHyFo-1 is the slower one (its sequence carries the current model too):
         // 3,000 steps took 7.3 min beside DiHyFo-2's 4,000 (5.6 min). On cross pairs (the cpu preset's DiHyFo-1), 6,000
         // steps against 4,000 took MNIST-4 {2}'s retain gap from -.043 to -.016 and {2,3}'s MIA gap from +.091 to +.003
-        // (seeds 1-10), for about 7 more minutes. DiHyFo-2's 4,000 meet every bar on {2} and {2,3}.
+        // (seeds 1-10), for about 7 more minutes. DiHyFo-2's 4,000 meet every bar on {2} and {2,3}. With the mean base,
+        // 4,500 steps missed the MIA bar on {2} on seeds 11-20 (+.060) where 6,000 meet it (docs/measured.md).
         var steps1 = new Option<int>("--dihyfo1-steps") { Description = "Optimiser steps of DiHyFo-1 (cpu preset; its full schedule is 12,000).", DefaultValueFactory = _ => 6000 };
         var steps2 = new Option<int>("--dihyfo2-steps") { Description = "Optimiser steps of DiHyFo-2 (cpu preset; its full schedule is 12,000).", DefaultValueFactory = _ => 4000 };
         var threads = new Option<int>("--threads")
