@@ -127,6 +127,7 @@ public sealed class WeightDenoiser : nn.Module
                 : $"{Variant} is conditioned on target losses only; do not pass current parameters.");
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerPass, 1);
         var rows = noisy.shape[0];
         if (is_grad_enabled() || rows <= rowsPerPass)
         {

@@ -79,6 +79,7 @@ public sealed class GuidanceTests : TinyTrainingFolder
 
         Assert.Equal([rows, trainer.EmaModel.Layout.Count], inBlocks.shape);
         Assert.True(inBlocks.allclose(onePass, rtol: 0, atol: 1e-6), $"largest difference {(inBlocks - onePass).abs().max().item<float>()}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => denoiser.Predict(noisy, steps, target, current, currentLoss, unconditioned, rowsPerPass: 0));
     }
 
     [Fact]
