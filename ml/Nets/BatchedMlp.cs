@@ -1,3 +1,4 @@
+using Lethe.ML.HeldScalars;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,13 +24,6 @@ public static class BatchedMlp
         return (Part("fc1.weight"), Part("fc1.bias"), Part("fc2.weight"), Part("fc2.bias"));
     }
 
-    /// <summary>
-    /// The alpha of the bias additions, held for the process's lifetime: TorchSharp 0.107's tensor <c>+</c> passes a
-    /// temporary Scalar that a collection can free mid-call ("Expected false to be true" from c10::Scalar::toFloat, seen
-    /// here in a bench).
-    /// </summary>
-    private static readonly Scalar One = 1.0.ToScalar();
-
     /// <summary>Logits [K, N, m] of K nets on inputs [N, in].</summary>
     public static Tensor Logits(ParameterLayout layout, Tensor flat, Tensor inputs) =>
         Logits(Split(layout, flat), inputs);
@@ -39,8 +33,8 @@ public static class BatchedMlp
         var k = p.W1.shape[0];
         var h = p.W1.shape[1];
         var n = inputs.shape[0];
-        var hidden = inputs.matmul(p.W1.reshape(k * h, -1).t()).add(p.B1.reshape(1, k * h), One);   // [N, K·h]
+        var hidden = inputs.matmul(p.W1.reshape(k * h, -1).t()).Plus(p.B1.reshape(1, k * h));   // [N, K·h] (Plus: a held alpha, see Sums)
         hidden = nn.functional.relu(hidden).reshape(n, k, h).transpose(0, 1);                      // [K, N, h]
-        return hidden.bmm(p.W2.transpose(1, 2)).add(p.B2.unsqueeze(1), One);                       // [K, N, m]
+        return hidden.bmm(p.W2.transpose(1, 2)).Plus(p.B2.unsqueeze(1));                        // [K, N, m]
     }
 }

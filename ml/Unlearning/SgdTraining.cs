@@ -1,3 +1,4 @@
+using Lethe.ML.HeldScalars;
 using Lethe.ML.Data;
 using Lethe.ML.Evaluation;
 using Lethe.ML.Nets;
@@ -22,7 +23,6 @@ public sealed class SgdTraining : IDisposable
     // false to be true" in c10::Scalar, which once ended a `lethe bench unlearn`). Same operations, same results.
     private readonly Scalar _momentumScalar;
     private readonly Scalar _negativeRate;
-    private readonly Scalar _one = 1.0.ToScalar();
 
     public SgdTraining(MlpArchitecture architecture, float[] start, double learningRate, double momentum)
     {
@@ -58,7 +58,7 @@ public sealed class SgdTraining : IDisposable
             {
                 if (_velocity[i] is { } velocity)
                 {
-                    velocity.mul_(_momentumScalar).add_(gradient, _one);
+                    velocity.mul_(_momentumScalar).add_(gradient, Sums.One);
                 }
                 else
                 {
@@ -155,7 +155,6 @@ public sealed class SgdTraining : IDisposable
 
         _momentumScalar.Dispose();
         _negativeRate.Dispose();
-        _one.Dispose();
         _model.Dispose();
     }
 }
