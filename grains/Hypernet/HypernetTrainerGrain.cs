@@ -78,12 +78,14 @@ public sealed partial class HypernetTrainerGrain(
             State.Error = null;
             State.FinishedUtc = null;
             State.StartedUtc ??= DateTimeOffset.UtcNow;
-            await AdoptNewerCheckpoint(request, CancellationToken.None);
             await Write();
         }
 
         if (IsRunning)
         {
+            // Before answering with the step: a process killed after committing an archive and before recording it
+            // left the state behind the store (the background loop adopts the same checkpoint when it opens).
+            await AdoptNewerCheckpoint(request, CancellationToken.None);
             await KeepResuming(options.Value.ResumePeriod);
         }
 
@@ -150,18 +152,13 @@ public sealed partial class HypernetTrainerGrain(
             while (!ct.IsCancellationRequested)
             {
                 var status = await opened.AdvanceBatch(ct);
-                await SaveCheckpoint(folder, checkpoints, status.Step, ct);
+                await SaveCheckpoint(folder, checkpoints, status, ct);
                 _interruption = null;
-                State.Step = status.Step;
-                State.TrainLoss = status.TrainLoss;
-                State.HeldOutLoss = status.HeldOutLoss;
                 if (status.Done)
                 {
                     await Finish(HypernetTrainingState.Completed, null);
                     return;
                 }
-
-                await Write();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -326,16 +323,23 @@ public sealed partial class HypernetTrainerGrain(
         }
     }
 
-    /// <summary>Archives the training folder under <paramref name="prefix"/> (<see cref="CheckpointPrefix"/>), records it, then drops the checkpoint it replaces.</summary>
-    private async Task SaveCheckpoint(string folder, string prefix, int step, CancellationToken ct)
+    /// <summary>
+    /// Archives the training folder under <paramref name="prefix"/> (<see cref="CheckpointPrefix"/>), records it with
+    /// the step and losses it holds in one state write (so the state never names a checkpoint ahead of its step), then
+    /// drops the checkpoint it replaces.
+    /// </summary>
+    private async Task SaveCheckpoint(string folder, string prefix, HypernetTrainingStatus status, CancellationToken ct)
     {
         var bytes = new TrainingFolder(folder).Pack();
         var sha = ArtifactChecksum.Sha256Of(bytes);
-        var key = ArtifactKeys.HypernetCheckpoint(prefix, step, sha);
+        var key = ArtifactKeys.HypernetCheckpoint(prefix, status.Step, sha);
         await artifacts.Put(key, bytes, ct);
 
         var previous = State.Checkpoint;
-        State.Checkpoint = new TrainingCheckpoint(key, sha, step);
+        State.Checkpoint = new TrainingCheckpoint(key, sha, status.Step);
+        State.Step = status.Step;
+        State.TrainLoss = status.TrainLoss;
+        State.HeldOutLoss = status.HeldOutLoss;
         await Write();
         if (previous is not null && previous.Key != key)
         {

@@ -60,10 +60,15 @@ public sealed partial class TrainCommandTests : IDisposable
         var checkpoints = Path.Combine(Home, "artifacts", "hypernets", "killed", "checkpoints");
 
         // The first process dies without warning (no Ctrl+C, no shutdown) once a checkpoint archive is committed.
+        byte[] startedState;
         using (var first = LetheProcess.Start(Home, train))
         {
             _ = first.StandardOutput.ReadToEndAsync();
             _ = first.StandardError.ReadToEndAsync();
+            await Poll.Until(() => Task.FromResult(TrainerState() is not null || first.HasExited), TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(20),
+                () => "the trainer grain wrote no state within 3 minutes");
+            startedState = await File.ReadAllBytesAsync(TrainerState()!);
+            Assert.Empty(Committed(checkpoints));
             await Poll.Until(() => Task.FromResult(Committed(checkpoints).Any() || first.HasExited), TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(50),
                 () => "no checkpoint was committed within 3 minutes");
 
@@ -72,6 +77,9 @@ public sealed partial class TrainCommandTests : IDisposable
             first.WaitForExit();
         }
 
+        // The worst moment for the kill: the archive committed, the state written as the training started (not yet
+        // naming the archive nor its step).
+        await File.WriteAllBytesAsync(TrainerState()!, startedState);
         var killedAt = Committed(checkpoints).Select(f => int.Parse(Path.GetFileName(f)[..7], CultureInfo.InvariantCulture)).Max();
         var second = LetheProcess.RunIn(Home, train);
 
@@ -102,6 +110,10 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.True(collected.ExitCode == 0, collected.Output + collected.Error);
         return JobLine().Match(collected.Output).Groups[1].Value;
     }
+
+    /// <summary>The embedded silo's state file of the trainer grain 'killed', or null before its first write.</summary>
+    private string? TrainerState() =>
+        Directory.Exists(Home) ? Directory.EnumerateFiles(Home, "killed.state", SearchOption.AllDirectories).SingleOrDefault() : null;
 
     /// <summary>Committed checkpoint archives (staged ones end in <c>.staged-SHA</c>).</summary>
     private static IEnumerable<string> Committed(string folder) =>
